@@ -1,0 +1,3 @@
+import { runMain } from '../platform/main-runner.js';
+
+await runMain(['api']);

@@ -1,0 +1,66 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { AccountsService } from '../../../../libs/application/src/accounts/accounts.usecases.js';
+import { ACCOUNT_SCOPES } from '../../../../libs/auth/src/index.js';
+import { RequireScope } from '../http/auth.guard.js';
+import { ApiRoute } from '../http/openapi.js';
+import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { accountView, apiKeyView, pageOf } from '../http/views.js';
+
+const createAccountBody = z.object({ name: z.string().trim().min(1).max(200).describe('Display name of the customer') }).strict();
+const createKeyBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    scopes: z.array(z.enum(ACCOUNT_SCOPES)).min(1).describe('`read`, `write` (implies read) and/or `mqtt` (integration subscriber)'),
+  })
+  .strict();
+const pageParams = z.object(pageQuery);
+
+@ApiTags('accounts (admin)')
+@Controller('v1/accounts')
+@RequireScope('admin')
+export class AccountsController {
+  constructor(@Inject(AccountsService) private readonly accounts: AccountsService) {}
+
+  @Post()
+  @ApiJsonBody(createAccountBody)
+  @ApiRoute({ status: 201, schema: accountView, description: 'The new account' }, 422)
+  create(@Body(new ZodPipe(createAccountBody)) body: z.infer<typeof createAccountBody>) {
+    return this.accounts.createAccount(body.name);
+  }
+
+  @Get()
+  @ApiQueryFrom(pageParams)
+  @ApiRoute({ schema: pageOf(accountView) }, 422)
+  list(@Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
+    return this.accounts.listAccounts(query.limit, query.cursor);
+  }
+
+  @Get(':id')
+  @ApiRoute({ schema: accountView }, 404)
+  get(@Param('id') id: string) {
+    return this.accounts.getAccount(id);
+  }
+
+  @Post(':id/api-keys')
+  @ApiJsonBody(createKeyBody)
+  @ApiRoute({ status: 201, schema: apiKeyView, description: 'The new key; `key` is shown only in this response' }, 404, 422)
+  createKey(@Param('id') id: string, @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>) {
+    return this.accounts.createApiKey(id, body.name, body.scopes);
+  }
+
+  @Get(':id/api-keys')
+  @ApiRoute({ schema: z.object({ data: z.array(apiKeyView) }) }, 404)
+  async listKeys(@Param('id') id: string) {
+    const keys = await this.accounts.listApiKeys(id);
+    return { data: keys.map(({ secretHash: _hidden, ...key }) => key) };
+  }
+
+  @Delete(':id/api-keys/:keyId')
+  @HttpCode(204)
+  @ApiRoute({ status: 204, schema: z.null(), description: 'Revoked' }, 404)
+  async revokeKey(@Param('id') id: string, @Param('keyId') keyId: string) {
+    await this.accounts.revokeApiKey(id, keyId);
+  }
+}

@@ -1,0 +1,30 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { problemView } from './views.js';
+import { openApiSchema } from './validation.js';
+
+const problemContent = { 'application/problem+json': { schema: openApiSchema(problemView, 'output') } };
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  401: 'No API key, or an unknown or revoked one',
+  403: 'The key lacks the scope this route needs',
+  404: 'No such resource in this account',
+  409: 'Not allowed in the resource’s current state',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  422: 'Invalid input: every offending field is listed in `errors`',
+  429: 'Rate limited: see the RateLimit and Retry-After headers',
+};
+
+/** Documents the problem+json responses a route may return. */
+export const ApiProblems = (...statuses: number[]) =>
+  applyDecorators(...statuses.map((status) => ApiResponse({ status, description: PROBLEM_DESCRIPTIONS[status] ?? 'Error', content: problemContent })));
+
+/** Documents an authenticated route: bearer auth, its success response and its error responses. */
+export const ApiRoute = (success: { status?: number; schema: z.ZodType; description?: string }, ...problems: number[]) =>
+  applyDecorators(
+    ApiBearerAuth(),
+    ApiResponse({ status: success.status ?? 200, description: success.description ?? 'OK', content: { 'application/json': { schema: openApiSchema(success.schema, 'output') } } }),
+    ApiProblems(401, 403, 429, ...problems),
+  );

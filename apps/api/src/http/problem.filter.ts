@@ -1,0 +1,90 @@
+import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ErrorCode } from '../../../../libs/domain/src/errors/domain-error.js';
+
+/** Each domain error code, once, mapped to its HTTP status and title. */
+export const PROBLEM_TYPES: Record<ErrorCode, { status: number; title: string }> = {
+  [ErrorCode.ValidationFailed]: { status: 422, title: 'The request is not valid' },
+  [ErrorCode.Unauthenticated]: { status: 401, title: 'Authentication required' },
+  [ErrorCode.Forbidden]: { status: 403, title: 'Not allowed' },
+  [ErrorCode.NotFound]: { status: 404, title: 'Not found' },
+  [ErrorCode.Conflict]: { status: 409, title: 'Conflict' },
+  [ErrorCode.InvalidTransition]: { status: 409, title: 'Action not allowed in the current state' },
+  [ErrorCode.IdempotencyKeyReused]: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  [ErrorCode.RateLimited]: { status: 429, title: 'Too many requests' },
+  [ErrorCode.PayloadTooLarge]: { status: 413, title: 'Payload too large' },
+  [ErrorCode.UnsupportedMediaType]: { status: 415, title: 'Unsupported media type' },
+  [ErrorCode.DependencyUnavailable]: { status: 503, title: 'A dependency is unavailable' },
+};
+
+export const problemTypeUri = (code: string) => `/problems/${code}`;
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  [extension: string]: unknown;
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: ErrorCode.ValidationFailed,
+  401: ErrorCode.Unauthenticated,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+  422: ErrorCode.ValidationFailed,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.DependencyUnavailable,
+};
+
+export function toProblem(error: unknown, request: { url: string; id: string }): ProblemDocument {
+  const base = { instance: request.url.split('?')[0], requestId: request.id };
+  if (error instanceof DomainError) {
+    const { status, title } = PROBLEM_TYPES[error.code];
+    return { type: problemTypeUri(error.code), title, status, detail: error.message, ...base, ...error.details };
+  }
+  // Fastify's own errors (malformed JSON, body too large, wrong content type) carry a statusCode.
+  const status =
+    error instanceof HttpException
+      ? error.getStatus()
+      : typeof (error as { statusCode?: unknown })?.statusCode === 'number'
+        ? (error as { statusCode: number }).statusCode
+        : HttpStatus.INTERNAL_SERVER_ERROR;
+  if (status >= 500 && !(status === 503 && error instanceof HttpException)) {
+    return { type: problemTypeUri('internal-error'), title: 'Internal error', status: 500, detail: 'An unexpected error occurred; it has been logged with this request id.', ...base };
+  }
+  const code = STATUS_CODES[status] ?? ErrorCode.ValidationFailed;
+  const response = error instanceof HttpException ? error.getResponse() : undefined;
+  const detail =
+    typeof response === 'object' && response && 'message' in response
+      ? String((response as { message: unknown }).message)
+      : error instanceof Error
+        ? error.message
+        : 'The request could not be processed';
+  const extra = typeof response === 'object' && response && 'problem' in response ? ((response as { problem: Record<string, unknown> }).problem ?? {}) : {};
+  return { type: problemTypeUri(code), title: PROBLEM_TYPES[code]?.title ?? 'Error', status, detail, ...base, ...extra };
+}
+
+/** Every error leaves the API as RFC 9457 `application/problem+json`. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
+    const problem = toProblem(error, request);
+    if (problem.status >= 500) this.logger.error({ requestId: request.id, err: error }, error instanceof Error ? error.stack : undefined);
+    const headers = (error as { headers?: Record<string, string> })?.headers ?? (error instanceof DomainError ? (error.details.headers as Record<string, string> | undefined) : undefined);
+    if (headers) for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+    if (problem.headers) delete problem.headers;
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
+    void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
+  }
+}

@@ -1,0 +1,55 @@
+import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { DomainError, ErrorCode } from '../../../../libs/domain/src/errors/domain-error.js';
+import { Metrics } from '../../../../libs/observability/src/metrics.js';
+import { Database } from '../../../../libs/persistence/src/database.js';
+import { JobQueue } from '../../../../libs/queue/src/job-queue.js';
+import { TelemetryStore } from '../../../../libs/telemetry/src/telemetry-store.js';
+import { Public } from '../http/auth.guard.js';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+@ApiTags('operations')
+@Controller()
+@Public()
+export class OpsController {
+  constructor(
+    @Inject(HealthCheckService) private readonly health: HealthCheckService,
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(Database) private readonly db: Database,
+    @Inject(JobQueue) private readonly queue: JobQueue,
+    @Inject(TelemetryStore) private readonly telemetry: TelemetryStore,
+    @Inject(Metrics) private readonly metrics: Metrics,
+  ) {}
+
+  @Get('health')
+  @ApiResponse({ status: 200, description: 'The process is alive', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } } } })
+  liveness() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiResponse({ status: 200, description: 'Every configured dependency answers (database, queue, telemetry store)' })
+  @ApiResponse({ status: 503, description: 'A dependency does not answer: problem+json with `checks`' })
+  async readiness() {
+    try {
+      return await this.health.check([
+        () => this.indicators.check(`database:${this.db.kind}`).attempt(() => this.db.ping()).withTimeout(CHECK_TIMEOUT_MS),
+        () => this.indicators.check(`queue:${this.queue.kind}`).attempt(() => this.queue.ping()).withTimeout(CHECK_TIMEOUT_MS),
+        () => this.indicators.check(`telemetry:${this.telemetry.kind}`).attempt(() => this.telemetry.ping()).withTimeout(CHECK_TIMEOUT_MS),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const checks = error.getResponse() as { error?: Record<string, unknown>; details?: Record<string, unknown> };
+      throw new DomainError(ErrorCode.DependencyUnavailable, `Not ready: ${Object.keys(checks.error ?? {}).join(', ')} unavailable`, { checks: checks.details ?? {} });
+    }
+  }
+
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiExcludeEndpoint()
+  async prometheus(): Promise<string> {
+    return this.metrics.render();
+  }
+}

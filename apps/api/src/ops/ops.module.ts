@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ApiKeyGuard } from '../http/auth.guard.js';
+import { ProblemDetailsFilter } from '../http/problem.filter.js';
+import { OpsController } from './ops.controller.js';
+
+/** What every process serves over HTTP, whatever its role: health, readiness, metrics; and the error format. */
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [OpsController],
+  providers: [
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+  ],
+})
+export class OpsModule {}

@@ -1,0 +1,129 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { SimsService } from '../../../../libs/application/src/sims/sims.service.js';
+import { UsageService } from '../../../../libs/application/src/telemetry/usage.service.js';
+import { actorOf, type Principal } from '../../../../libs/auth/src/index.js';
+import type { Sim } from '../../../../libs/domain/src/sims/sim.js';
+import { SimLifecycle, type SimAction } from '../../../../libs/domain/src/sims/sim-lifecycle.js';
+import { CurrentAccountId, CurrentPrincipal, RequireScope } from '../http/auth.guard.js';
+import { ApiRoute } from '../http/openapi.js';
+import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { historyView, pageOf, simView, usageView } from '../http/views.js';
+
+/** The API's view of a SIM: the domain record plus what the caller may do next. */
+export const presentSim = (sim: Sim, deviceSecret?: string) => ({
+  ...sim,
+  allowedActions: SimLifecycle.allowedActions(sim.status),
+  ...(deviceSecret ? { deviceSecret } : {}),
+});
+
+const actionBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+const pageParams = z.object(pageQuery);
+const usageParams = z
+  .object({
+    from: z.iso.datetime({ offset: true }).describe('Start, inclusive (ISO 8601)'),
+    to: z.iso.datetime({ offset: true }).describe('End, exclusive (ISO 8601)'),
+    interval: z.enum(['hour', 'day', 'month']).default('day'),
+  })
+  .strict();
+
+const SimRef = () => ApiParam({ name: 'iccid', description: 'ICCID, or the SIM’s name' });
+
+@ApiTags('sims')
+@Controller('v1/sims')
+export class SimsController {
+  constructor(
+    @Inject(SimsService) private readonly sims: SimsService,
+    @Inject(UsageService) private readonly usage: UsageService,
+  ) {}
+
+  @Get()
+  @RequireScope('read')
+  @ApiQueryFrom(pageParams)
+  @ApiRoute({ schema: pageOf(simView) }, 422)
+  async list(@CurrentAccountId() accountId: string, @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
+    const page = await this.sims.list(accountId, query.limit, query.cursor);
+    return { ...page, data: page.data.map((sim) => presentSim(sim)) };
+  }
+
+  @Get(':iccid')
+  @RequireScope('read')
+  @SimRef()
+  @ApiRoute({ schema: simView }, 404)
+  async get(@CurrentAccountId() accountId: string, @Param('iccid') ref: string) {
+    return presentSim(await this.sims.get(accountId, ref));
+  }
+
+  @Get(':iccid/history')
+  @RequireScope('read')
+  @SimRef()
+  @ApiQueryFrom(pageParams)
+  @ApiRoute({ schema: pageOf(historyView) }, 404, 422)
+  history(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
+    return this.sims.history(accountId, ref, query.limit, query.cursor);
+  }
+
+  @Get(':iccid/usage')
+  @RequireScope('read')
+  @SimRef()
+  @ApiQueryFrom(usageParams)
+  @ApiRoute({ schema: usageView, description: 'Data usage in event time, bucketed in UTC' }, 404, 422)
+  simUsage(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Query(new ZodPipe(usageParams, 'query')) query: z.infer<typeof usageParams>) {
+    return this.usage.simUsage(accountId, ref, new Date(query.from), new Date(query.to), query.interval);
+  }
+
+  @Post(':iccid/credentials')
+  @HttpCode(201)
+  @RequireScope('write')
+  @SimRef()
+  @ApiRoute({ status: 201, schema: z.object({ iccid: z.string(), secret: z.string().describe('Shown once') }), description: 'A new device secret; the old one stops working' }, 404, 409)
+  rotate(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Param('iccid') ref: string) {
+    return this.sims.rotateCredentials(accountId, ref, actorOf(principal));
+  }
+
+  @Post(':iccid/activate')
+  @HttpCode(200)
+  @RequireScope('write')
+  @SimRef()
+  @ApiJsonBody(actionBody)
+  @ApiRoute({ schema: simView, description: 'The activated SIM; the first activation returns `deviceSecret` once' }, 404, 409, 422)
+  activate(@CurrentAccountId() a: string, @CurrentPrincipal() p: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>) {
+    return this.act(a, p, ref, 'activate', body?.reason);
+  }
+
+  @Post(':iccid/suspend')
+  @HttpCode(200)
+  @RequireScope('write')
+  @SimRef()
+  @ApiJsonBody(actionBody)
+  @ApiRoute({ schema: simView, description: 'The suspended SIM; a connected device is disconnected' }, 404, 409, 422)
+  suspend(@CurrentAccountId() a: string, @CurrentPrincipal() p: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>) {
+    return this.act(a, p, ref, 'suspend', body?.reason);
+  }
+
+  @Post(':iccid/resume')
+  @HttpCode(200)
+  @RequireScope('write')
+  @SimRef()
+  @ApiJsonBody(actionBody)
+  @ApiRoute({ schema: simView }, 404, 409, 422)
+  resume(@CurrentAccountId() a: string, @CurrentPrincipal() p: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>) {
+    return this.act(a, p, ref, 'resume', body?.reason);
+  }
+
+  @Post(':iccid/terminate')
+  @HttpCode(200)
+  @RequireScope('write')
+  @SimRef()
+  @ApiJsonBody(actionBody)
+  @ApiRoute({ schema: simView, description: 'The terminated SIM (final); its device credentials are destroyed' }, 404, 409, 422)
+  terminate(@CurrentAccountId() a: string, @CurrentPrincipal() p: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>) {
+    return this.act(a, p, ref, 'terminate', body?.reason);
+  }
+
+  private async act(accountId: string, principal: Principal, ref: string, action: SimAction, reason?: string) {
+    const { sim, deviceSecret } = await this.sims.applyAction(accountId, ref, action, actorOf(principal), reason);
+    return presentSim(sim, deviceSecret);
+  }
+}

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { TelemetryEnvelope } from '../../../libs/domain/src/telemetry/records.js';
+import type { JobQueue } from '../../../libs/queue/src/job-queue.js';
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Gathers validated records into queue jobs bounded by size and time. `submit` resolves only once the
+ * batch holding the record is durably queued: the broker acknowledges a QoS 1 publish after that.
+ */
+export class IngestBuffer {
+  private records: TelemetryEnvelope[] = [];
+  private waiters: Waiter[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly maxRecords: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  submit(records: TelemetryEnvelope[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.records.push(...records);
+      this.waiters.push({ resolve, reject });
+      if (this.records.length >= this.maxRecords) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
+    });
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.records.length) return;
+    const records = this.records;
+    const waiters = this.waiters;
+    this.records = [];
+    this.waiters = [];
+    // A deterministic id: re-adding the same batch after an uncertain failure does not queue it twice.
+    const jobId = `ingest-${createHash('sha256').update(JSON.stringify(records)).digest('base64url')}`;
+    const queued = this.queue.add('telemetry.ingest', { records }, { jobId }).then(
+      () => waiters.forEach((w) => w.resolve()),
+      (error: unknown) => waiters.forEach((w) => w.reject(error)),
+    );
+    this.inFlight.add(queued);
+    void queued.finally(() => this.inFlight.delete(queued));
+  }
+
+  /** Queues what is buffered and waits for every pending add (graceful shutdown). */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

@@ -1,0 +1,73 @@
+import type { z } from 'zod';
+import {
+  locationRecordSchema,
+  sessionRecordSchema,
+  statusRecordSchema,
+  type TelemetryEnvelope,
+} from '../../../libs/domain/src/telemetry/records.js';
+import { KIND_OF_CHANNEL, type UpChannel } from '../../../libs/domain/src/telemetry/topics.js';
+
+export interface RecordProblem {
+  code: 'malformed_json' | 'invalid_record' | 'timestamp_in_future' | 'timestamp_too_old' | 'too_many_records' | 'topic_not_allowed' | 'payload_too_large' | 'rate_limited';
+  message: string;
+  /** Position of the record in an array payload. */
+  index?: number;
+}
+
+const SCHEMAS: Record<UpChannel, z.ZodType> = {
+  sessions: sessionRecordSchema,
+  location: locationRecordSchema,
+  status: statusRecordSchema,
+};
+
+/** Device clocks drift: a record may be this far ahead of ours. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+export const MAX_RECORDS_PER_MESSAGE = 1_000;
+
+/**
+ * Validates an MQTT payload: one JSON record or an array of them (a device flushing its buffer). Each
+ * record stands alone: a bad one is reported with its index and never affects the others.
+ */
+export class RecordValidator {
+  constructor(private readonly retentionDays: number) {}
+
+  validate(identity: { iccid: string; accountId: string }, channel: UpChannel, payload: Buffer, now: Date): { envelopes: TelemetryEnvelope[]; problems: RecordProblem[] } {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload.toString('utf8'));
+    } catch (error) {
+      return { envelopes: [], problems: [{ code: 'malformed_json', message: `payload is not JSON: ${(error as Error).message}` }] };
+    }
+    const batch = Array.isArray(parsed);
+    const items = batch ? (parsed as unknown[]) : [parsed];
+    if (items.length > MAX_RECORDS_PER_MESSAGE) {
+      return { envelopes: [], problems: [{ code: 'too_many_records', message: `at most ${MAX_RECORDS_PER_MESSAGE} records per message; got ${items.length}` }] };
+    }
+    const kind = KIND_OF_CHANNEL[channel];
+    const receivedAt = now.toISOString();
+    const oldest = now.getTime() - this.retentionDays * 86_400_000;
+    const envelopes: TelemetryEnvelope[] = [];
+    const problems: RecordProblem[] = [];
+    items.forEach((item, i) => {
+      const index = batch ? i : undefined;
+      const result = SCHEMAS[channel].safeParse(item);
+      if (!result.success) {
+        const detail = result.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`).join('; ');
+        problems.push({ code: 'invalid_record', message: detail, index });
+        return;
+      }
+      const record = result.data as { at?: string; startedAt?: string; endedAt?: string | null };
+      const times = [record.at, record.startedAt, record.endedAt].filter((t): t is string => typeof t === 'string').map((t) => Date.parse(t));
+      if (times.some((t) => t > now.getTime() + MAX_CLOCK_SKEW_MS)) {
+        problems.push({ code: 'timestamp_in_future', message: `a timestamp is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the platform's clock`, index });
+        return;
+      }
+      if (times.some((t) => t < oldest)) {
+        problems.push({ code: 'timestamp_too_old', message: `a timestamp is older than the ${this.retentionDays}-day retention`, index });
+        return;
+      }
+      envelopes.push({ kind, accountId: identity.accountId, iccid: identity.iccid, receivedAt, record: result.data } as TelemetryEnvelope);
+    });
+    return { envelopes, problems };
+  }
+}

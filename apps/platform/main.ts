@@ -1,0 +1,3 @@
+import { runMain } from './main-runner.js';
+
+await runMain(['api', 'broker', 'worker']);

@@ -1,0 +1,135 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
+import {
+  ACCOUNT_SCOPES,
+  hashApiKeySecret,
+  safeEqual,
+  type AccountScope,
+  type Principal,
+} from '../../../auth/src/index.js';
+import type { Account, NewApiKey } from '../../../domain/src/accounts/account.js';
+import { Clock } from '../../../domain/src/clock/clock.js';
+import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
+import { newId, randomSecret } from '../../../domain/src/ids.js';
+import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
+import { AccountRepository, ApiKeyRepository } from '../../../persistence/src/repositories/account.repository.js';
+
+/** `key_01J….<secret>`: the id part finds the stored hash, the secret part is verified against it. */
+const formatKey = (id: string, secret: string) => `${id}.${secret}`;
+const parseKey = (key: string): { id: string; secret: string } | null => {
+  const match = /^(key_[0-9A-HJKMNP-TV-Z]{26})\.([A-Za-z0-9_-]{20,})$/.exec(key);
+  return match ? { id: match[1], secret: match[2] } : null;
+};
+
+@Injectable()
+export class AccountsService {
+  constructor(
+    @Inject(AccountRepository) private readonly accounts: AccountRepository,
+    @Inject(ApiKeyRepository) private readonly keys: ApiKeyRepository,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  createAccount(name: string): Promise<Account> {
+    return this.accounts.create({ id: newId('acc'), name, createdAt: this.clock.now() });
+  }
+
+  async getAccount(id: string): Promise<Account> {
+    const account = await this.accounts.findById(id);
+    if (!account) throw DomainError.notFound('Account', id);
+    return account;
+  }
+
+  async listAccounts(limit: number, cursor?: string): Promise<Page<Account>> {
+    const rows = await this.accounts.list(limit + 1, cursor ? decodeCursor(cursor) : undefined);
+    return toPage(rows, limit, (a) => a.id);
+  }
+
+  async createApiKey(accountId: string, name: string, scopes: AccountScope[]): Promise<NewApiKey> {
+    await this.getAccount(accountId);
+    const unique = [...new Set(scopes)].filter((s) => (ACCOUNT_SCOPES as readonly string[]).includes(s));
+    const id = newId('key');
+    const secret = randomSecret();
+    const createdAt = this.clock.now();
+    await this.keys.insert({ id, accountId, name, secretHash: hashApiKeySecret(secret), scopes: unique, createdAt });
+    return { id, accountId, name, scopes: unique, key: formatKey(id, secret), createdAt };
+  }
+
+  async listApiKeys(accountId: string) {
+    await this.getAccount(accountId);
+    return this.keys.listByAccount(accountId);
+  }
+
+  async revokeApiKey(accountId: string, keyId: string): Promise<void> {
+    if (!(await this.keys.revoke(accountId, keyId, this.clock.now()))) throw DomainError.notFound('API key', keyId);
+  }
+}
+
+interface CachedKey {
+  principal: Principal | null;
+  secretHash: string;
+  expiresAt: number;
+}
+
+/** Resolves `Authorization: Bearer <key>` to a principal: an account key, or the platform admin key. */
+@Injectable()
+export class ApiKeyAuthenticator {
+  private readonly logger = new Logger('Auth');
+  private readonly adminKeyHash?: string;
+  // A short cache keeps key lookups off the database on busy clients; revocation applies within its TTL.
+  private readonly cache = new Map<string, CachedKey>();
+  private static readonly CACHE_TTL_MS = 5_000;
+  private static readonly TOUCH_EVERY_MS = 60_000;
+  private readonly touchedAt = new Map<string, number>();
+
+  constructor(
+    @Inject(ApiKeyRepository) private readonly keys: ApiKeyRepository,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.adminKeyHash = config.adminApiKey ? hashApiKeySecret(config.adminApiKey) : undefined;
+  }
+
+  async authenticate(key: string): Promise<Principal> {
+    if (this.adminKeyHash && safeEqual(hashApiKeySecret(key), this.adminKeyHash)) return { kind: 'admin', keyId: 'admin' };
+    const parsed = parseKey(key);
+    if (!parsed) throw new DomainError(ErrorCode.Unauthenticated, 'The API key is malformed');
+    const now = this.clock.now().getTime();
+    let cached = this.cache.get(parsed.id);
+    if (!cached || cached.expiresAt < now) {
+      const record = await this.keys.findActiveById(parsed.id);
+      cached = {
+        secretHash: record?.secretHash ?? '',
+        expiresAt: now + ApiKeyAuthenticator.CACHE_TTL_MS,
+        principal: !record
+          ? null
+          : record.accountId === null
+            ? { kind: 'admin', keyId: record.id }
+            : { kind: 'account', accountId: record.accountId, keyId: record.id, scopes: record.scopes as AccountScope[] },
+      };
+      this.cache.set(parsed.id, cached);
+    }
+    if (!cached.principal || !safeEqual(hashApiKeySecret(parsed.secret), cached.secretHash)) {
+      throw new DomainError(ErrorCode.Unauthenticated, 'The API key is unknown or revoked');
+    }
+    this.touch(parsed.id, now);
+    return cached.principal;
+  }
+
+  private touch(id: string, now: number): void {
+    if ((this.touchedAt.get(id) ?? 0) + ApiKeyAuthenticator.TOUCH_EVERY_MS > now) return;
+    this.touchedAt.set(id, now);
+    this.keys.touch(id, new Date(now)).catch((error: unknown) => this.logger.warn(`could not record key use: ${String(error)}`));
+  }
+
+  /**
+   * With no ADMIN_API_KEY configured and no stored admin key yet, generates one, stores its hash and
+   * returns it so that startup can print it once.
+   */
+  async ensureAdminKey(): Promise<string | null> {
+    if (this.adminKeyHash || (await this.keys.hasAdminKey())) return null;
+    const id = newId('key');
+    const secret = randomSecret();
+    await this.keys.insert({ id, accountId: null, name: 'platform admin (generated)', secretHash: hashApiKeySecret(secret), scopes: ['admin'], createdAt: this.clock.now() });
+    return formatKey(id, secret);
+  }
+}

@@ -1,0 +1,58 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
+import { Clock, SystemClock } from '../../domain/src/clock/clock.js';
+import { AccountRepository, ApiKeyRepository } from '../../persistence/src/repositories/account.repository.js';
+import { DeadLetterRepository } from '../../persistence/src/repositories/dead-letter.repository.js';
+import { EventRepository } from '../../persistence/src/repositories/event.repository.js';
+import { IdempotencyRepository } from '../../persistence/src/repositories/idempotency.repository.js';
+import { OrderRepository } from '../../persistence/src/repositories/order.repository.js';
+import { SimRepository } from '../../persistence/src/repositories/sim.repository.js';
+import { UsageLedgerRepository } from '../../persistence/src/repositories/usage-ledger.repository.js';
+import { AccountsService, ApiKeyAuthenticator } from './accounts/accounts.usecases.js';
+import { BillingSessionRater } from './billing/billing-session-rater.js';
+import { OrdersService } from './orders/orders.service.js';
+import { SimsService } from './sims/sims.service.js';
+import { StockService } from './stock/stock.service.js';
+import { DeviceAuthenticator } from './telemetry/device-authenticator.js';
+import { DeviceSessions, LocalDeviceSessions, RedisDeviceSessions } from './telemetry/device-sessions.js';
+import { IngestTelemetry } from './telemetry/ingest-telemetry.usecase.js';
+import { SessionRater } from './telemetry/session-rater.js';
+import { UsageService } from './telemetry/usage.service.js';
+
+const repositories = [
+  AccountRepository,
+  ApiKeyRepository,
+  SimRepository,
+  OrderRepository,
+  EventRepository,
+  DeadLetterRepository,
+  IdempotencyRepository,
+  UsageLedgerRepository,
+];
+const useCases = [AccountsService, ApiKeyAuthenticator, SimsService, StockService, OrdersService, UsageService, IngestTelemetry, DeviceAuthenticator];
+
+/** Repositories and use cases shared by the api, broker and worker roles. */
+@Global()
+@Module({
+  providers: [
+    ...repositories,
+    ...useCases,
+    { provide: Clock, useClass: SystemClock },
+    { provide: SessionRater, useClass: BillingSessionRater },
+    {
+      provide: DeviceSessions,
+      inject: [APP_CONFIG],
+      // With Redis, brokers may run in other processes: disconnect orders travel over pub/sub.
+      useFactory: (config: AppConfig): DeviceSessions =>
+        config.queue.kind === 'bullmq' ? new RedisDeviceSessions(config.queue.redisUrl, config.queue.prefix) : new LocalDeviceSessions(),
+    },
+  ],
+  exports: [...repositories, ...useCases, Clock, SessionRater, DeviceSessions],
+})
+export class ApplicationModule implements OnApplicationShutdown {
+  constructor(@Inject(DeviceSessions) private readonly sessions: DeviceSessions) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sessions.close();
+  }
+}

@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { hashDeviceSecret } from '../../../auth/src/index.js';
+import { Clock } from '../../../domain/src/clock/clock.js';
+import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
+import { domainEvent } from '../../../domain/src/events/domain-event.js';
+import { randomSecret } from '../../../domain/src/ids.js';
+import { decodeCursor, encodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
+import type { Sim, SimHistoryEntry } from '../../../domain/src/sims/sim.js';
+import { ACTION_EVENT, SimLifecycle, type SimAction } from '../../../domain/src/sims/sim-lifecycle.js';
+import { Database } from '../../../persistence/src/database.js';
+import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
+import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
+import { DeviceSessions } from '../telemetry/device-sessions.js';
+
+export interface SimActionResult {
+  sim: Sim;
+  /** The device secret, when this action issued one: shown once, stored only as a hash. */
+  deviceSecret?: string;
+}
+
+@Injectable()
+export class SimsService {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(SimRepository) private readonly sims: SimRepository,
+    @Inject(EventRepository) private readonly events: EventRepository,
+    @Inject(DeviceSessions) private readonly devices: DeviceSessions,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async get(accountId: string, ref: string): Promise<Sim> {
+    const sim = await this.sims.findByRef(accountId, ref);
+    if (!sim) throw DomainError.notFound('SIM', ref);
+    return sim;
+  }
+
+  async list(accountId: string, limit: number, cursor?: string): Promise<Page<Sim>> {
+    const rows = await this.sims.listByAccount(accountId, limit + 1, cursor ? decodeCursor(cursor) : undefined);
+    return toPage(rows, limit, (s) => s.iccid);
+  }
+
+  async history(accountId: string, ref: string, limit: number, cursor?: string): Promise<Page<SimHistoryEntry>> {
+    const sim = await this.get(accountId, ref);
+    const after = cursor ? Number(decodeCursor(cursor)) : undefined;
+    const rows = await this.sims.history(sim.iccid, limit + 1, after);
+    const page = toPage(rows, limit, (h) => String(h.id));
+    return { data: page.data, nextCursor: page.nextCursor ? encodeCursor(String(page.data[page.data.length - 1].id)) : null };
+  }
+
+  /**
+   * Applies a lifecycle action: validates it against the state machine, records history and the event in
+   * one transaction, then acts on the network (disconnects a device that may no longer attach).
+   */
+  async applyAction(accountId: string, ref: string, action: SimAction, actor: string, reason?: string): Promise<SimActionResult> {
+    const now = this.clock.now();
+    let deviceSecret: string | undefined;
+    const sim = await this.db.transaction(async (tx) => {
+      const current = await this.sims.findByRef(accountId, ref, tx, true);
+      if (!current) throw DomainError.notFound('SIM', ref);
+      const to = SimLifecycle.next(current.status, action, current.iccid);
+      const changes: { secretHash?: string | null; firstActivatedAt?: Date } = {};
+      if (action === 'activate') {
+        changes.firstActivatedAt = now;
+        if (!current.hasCredentials) {
+          deviceSecret = randomSecret(24);
+          changes.secretHash = await hashDeviceSecret(deviceSecret);
+        }
+      }
+      // Termination destroys the device credentials: a terminated SIM can never authenticate again.
+      if (action === 'terminate') changes.secretHash = null;
+      const updated = await this.sims.setStatus(tx, current.iccid, to, now, changes);
+      await this.sims.appendHistory(tx, {
+        iccid: current.iccid,
+        accountId,
+        from: current.status,
+        to,
+        action,
+        actor,
+        reason: reason ?? null,
+        blocks: updated.blocks,
+        at: now,
+      });
+      await this.events.append(tx, [
+        domainEvent(ACTION_EVENT[action], accountId, current.iccid, { iccid: current.iccid, from: current.status, to, actor, reason: reason ?? null }, now),
+      ]);
+      return updated;
+    });
+    if (!SimLifecycle.mayConnect(sim.status, sim.blocks)) await this.devices.disconnect(sim.iccid, `SIM is ${sim.status}`);
+    return { sim, deviceSecret };
+  }
+
+  /** Issues a new device secret (the old one stops working at once) and returns it once. */
+  async rotateCredentials(accountId: string, ref: string, actor: string): Promise<{ iccid: string; secret: string }> {
+    const now = this.clock.now();
+    const secret = randomSecret(24);
+    const secretHash = await hashDeviceSecret(secret);
+    const iccid = await this.db.transaction(async (tx) => {
+      const sim = await this.sims.findByRef(accountId, ref, tx, true);
+      if (!sim) throw DomainError.notFound('SIM', ref);
+      if (sim.status === 'terminated') {
+        throw new DomainError(ErrorCode.InvalidTransition, `SIM ${sim.iccid} is terminated: its device credentials are destroyed for good`, {
+          iccid: sim.iccid,
+          currentStatus: sim.status,
+          allowedActions: [],
+        });
+      }
+      await this.sims.setSecretHash(tx, sim.iccid, secretHash, now);
+      await this.events.append(tx, [domainEvent('sim.credentials.rotated', accountId, sim.iccid, { iccid: sim.iccid, actor }, now)]);
+      return sim.iccid;
+    });
+    await this.devices.disconnect(iccid, 'device credentials rotated');
+    return { iccid, secret };
+  }
+}

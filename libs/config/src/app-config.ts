@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { configSchema, type RawConfig } from './config.schema.js';
+
+export type DatabaseConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolSize: number };
+export type QueueConfig = { kind: 'in-process' } | { kind: 'bullmq'; redisUrl: string; prefix: string };
+export type TelemetryConfig =
+  | { kind: 'sql' }
+  | {
+      kind: 'influx';
+      url: string;
+      database: string;
+      username?: string;
+      password?: string;
+      token?: string;
+      retentionDays: number;
+    };
+
+/** The typed configuration every module receives. Built once from the environment by `loadConfig`. */
+export interface AppConfig {
+  env: RawConfig['NODE_ENV'];
+  http: { host: string; port: number };
+  mqtt: {
+    port: number;
+    wsPort: number;
+    tls?: { port: number; certFile: string; keyFile: string };
+    maxPayloadBytes: number;
+    maxMessagesPerSecond: number;
+    redisUrl?: string;
+  };
+  dataDir: string;
+  adminApiKey?: string;
+  database: DatabaseConfig;
+  queue: QueueConfig;
+  telemetry: TelemetryConfig;
+  logLevel: RawConfig['LOG_LEVEL'];
+  shutdownTimeoutMs: number;
+  ingest: { batchMaxRecords: number; batchMaxWaitMs: number };
+  simIssuer: { iccidPrefix: string; imsiPrefix: string; msisdnPrefix: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export function parseDuration(value: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (!match) throw new Error(`not a duration: ${value}`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const variable = String(issue.path[0] ?? '(environment)');
+  const got = env[variable];
+  const shown = variable.includes('KEY') || variable.includes('PASSWORD') || variable.includes('TOKEN') ? '(hidden)' : JSON.stringify(got);
+  return `${variable} expects ${issue.message.replace(/^Invalid input: expected /, '')}; got ${shown}`;
+}
+
+/** Reads the environment once; a wrong value stops startup with a message naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const known = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]]),
+  );
+  const parsed = configSchema.safeParse(known);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, env)));
+  const raw = parsed.data;
+  const problems: string[] = [];
+  if ((raw.MQTT_TLS_CERT_FILE === undefined) !== (raw.MQTT_TLS_KEY_FILE === undefined)) {
+    problems.push('MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE expects both to be set, or neither');
+  }
+  if (raw.INFLUX_URL && raw.INFLUX_TOKEN && (raw.INFLUX_USERNAME || raw.INFLUX_PASSWORD)) {
+    problems.push('INFLUX_TOKEN expects to be used alone, not with INFLUX_USERNAME/INFLUX_PASSWORD');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    env: raw.NODE_ENV,
+    http: { host: raw.HOST, port: raw.PORT },
+    mqtt: {
+      port: raw.MQTT_PORT,
+      wsPort: raw.MQTT_WS_PORT,
+      tls:
+        raw.MQTT_TLS_CERT_FILE && raw.MQTT_TLS_KEY_FILE
+          ? { port: raw.MQTT_TLS_PORT, certFile: raw.MQTT_TLS_CERT_FILE, keyFile: raw.MQTT_TLS_KEY_FILE }
+          : undefined,
+      maxPayloadBytes: raw.MQTT_MAX_PAYLOAD_BYTES,
+      maxMessagesPerSecond: raw.MQTT_MAX_MESSAGES_PER_SECOND,
+      redisUrl: raw.REDIS_URL,
+    },
+    dataDir: path.resolve(raw.DATA_DIR),
+    adminApiKey: raw.ADMIN_API_KEY,
+    database: raw.DATABASE_URL
+      ? { kind: 'postgres', url: raw.DATABASE_URL, poolSize: raw.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: path.join(path.resolve(raw.DATA_DIR), 'pglite') },
+    queue: raw.REDIS_URL ? { kind: 'bullmq', redisUrl: raw.REDIS_URL, prefix: raw.REDIS_PREFIX } : { kind: 'in-process' },
+    telemetry: raw.INFLUX_URL
+      ? {
+          kind: 'influx',
+          url: raw.INFLUX_URL,
+          database: raw.INFLUX_DATABASE,
+          username: raw.INFLUX_USERNAME,
+          password: raw.INFLUX_PASSWORD,
+          token: raw.INFLUX_TOKEN,
+          retentionDays: raw.INFLUX_RETENTION_DAYS,
+        }
+      : { kind: 'sql' },
+    logLevel: raw.LOG_LEVEL,
+    shutdownTimeoutMs: parseDuration(raw.SHUTDOWN_TIMEOUT),
+    ingest: { batchMaxRecords: raw.INGEST_BATCH_MAX_RECORDS, batchMaxWaitMs: parseDuration(raw.INGEST_BATCH_MAX_WAIT) },
+    simIssuer: { iccidPrefix: raw.SIM_ICCID_PREFIX, imsiPrefix: raw.SIM_IMSI_PREFIX, msisdnPrefix: raw.SIM_MSISDN_PREFIX },
+  };
+}
+
+export const CONFIG_VARIABLES = Object.keys(configSchema.shape);

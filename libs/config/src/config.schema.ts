@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = (protocols: string[], example: string) =>
+  z
+    .url({ message: `a URL such as ${example}` })
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}:`)), {
+      message: `a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}, such as ${example}`,
+    })
+    .optional();
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, { message: 'a duration such as 500ms, 5s, 5m, 2h or 1d' });
+
+/**
+ * The one validated description of the process environment. Every variable is listed in the README;
+ * nothing else reads process.env.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  MQTT_PORT: port.default(1883),
+  MQTT_WS_PORT: port.default(8083),
+  MQTT_TLS_PORT: port.default(8883),
+  MQTT_TLS_CERT_FILE: z.string().min(1).optional(),
+  MQTT_TLS_KEY_FILE: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ADMIN_API_KEY: z
+    .string()
+    .min(24, { message: 'at least 24 characters (a long random secret)' })
+    .optional(),
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql'], 'postgres://user:pass@localhost:5432/simfleet'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: optionalUrl(['redis', 'rediss'], 'redis://localhost:6379'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, { message: 'letters, digits, ":", "_" or "-"' }).default('simfleet'),
+  INFLUX_URL: optionalUrl(['http', 'https'], 'http://localhost:8086'),
+  INFLUX_DATABASE: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'letters, digits, "_" or "-"' }).default('simfleet'),
+  INFLUX_USERNAME: z.string().optional(),
+  INFLUX_PASSWORD: z.string().optional(),
+  INFLUX_TOKEN: z.string().optional(),
+  INFLUX_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT: duration.default('10s'),
+  INGEST_BATCH_MAX_RECORDS: z.coerce.number().int().min(1).max(5000).default(500),
+  INGEST_BATCH_MAX_WAIT: duration.default('20ms'),
+  MQTT_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
+  SIM_ICCID_PREFIX: z.string().regex(/^89\d{5,10}$/, { message: '89 then 5 to 10 digits (industry id, country code, issuer id)' }).default('8988303'),
+  SIM_IMSI_PREFIX: z.string().regex(/^\d{5,6}$/, { message: 'the 5 or 6 digits of MCC + MNC' }).default('90128'),
+  SIM_MSISDN_PREFIX: z.string().regex(/^\+\d{3,8}$/, { message: '+ and 3 to 8 digits' }).default('+88239'),
+  MQTT_MAX_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).default(100),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

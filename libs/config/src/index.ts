@@ -1,0 +1,3 @@
+export * from './app-config.js';
+export * from './config.module.js';
+export { configSchema } from './config.schema.js';

@@ -1,0 +1,140 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database, type SqlExecutor } from '../database.js';
+
+export interface LedgerEntry {
+  iccid: string;
+  sessionId: string;
+  accountId: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  bytesUp: number;
+  bytesDown: number;
+  mcc: string;
+  mnc: string;
+  country: string | null;
+  network: string | null;
+  rat: string;
+  zone: string | null;
+  /** Decimal string, unrounded: rounding happens once, on the invoice line. */
+  amount: string | null;
+  currency: string | null;
+}
+
+/** What the upsert found: whether the session is new, and the counters before this record. */
+export interface LedgerUpsertResult {
+  iccid: string;
+  sessionId: string;
+  inserted: boolean;
+  previousBytesUp: number | null;
+  previousBytesDown: number | null;
+  previousEndedAt: Date | null;
+}
+
+/**
+ * The usage ledger: one row per (SIM, session) with the latest cumulative counters. Counters only move
+ * forward, so an interim update or a redelivered record never counts twice.
+ */
+@Injectable()
+export class UsageLedgerRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  async upsert(tx: SqlExecutor, entries: LedgerEntry[]): Promise<LedgerUpsertResult[]> {
+    if (!entries.length) return [];
+    // The CTE reads the previous counters in the same statement, so callers can tell started/updated/ended.
+    return (
+      await tx.query<{
+        iccid: string;
+        session_id: string;
+        inserted: boolean;
+        prev_up: number | null;
+        prev_down: number | null;
+        prev_ended: Date | null;
+      }>(
+        `with input as (
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::numeric[], $15::text[])
+             as t(iccid, session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat, zone, amount, currency)
+         ), previous as (
+           select l.iccid, l.session_id, l.bytes_up, l.bytes_down, l.ended_at from usage_ledger l join input i using (iccid, session_id)
+         ), upserted as (
+           insert into usage_ledger (iccid, session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat, zone, amount, currency)
+           select * from input
+           on conflict (iccid, session_id) do update set
+             bytes_up = greatest(usage_ledger.bytes_up, excluded.bytes_up),
+             bytes_down = greatest(usage_ledger.bytes_down, excluded.bytes_down),
+             ended_at = coalesce(usage_ledger.ended_at, excluded.ended_at),
+             amount = case when excluded.bytes_up + excluded.bytes_down > usage_ledger.bytes_up + usage_ledger.bytes_down then excluded.amount else usage_ledger.amount end,
+             updated_at = now()
+           returning iccid, session_id
+         )
+         select u.iccid, u.session_id, p.iccid is null as inserted, p.bytes_up as prev_up, p.bytes_down as prev_down, p.ended_at as prev_ended
+           from upserted u left join previous p using (iccid, session_id)`,
+        [
+          entries.map((e) => e.iccid),
+          entries.map((e) => e.sessionId),
+          entries.map((e) => e.accountId),
+          entries.map((e) => e.startedAt.toISOString()),
+          entries.map((e) => e.endedAt?.toISOString() ?? null),
+          entries.map((e) => e.bytesUp),
+          entries.map((e) => e.bytesDown),
+          entries.map((e) => e.mcc),
+          entries.map((e) => e.mnc),
+          entries.map((e) => e.country),
+          entries.map((e) => e.network),
+          entries.map((e) => e.rat),
+          entries.map((e) => e.zone),
+          entries.map((e) => e.amount),
+          entries.map((e) => e.currency),
+        ],
+      )
+    ).map((r) => ({
+      iccid: r.iccid,
+      sessionId: r.session_id,
+      inserted: r.inserted,
+      previousBytesUp: r.prev_up,
+      previousBytesDown: r.prev_down,
+      previousEndedAt: r.prev_ended,
+    }));
+  }
+
+  /** Ledger rows of sessions, so the telemetry write uses the session's first network as its series key. */
+  async find(tx: SqlExecutor, keys: Array<{ iccid: string; sessionId: string }>): Promise<LedgerEntry[]> {
+    if (!keys.length) return [];
+    const rows = await tx.query<{
+      iccid: string;
+      session_id: string;
+      account_id: string;
+      started_at: Date;
+      ended_at: Date | null;
+      bytes_up: number;
+      bytes_down: number;
+      mcc: string;
+      mnc: string;
+      country: string | null;
+      network: string | null;
+      rat: string;
+      zone: string | null;
+      amount: string | null;
+      currency: string | null;
+    }>(
+      'select l.* from usage_ledger l join unnest($1::text[], $2::text[]) as k(iccid, session_id) using (iccid, session_id)',
+      [keys.map((k) => k.iccid), keys.map((k) => k.sessionId)],
+    );
+    return rows.map((r) => ({
+      iccid: r.iccid,
+      sessionId: r.session_id,
+      accountId: r.account_id,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      bytesUp: r.bytes_up,
+      bytesDown: r.bytes_down,
+      mcc: r.mcc,
+      mnc: r.mnc,
+      country: r.country,
+      network: r.network,
+      rat: r.rat,
+      zone: r.zone,
+      amount: r.amount,
+      currency: r.currency,
+    }));
+  }
+}

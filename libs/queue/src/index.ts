@@ -1,0 +1,3 @@
+export * from './job-queue.js';
+export * from './jobs.js';
+export * from './queue.module.js';

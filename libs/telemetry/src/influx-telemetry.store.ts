@@ -1,0 +1,192 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { influxString, toLine } from './line-protocol.js';
+import { TelemetryStore, bucketStart, type TelemetryPoints, type UsageBucket, type UsageQuery } from './telemetry-store.js';
+
+const gzip = promisify(gzipCallback);
+
+/** InfluxDB write batches are capped at 5,000 lines, as InfluxData recommends. */
+export const INFLUX_MAX_LINES = 5_000;
+
+export interface InfluxOptions {
+  url: string;
+  database: string;
+  username?: string;
+  password?: string;
+  token?: string;
+  retentionDays: number;
+  timeoutMs?: number;
+}
+
+interface InfluxSeries {
+  name: string;
+  columns: string[];
+  values: Array<Array<string | number | null>>;
+}
+interface InfluxQueryResponse {
+  results: Array<{ statement_id: number; series?: InfluxSeries[]; error?: string }>;
+  error?: string;
+}
+
+export class InfluxError extends Error {
+  constructor(
+    message: string,
+    /** 4xx other than 429: the points themselves are wrong and retrying cannot help. */
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'InfluxError';
+  }
+}
+
+/**
+ * InfluxDB through the v1-compatible HTTP API (`/write` line protocol, `/query` InfluxQL), which 1.x,
+ * 2.x (v1 compatibility) and 3.x serve. Measurements: data_session, location, status.
+ */
+export class InfluxTelemetryStore extends TelemetryStore {
+  readonly kind = 'influx' as const;
+
+  constructor(private readonly options: InfluxOptions) {
+    super();
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { ...extra };
+    if (this.options.token) headers.authorization = `Token ${this.options.token}`;
+    else if (this.options.username)
+      headers.authorization = `Basic ${Buffer.from(`${this.options.username}:${this.options.password ?? ''}`).toString('base64')}`;
+    return headers;
+  }
+
+  private database?: Promise<void>;
+
+  /**
+   * Creates the database (with our retention) if it does not exist; an existing one keeps the retention
+   * its operator gave it. InfluxDB being down at startup is not fatal: writes retry this first.
+   */
+  async init(): Promise<void> {
+    await this.ensureDatabase().catch(() => undefined);
+  }
+
+  private ensureDatabase(): Promise<void> {
+    this.database ??= (async () => {
+      const shown = await this.query('SHOW DATABASES', 'GET', false);
+      const names = (shown.results[0]?.series?.[0]?.values ?? []).map((row) => String(row[0]));
+      if (!names.includes(this.options.database)) {
+        await this.query(`CREATE DATABASE ${JSON.stringify(this.options.database)} WITH DURATION ${this.options.retentionDays}d`, 'POST', false);
+      }
+    })().catch((error: unknown) => {
+      this.database = undefined;
+      throw error;
+    });
+    return this.database;
+  }
+
+  async write(points: TelemetryPoints): Promise<void> {
+    const lines: string[] = [];
+    for (const s of points.sessions) {
+      // One series key + the session start as timestamp: a re-write of the same session overwrites.
+      lines.push(
+        toLine(
+          'data_session',
+          { account: s.accountId, iccid: s.iccid, mcc: s.mcc, mnc: s.mnc, network: s.network, country: s.country, rat: s.rat },
+          {
+            session_id: { str: s.sessionId },
+            bytes_up: { int: s.bytesUp },
+            bytes_down: { int: s.bytesDown },
+            bytes_total: { int: s.bytesUp + s.bytesDown },
+            ended_at: s.endedAt ? { int: s.endedAt.getTime() } : null,
+            cell_id: s.cellId ? { str: s.cellId } : null,
+          },
+          s.startedAt.getTime(),
+        ),
+      );
+    }
+    for (const l of points.locations) {
+      lines.push(
+        toLine('location', { account: l.accountId, iccid: l.iccid, source: l.source }, { lat: { float: l.lat }, lon: { float: l.lon }, accuracy_m: { float: l.accuracyM } }, l.at.getTime()),
+      );
+    }
+    for (const s of points.statuses) {
+      lines.push(
+        toLine(
+          'status',
+          { account: s.accountId, iccid: s.iccid },
+          { imei: { str: s.imei }, signal_dbm: s.signalDbm === null ? null : { int: s.signalDbm }, firmware: s.firmware ? { str: s.firmware } : null },
+          s.at.getTime(),
+        ),
+      );
+    }
+    if (!lines.length) return;
+    await this.ensureDatabase();
+    for (let i = 0; i < lines.length; i += INFLUX_MAX_LINES) await this.writeLines(lines.slice(i, i + INFLUX_MAX_LINES));
+  }
+
+  private async writeLines(lines: string[]): Promise<void> {
+    const url = new URL('/write', this.options.url);
+    url.searchParams.set('db', this.options.database);
+    url.searchParams.set('precision', 'ms');
+    const body = await gzip(Buffer.from(lines.join('\n')));
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: this.headers({ 'content-encoding': 'gzip', 'content-type': 'text/plain; charset=utf-8' }),
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      throw new InfluxError(`InfluxDB is unreachable: ${(error as Error).message}`, false);
+    }
+    if (response.status !== 204) {
+      const text = await response.text();
+      throw new InfluxError(`InfluxDB refused the write (${response.status}): ${text.slice(0, 300)}`, response.status >= 400 && response.status < 500 && response.status !== 429);
+    }
+  }
+
+  async query(q: string, method: 'GET' | 'POST' = 'GET', withDb = true): Promise<InfluxQueryResponse> {
+    const url = new URL('/query', this.options.url);
+    if (withDb) url.searchParams.set('db', this.options.database);
+    url.searchParams.set('epoch', 'ms');
+    let response: Response;
+    const body = new URLSearchParams({ q });
+    try {
+      response =
+        method === 'POST'
+          ? await fetch(url, { method, headers: this.headers(), body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) })
+          : await fetch(`${url}&${body}`, { headers: this.headers(), signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+    } catch (error) {
+      throw new InfluxError(`InfluxDB is unreachable: ${(error as Error).message}`, false);
+    }
+    const json = (await response.json()) as InfluxQueryResponse;
+    const error = json.error ?? json.results?.find((r) => r.error)?.error;
+    if (!response.ok || error) throw new InfluxError(`InfluxDB query failed (${response.status}): ${error ?? 'no detail'}`, response.status < 500);
+    return json;
+  }
+
+  async usage(q: UsageQuery): Promise<UsageBucket[]> {
+    // InfluxQL has no calendar months: group by day and fold days into months here.
+    const groupBy = q.interval === 'hour' ? '1h' : '1d';
+    const result = await this.query(
+      `SELECT sum(bytes_up), sum(bytes_down), count(bytes_up) FROM data_session WHERE account = ${influxString(q.accountId)} AND iccid = ${influxString(q.iccid)} AND time >= ${q.from.getTime()}ms AND time < ${q.to.getTime()}ms GROUP BY time(${groupBy}) fill(none)`,
+    );
+    const buckets = new Map<number, UsageBucket>();
+    for (const [time, up, down, count] of result.results[0]?.series?.[0]?.values ?? []) {
+      const start = bucketStart(new Date(Number(time)), q.interval);
+      const bucket = buckets.get(start.getTime()) ?? { start, bytesUp: 0, bytesDown: 0, bytesTotal: 0, sessions: 0 };
+      bucket.bytesUp += Number(up ?? 0);
+      bucket.bytesDown += Number(down ?? 0);
+      bucket.bytesTotal = bucket.bytesUp + bucket.bytesDown;
+      bucket.sessions += Number(count ?? 0);
+      buckets.set(start.getTime(), bucket);
+    }
+    return [...buckets.values()].sort((a, b) => a.start.getTime() - b.start.getTime());
+  }
+
+  async ping(): Promise<void> {
+    const response = await fetch(new URL('/ping', this.options.url), { headers: this.headers(), signal: AbortSignal.timeout(3_000) });
+    if (response.status !== 204 && response.status !== 200) throw new Error(`InfluxDB /ping answered ${response.status}`);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,33 @@
+// InfluxDB line protocol (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/).
+const escapeTag = (value: string) => value.replace(/([,= \\])/g, '\\$1').replace(/\n/g, '\\n');
+const escapeMeasurement = (value: string) => value.replace(/([, \\])/g, '\\$1');
+const escapeString = (value: string) => `"${value.replace(/(["\\])/g, '\\$1').replace(/\n/g, '\\n')}"`;
+
+export type FieldValue = { int: number } | { float: number } | { str: string } | { bool: boolean };
+
+/** One point; tags with null or empty values are left out (InfluxDB rejects empty tag values). */
+export function toLine(
+  measurement: string,
+  tags: Record<string, string | null | undefined>,
+  fields: Record<string, FieldValue | null | undefined>,
+  timestampMs: number,
+): string {
+  const tagPart = Object.keys(tags)
+    .sort()
+    .filter((k) => tags[k] !== null && tags[k] !== undefined && tags[k] !== '')
+    .map((k) => `,${escapeTag(k)}=${escapeTag(tags[k] as string)}`)
+    .join('');
+  const fieldPart = Object.entries(fields)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => {
+      const value = v as FieldValue;
+      const rendered =
+        'int' in value ? `${Math.trunc(value.int)}i` : 'float' in value ? String(value.float) : 'str' in value ? escapeString(value.str) : String(value.bool);
+      return `${escapeTag(k)}=${rendered}`;
+    })
+    .join(',');
+  return `${escapeMeasurement(measurement)}${tagPart} ${fieldPart} ${timestampMs}`;
+}
+
+/** Quotes an InfluxQL string literal. */
+export const influxString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

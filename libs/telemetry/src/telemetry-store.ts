@@ -1,0 +1,83 @@
+export type UsageInterval = 'hour' | 'day' | 'month';
+
+/** A data session as stored: the latest cumulative counters, keyed by (SIM, session start). */
+export interface SessionPoint {
+  accountId: string;
+  iccid: string;
+  sessionId: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  bytesUp: number;
+  bytesDown: number;
+  mcc: string;
+  mnc: string;
+  network: string | null;
+  country: string | null;
+  rat: string;
+  cellId: string | null;
+}
+
+export interface LocationPoint {
+  accountId: string;
+  iccid: string;
+  at: Date;
+  lat: number;
+  lon: number;
+  accuracyM: number;
+  source: 'gps' | 'cell';
+}
+
+export interface StatusPoint {
+  accountId: string;
+  iccid: string;
+  at: Date;
+  imei: string;
+  signalDbm: number | null;
+  firmware: string | null;
+}
+
+export interface TelemetryPoints {
+  sessions: SessionPoint[];
+  locations: LocationPoint[];
+  statuses: StatusPoint[];
+}
+
+export interface UsageQuery {
+  accountId: string;
+  iccid: string;
+  from: Date;
+  to: Date;
+  interval: UsageInterval;
+}
+
+export interface UsageBucket {
+  start: Date;
+  bytesUp: number;
+  bytesDown: number;
+  bytesTotal: number;
+  sessions: number;
+}
+
+/**
+ * The telemetry time-series port: InfluxDB in the servers shape, SQL tables of the system of record in
+ * the embedded shape. Writes are idempotent: a session re-written with the same key overwrites.
+ */
+export abstract class TelemetryStore {
+  abstract readonly kind: 'influx' | 'sql';
+  abstract init(): Promise<void>;
+  abstract write(points: TelemetryPoints): Promise<void>;
+  /** Buckets in event time, [from, to), UTC. */
+  abstract usage(query: UsageQuery): Promise<UsageBucket[]>;
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
+}
+
+/** Start of the bucket containing `at`, in UTC. */
+export function bucketStart(at: Date, interval: UsageInterval): Date {
+  const d = new Date(at);
+  if (interval === 'month') return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+  if (interval === 'day') return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours()));
+}
+
+export const isEmptyPoints = (p: TelemetryPoints) => !p.sessions.length && !p.locations.length && !p.statuses.length;

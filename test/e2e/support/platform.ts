@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { loadConfig, type AppConfig } from '../../../libs/config/src/index.js';
+import { startPlatform, type RunningPlatform } from '../../../apps/platform/platform.js';
+import { ROLES, type Role } from '../../../apps/platform/platform.module.js';
+import { createInfluxDatabase, createTestDatabase, serverAvailable, serverUrl, uniqueRedisPrefix } from '../../harness/isolation.js';
+
+export type Shape = 'embedded' | 'servers';
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdefghijklmnop';
+
+/** Shapes to run: both, or only the embedded one when the servers are not installed (outside CI). */
+export const SHAPES: Shape[] =
+  process.env.CI === 'true' || (serverAvailable('postgres') && serverAvailable('redis') && serverAvailable('influx')) ? ['embedded', 'servers'] : ['embedded'];
+
+export interface TestPlatform {
+  platform: RunningPlatform;
+  config: AppConfig;
+  url: string;
+  mqttUrl: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface ShapeResources {
+  env: Record<string, string>;
+  release(): Promise<void>;
+}
+
+/** Fresh, isolated backing stores for one suite: a temp dir (embedded), or a database, a Redis prefix and an Influx database (servers). */
+export async function provisionShape(shape: Shape): Promise<ShapeResources> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'simfleet-e2e-'));
+  const env: Record<string, string> = { DATA_DIR: dataDir };
+  const releases: Array<() => Promise<void>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
+  if (shape === 'servers') {
+    const db = await createTestDatabase();
+    const influx = await createInfluxDatabase();
+    Object.assign(env, {
+      DATABASE_URL: db.url,
+      REDIS_URL: serverUrl('redis'),
+      REDIS_PREFIX: uniqueRedisPrefix('e2e').replace(/:$/, ''),
+      INFLUX_URL: influx.url,
+      INFLUX_DATABASE: influx.database,
+    });
+    releases.push(() => db.drop(), () => influx.drop());
+  }
+  return {
+    env,
+    release: async () => {
+      for (const release of releases.reverse()) await release();
+    },
+  };
+}
+
+export async function startTestPlatform(env: Record<string, string>, roles: readonly Role[] = ROLES, extra: Record<string, string> = {}): Promise<TestPlatform> {
+  const merged = { PORT: '0', MQTT_PORT: '0', MQTT_WS_PORT: '0', HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', INGEST_BATCH_MAX_WAIT: '5ms', ...env, ...extra };
+  const config = loadConfig(merged);
+  const platform = await startPlatform(config, roles, pino({ level: 'silent' }));
+  return {
+    platform,
+    config,
+    env: merged,
+    url: platform.httpUrl,
+    mqttUrl: `mqtt://127.0.0.1:${platform.mqttPorts.tcp}`,
+    stop: () => platform.close(),
+  };
+}
