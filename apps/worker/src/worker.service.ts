@@ -1,19 +1,19 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { OrdersService } from '../../../libs/application/src/orders/orders.service.js';
-import { IngestTelemetry } from '../../../libs/application/src/telemetry/ingest-telemetry.usecase.js';
+import { DiscoveryService } from '@nestjs/core';
 import { newId } from '../../../libs/domain/src/ids.js';
 import { Metrics } from '../../../libs/observability/src/metrics.js';
 import { DeadLetterRepository } from '../../../libs/persistence/src/repositories/dead-letter.repository.js';
+import { JOB_PROCESSOR_METADATA, type JobProcessorHandler } from '../../../libs/queue/src/job-processor.js';
 import { JobQueue, type JobHandler } from '../../../libs/queue/src/job-queue.js';
-import { JOB_NAMES, type JobName, type JobPayloads } from '../../../libs/queue/src/jobs.js';
+import { JOB_NAMES, type JobName } from '../../../libs/queue/src/jobs.js';
 
-/** Registers one handler per job name; a missing or duplicate handler stops startup. */
+/** Collects one handler per job name; a missing or duplicate handler stops startup. */
 export class JobHandlerRegistry {
   private readonly handlers = new Map<JobName, JobHandler<JobName>>();
 
-  register<N extends JobName>(name: N, handler: JobHandler<N>): this {
-    if (this.handlers.has(name)) throw new Error(`two handlers for job ${name}`);
-    this.handlers.set(name, handler as JobHandler<JobName>);
+  register(name: JobName, handler: JobHandler<JobName>, owner: string): this {
+    if (this.handlers.has(name)) throw new Error(`two handlers for job ${name} (the second in ${owner})`);
+    this.handlers.set(name, handler);
     return this;
   }
 
@@ -24,31 +24,27 @@ export class JobHandlerRegistry {
   }
 }
 
-/** The worker role: job processors are thin; each parses its payload and calls a use case. */
+/** The worker role: finds every @JobProcessor provider and consumes its queue. */
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Worker');
 
   constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(JobQueue) private readonly queue: JobQueue,
-    @Inject(IngestTelemetry) private readonly ingest: IngestTelemetry,
-    @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(DeadLetterRepository) private readonly deadLetters: DeadLetterRepository,
     @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
 
   handlers(): ReadonlyMap<JobName, JobHandler<JobName>> {
-    return new JobHandlerRegistry()
-      .register('telemetry.ingest', async (batch: JobPayloads['telemetry.ingest']) => {
-        const stored = await this.ingest.execute(batch);
-        this.metrics.storedRecords.inc({ kind: 'session' }, stored.sessions);
-        this.metrics.storedRecords.inc({ kind: 'location' }, stored.locations);
-        this.metrics.storedRecords.inc({ kind: 'status' }, stored.statuses);
-      })
-      .register('orders.fulfil', async ({ orderId }) => {
-        await this.orders.fulfil(orderId);
-      })
-      .complete();
+    const registry = new JobHandlerRegistry();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as JobProcessorHandler<JobName> | undefined;
+      const name = wrapper.metatype ? (Reflect.getMetadata(JOB_PROCESSOR_METADATA, wrapper.metatype) as JobName | undefined) : undefined;
+      if (!name || !instance) continue;
+      registry.register(name, (payload, context) => instance.handle(payload, context), wrapper.name);
+    }
+    return registry.complete();
   }
 
   async onApplicationBootstrap(): Promise<void> {
