@@ -1,11 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { pino } from 'pino';
 import { loadConfig, type AppConfig } from '../../../libs/config/src/index.js';
 import { startPlatform, type RunningPlatform } from '../../../apps/platform/platform.js';
 import { ROLES, type Role } from '../../../apps/platform/platform.module.js';
 import { createInfluxDatabase, createTestDatabase, serverAvailable, serverUrl, uniqueRedisPrefix } from '../../harness/isolation.js';
+
+// PGlite loads parts of itself with dynamic imports on first use. Doing that now, while the test file
+// loads, keeps a platform start that fails half-way from importing after its hook has ended (which
+// jest turns into a crash that hides the real error).
+await (await PGlite.create()).close();
 
 export type Shape = 'embedded' | 'servers';
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdefghijklmnop';

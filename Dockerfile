@@ -1,0 +1,17 @@
+# One image for every role: `node dist/apps/{api,broker,worker}/main.js`, or all three with dist/apps/platform/main.js.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/package.json ./package.json
+USER node
+EXPOSE 3000 1883 8083
+CMD ["node", "dist/apps/platform/main.js"]

@@ -1,0 +1,94 @@
+import { PgliteDatabase, migrate, type Database } from '../../libs/persistence/src/index.js';
+import { InfluxTelemetryStore } from '../../libs/telemetry/src/influx-telemetry.store.js';
+import { SqlTelemetryStore } from '../../libs/telemetry/src/sql-telemetry.repository.js';
+import type { SessionPoint, TelemetryStore } from '../../libs/telemetry/src/telemetry-store.js';
+import { createInfluxDatabase, influxQuery, requireServers, type InfluxDatabase } from '../harness/isolation.js';
+
+const session = (overrides: Partial<SessionPoint>): SessionPoint => ({
+  accountId: 'acc_1',
+  iccid: '8988303000000000017',
+  sessionId: 's1',
+  startedAt: new Date('2026-11-27T23:30:00Z'),
+  endedAt: null,
+  bytesUp: 100,
+  bytesDown: 1000,
+  mcc: '208',
+  mnc: '01',
+  network: 'Orange',
+  country: 'FR',
+  rat: '4G',
+  cellId: null,
+  ...overrides,
+});
+
+const empty = { locations: [], statuses: [] };
+
+// Both telemetry stores must give the same answers to the same writes, and a re-write must overwrite.
+async function exercise(store: TelemetryStore) {
+  await store.write({ sessions: [session({})], ...empty });
+  // An interim update of s1 (same key, larger cumulative counters) and a second session the next day.
+  await store.write({ sessions: [session({ bytesUp: 150, bytesDown: 1500, endedAt: new Date('2026-11-28T00:10:00Z') }), session({ sessionId: 's2', startedAt: new Date('2026-11-28T10:15:00Z'), bytesUp: 7, bytesDown: 3 })], ...empty });
+  // A redelivered batch changes nothing.
+  await store.write({ sessions: [session({ sessionId: 's2', startedAt: new Date('2026-11-28T10:15:00Z'), bytesUp: 7, bytesDown: 3 })], ...empty });
+  const query = { accountId: 'acc_1', iccid: '8988303000000000017', from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') };
+  return {
+    hour: await store.usage({ ...query, interval: 'hour' }),
+    day: await store.usage({ ...query, interval: 'day' }),
+    month: await store.usage({ ...query, interval: 'month' }),
+    otherAccount: await store.usage({ ...query, accountId: 'acc_2', interval: 'month' }),
+    narrow: await store.usage({ ...query, from: new Date('2026-11-28T00:00:00Z'), interval: 'day' }),
+  };
+}
+
+const expected = {
+  hour: [
+    { start: new Date('2026-11-27T23:00:00Z'), bytesUp: 150, bytesDown: 1500, bytesTotal: 1650, sessions: 1 },
+    { start: new Date('2026-11-28T10:00:00Z'), bytesUp: 7, bytesDown: 3, bytesTotal: 10, sessions: 1 },
+  ],
+  day: [
+    { start: new Date('2026-11-27T00:00:00Z'), bytesUp: 150, bytesDown: 1500, bytesTotal: 1650, sessions: 1 },
+    { start: new Date('2026-11-28T00:00:00Z'), bytesUp: 7, bytesDown: 3, bytesTotal: 10, sessions: 1 },
+  ],
+  month: [{ start: new Date('2026-11-01T00:00:00Z'), bytesUp: 157, bytesDown: 1503, bytesTotal: 1660, sessions: 2 }],
+  otherAccount: [],
+  // Usage lands where the session started (event time): s1 started on the 27th.
+  narrow: [{ start: new Date('2026-11-28T00:00:00Z'), bytesUp: 7, bytesDown: 3, bytesTotal: 10, sessions: 1 }],
+};
+
+describe('SQL telemetry store', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await PgliteDatabase.open();
+    await migrate(db);
+  });
+  afterAll(() => db.close());
+
+  it('buckets usage in event time and overwrites a re-written session', async () => {
+    expect(await exercise(new SqlTelemetryStore(db))).toEqual(expected);
+  });
+});
+
+requireServers('influx')('InfluxDB telemetry store', () => {
+  let influx: InfluxDatabase;
+  beforeAll(async () => {
+    influx = await createInfluxDatabase();
+  });
+  afterAll(() => influx?.drop());
+
+  it('gives the same answers as the SQL store, with one point per session', async () => {
+    const store = new InfluxTelemetryStore({ url: influx.url, database: influx.database, retentionDays: 400 });
+    await store.init();
+    expect(await exercise(store)).toEqual(expected);
+    const points = await influxQuery(influx.url, 'SELECT count(bytes_up) FROM data_session', influx.database);
+    expect(points.results[0].series?.[0].values[0][1]).toBe(2);
+  });
+
+  it('escapes tag values and reports an unreachable server as a retryable error', async () => {
+    const store = new InfluxTelemetryStore({ url: influx.url, database: influx.database, retentionDays: 400 });
+    await store.write({ sessions: [session({ iccid: '8988303000000000025', network: 'Vodafone, UK = "best"' })], ...empty });
+    const tags = await influxQuery(influx.url, `SHOW TAG VALUES FROM data_session WITH KEY = "network" WHERE iccid = '8988303000000000025'`, influx.database);
+    expect(tags.results[0].series?.[0].values).toEqual([['network', 'Vodafone, UK = "best"']]);
+    const down = new InfluxTelemetryStore({ url: 'http://127.0.0.1:9', database: 'x', retentionDays: 1, timeoutMs: 1_000 });
+    await expect(down.write({ sessions: [session({})], ...empty })).rejects.toMatchObject({ name: 'InfluxError', permanent: false });
+  });
+});
