@@ -60,6 +60,8 @@ export async function startPlatform(config: AppConfig, roles: readonly Role[] = 
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  // NDJSON bodies (POST /v1/usage-events) arrive as text; the route parses them line by line.
+  fastify.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   const metrics = app.get(Metrics);
   const queue = app.get(JobQueue);
   metrics.onCollect(async () => {
@@ -95,6 +97,12 @@ export async function startPlatform(config: AppConfig, roles: readonly Role[] = 
     mqttPorts,
     generatedAdminKey,
     openApi,
-    close: () => app.close(),
+    // Shutdown order matters: stop taking MQTT traffic (flushing what was acknowledged into the queue),
+    // then let the queue finish its jobs, then close everything else (HTTP, database).
+    close: async () => {
+      if (roles.includes('broker')) await app.get(MqttBroker).stop();
+      await app.get(JobQueue).close();
+      await app.close();
+    },
   };
 }

@@ -40,7 +40,8 @@ describe('the platform as processes', () => {
 
   it('starts with embedded defaults, prints its URLs and a generated admin key once, and stops on SIGTERM with exit 0', async () => {
     const [port, mqttPort, wsPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { DATA_DIR: dataDir, PORT: String(port), MQTT_PORT: String(mqttPort), MQTT_WS_PORT: String(wsPort), HOST: '127.0.0.1' };
+    // The test polls faster than a person would: lift the per-key rate limit.
+    const env = { DATA_DIR: dataDir, PORT: String(port), MQTT_PORT: String(mqttPort), MQTT_WS_PORT: String(wsPort), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '100000' };
     const first = run('dist/apps/platform/main.js', env);
     const banner = await eventually(async () => (/Platform admin API key/.test(first.output()) ? first.output() : undefined), 60_000);
     expect(banner).toContain(`HTTP    http://127.0.0.1:${port}`);

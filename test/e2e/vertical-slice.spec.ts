@@ -50,8 +50,12 @@ describe.each(SHAPES)('vertical slice (%s shape)', (shape) => {
     expect(usage.body.buckets).toEqual([{ start: '2026-11-28T10:00:00.000Z', bytesUp: 1200, bytesDown: 34000, bytesTotal: 35200, sessions: 1 }]);
     expect(usage.body.totals).toEqual({ bytesUp: 1200, bytesDown: 34000, bytesTotal: 35200, sessions: 1 });
 
-    // The worker also moved the SIM's network facts, from the packaged MCC-MNC dataset.
-    const sim = await account.api.get(`/v1/sims/${iccid}`);
+    // The worker also moved the SIM's network facts, from the packaged MCC-MNC dataset (in the same batch,
+    // committed just after the telemetry store write that the usage query reads).
+    const sim = await eventually(async () => {
+      const res = await account.api.get(`/v1/sims/${iccid}`);
+      return res.body.lastSeenAt ? res : undefined;
+    });
     expect(sim.body).toMatchObject({ status: 'active', mcc: '208', mnc: '01', country: 'FR', network: 'Orange', rat: 'LTE-M' });
     expect(sim.body.lastSeenAt).toEqual(expect.any(String));
   });

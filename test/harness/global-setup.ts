@@ -10,7 +10,7 @@ import type { ServerHandle, ServerName } from './servers.js';
 // apply, so `./x.js` would not resolve to `./x.ts`: load the sibling modules by their real file name.
 const load = createRequire(__filename);
 const { SERVER_ENV, SERVER_NAMES, getRunServers, setRunServers } = load('./run-state.ts') as typeof import('./run-state.js');
-const { missingBinaries, startServer, stopAllServers } = load('./servers.ts') as typeof import('./servers.js');
+const { missingBinaries, startServer, stopAllServers } = load('../../scripts/lib/servers.ts') as typeof import('./servers.js');
 
 export default async function globalSetup(): Promise<void> {
   if (getRunServers() !== undefined) return; // already started for this run (setup shared by projects)

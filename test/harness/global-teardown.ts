@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 // Loaded through Jest's CommonJS require hook (no moduleNameMapper): see global-setup.ts.
 const load = createRequire(__filename);
 const { getRunServers, setRunServers } = load('./run-state.ts') as typeof import('./run-state.js');
-const { stopAllServers } = load('./servers.ts') as typeof import('./servers.js');
+const { stopAllServers } = load('../../scripts/lib/servers.ts') as typeof import('./servers.js');
 
 export default async function globalTeardown(): Promise<void> {
   const state = getRunServers();

@@ -90,8 +90,8 @@ export interface InfluxDatabase {
   drop(): Promise<void>;
 }
 
-interface InfluxQueryResponse {
-  results?: { statement_id?: number; error?: string }[];
+export interface InfluxQueryResponse {
+  results?: { statement_id?: number; error?: string; series?: Array<{ name: string; columns: string[]; values: unknown[][] }> }[];
   error?: string;
 }
 

@@ -80,14 +80,14 @@ requireServers('influx')('InfluxDB telemetry store', () => {
     await store.init();
     expect(await exercise(store)).toEqual(expected);
     const points = await influxQuery(influx.url, 'SELECT count(bytes_up) FROM data_session', influx.database);
-    expect(points.results[0].series?.[0].values[0][1]).toBe(2);
+    expect(points.results?.[0].series?.[0].values[0][1]).toBe(2);
   });
 
   it('escapes tag values and reports an unreachable server as a retryable error', async () => {
     const store = new InfluxTelemetryStore({ url: influx.url, database: influx.database, retentionDays: 400 });
     await store.write({ sessions: [session({ iccid: '8988303000000000025', network: 'Vodafone, UK = "best"' })], ...empty });
     const tags = await influxQuery(influx.url, `SHOW TAG VALUES FROM data_session WITH KEY = "network" WHERE iccid = '8988303000000000025'`, influx.database);
-    expect(tags.results[0].series?.[0].values).toEqual([['network', 'Vodafone, UK = "best"']]);
+    expect(tags.results?.[0].series?.[0].values).toEqual([['network', 'Vodafone, UK = "best"']]);
     const down = new InfluxTelemetryStore({ url: 'http://127.0.0.1:9', database: 'x', retentionDays: 1, timeoutMs: 1_000 });
     await expect(down.write({ sessions: [session({})], ...empty })).rejects.toMatchObject({ name: 'InfluxError', permanent: false });
   });

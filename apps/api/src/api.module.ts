@@ -2,15 +2,23 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AdminController } from './admin/admin.controller.js';
+import { AlertsApiModule } from './alerts/alerts-api.module.js';
+import { BILLING_CONTROLLERS } from './billing/billing.controllers.js';
 import { EventsController } from './events/events.controller.js';
+import { FleetServicesApiModule } from './fleet-services-api.module.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { OrdersController } from './orders/orders.controller.js';
+import { ConnectivityController } from './sims/connectivity.controller.js';
 import { SimsController } from './sims/sims.controller.js';
+import { SimFleetApiModule } from './sims/sim-fleet-api.module.js';
 import { StockController } from './stock/stock.controller.js';
+import { SimTelemetryController, TelemetryReportsController } from './telemetry/telemetry-queries.controller.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The REST API of operators and admins (`/v1`). */
 @Module({
-  controllers: [AccountsController, StockController, OrdersController, SimsController, EventsController, AdminController],
+  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule],
+  controllers: [AccountsController, StockController, OrdersController, SimsController, EventsController, AdminController, TelemetryReportsController, SimTelemetryController, WebhooksController, ConnectivityController, ...BILLING_CONTROLLERS],
   providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
 })
 export class ApiModule {}

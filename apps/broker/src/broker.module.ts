@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MqttBroker } from './mqtt-broker.service.js';
+import { SmsDeviceDelivery } from './sms-delivery.js';
 
-@Module({ providers: [MqttBroker], exports: [MqttBroker] })
+@Module({ providers: [MqttBroker, SmsDeviceDelivery], exports: [MqttBroker] })
 export class BrokerModule {}

@@ -8,7 +8,7 @@ import {
 import { KIND_OF_CHANNEL, type UpChannel } from '../../../libs/domain/src/telemetry/topics.js';
 
 export interface RecordProblem {
-  code: 'malformed_json' | 'invalid_record' | 'timestamp_in_future' | 'timestamp_too_old' | 'too_many_records' | 'topic_not_allowed' | 'payload_too_large' | 'rate_limited';
+  code: 'malformed_json' | 'invalid_record' | 'timestamp_in_future' | 'timestamp_too_old' | 'too_many_records' | 'topic_not_allowed' | 'payload_too_large' | 'rate_limited' | 'subscription_not_allowed';
   message: string;
   /** Position of the record in an array payload. */
   index?: number;
@@ -31,17 +31,17 @@ export const MAX_RECORDS_PER_MESSAGE = 1_000;
 export class RecordValidator {
   constructor(private readonly retentionDays: number) {}
 
-  validate(identity: { iccid: string; accountId: string }, channel: UpChannel, payload: Buffer, now: Date): { envelopes: TelemetryEnvelope[]; problems: RecordProblem[] } {
+  validate(identity: { iccid: string; accountId: string }, channel: UpChannel, payload: Buffer, now: Date): { envelopes: TelemetryEnvelope[]; problems: RecordProblem[]; array: boolean } {
     let parsed: unknown;
     try {
       parsed = JSON.parse(payload.toString('utf8'));
     } catch (error) {
-      return { envelopes: [], problems: [{ code: 'malformed_json', message: `payload is not JSON: ${(error as Error).message}` }] };
+      return { envelopes: [], problems: [{ code: 'malformed_json', message: `payload is not JSON: ${(error as Error).message}` }], array: false };
     }
     const batch = Array.isArray(parsed);
     const items = batch ? (parsed as unknown[]) : [parsed];
     if (items.length > MAX_RECORDS_PER_MESSAGE) {
-      return { envelopes: [], problems: [{ code: 'too_many_records', message: `at most ${MAX_RECORDS_PER_MESSAGE} records per message; got ${items.length}` }] };
+      return { envelopes: [], problems: [{ code: 'too_many_records', message: `at most ${MAX_RECORDS_PER_MESSAGE} records per message; got ${items.length}` }], array: true };
     }
     const kind = KIND_OF_CHANNEL[channel];
     const receivedAt = now.toISOString();
@@ -68,6 +68,6 @@ export class RecordValidator {
       }
       envelopes.push({ kind, accountId: identity.accountId, iccid: identity.iccid, receivedAt, record: result.data } as TelemetryEnvelope);
     });
-    return { envelopes, problems };
+    return { envelopes, problems, array: batch };
   }
 }

@@ -318,13 +318,30 @@ function semanticProblems(plan: PricePlan): PlanProblem[] {
   return problems;
 }
 
+/**
+ * Semantic checks on input that failed the schema. Where the input is too malformed for a check to
+ * read it (e.g. a tier bound that is not a decimal), that check cannot run: the structural problems
+ * already name that place, so nothing is lost from the answer.
+ */
+function semanticProblemsOfRaw(input: unknown): PlanProblem[] {
+  if (typeof input !== 'object' || input === null) return [];
+  try {
+    return semanticProblems(input as PricePlan);
+  } catch {
+    return [];
+  }
+}
+
 export type PlanValidation = { ok: true; plan: PricePlan; problems: [] } | { ok: false; problems: PlanProblem[] };
 
 /** Structural (zod) then semantic checks; every problem is reported, not only the first. */
 export function validatePlan(input: unknown): PlanValidation {
   const parsed = pricePlanSchema.safeParse(input);
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => ({ path: pathOf(i.path), message: i.message })) };
+    const structural = parsed.error.issues.map((i) => ({ path: pathOf(i.path), message: i.message }));
+    // Semantic checks (overlapping tiers, unknown zones…) run too, so one answer lists every problem.
+    const seen = new Set(structural.map((p) => p.path));
+    return { ok: false, problems: [...structural, ...semanticProblemsOfRaw(input).filter((p) => !seen.has(p.path))] };
   }
   const plan = parsed.data as PricePlan;
   const problems = semanticProblems(plan);

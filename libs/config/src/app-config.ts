@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { configSchema, type RawConfig } from './config.schema.js';
 
 export type DatabaseConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolSize: number };
+export type SmsGatewayConfig = { kind: 'network-simulator' } | { kind: 'http-provider'; url: string; token: string; webhookSecret: string };
 export type QueueConfig = { kind: 'in-process' } | { kind: 'bullmq'; redisUrl: string; prefix: string };
 export type TelemetryConfig =
   | { kind: 'sql' }
@@ -27,6 +28,9 @@ export interface AppConfig {
     maxPayloadBytes: number;
     maxMessagesPerSecond: number;
     redisUrl?: string;
+    /** Identifies this broker in the connection log; default host:port (stable across restarts). */
+    brokerId?: string;
+    connectivityTestTimeoutMs: number;
   };
   dataDir: string;
   adminApiKey?: string;
@@ -37,6 +41,24 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   ingest: { batchMaxRecords: number; batchMaxWaitMs: number };
   simIssuer: { iccidPrefix: string; imsiPrefix: string; msisdnPrefix: string };
+  /** After a period ends, how long its draft invoice waits for late usage before the monthly job finalizes it. */
+  billing: { lateGraceMs: number };
+  webhooks: {
+    /** Delay before each attempt (the first is usually 0). */
+    retryScheduleMs: number[];
+    timeoutMs: number;
+    disableAfterMs: number;
+    secretOverlapMs: number;
+    maxRedirects: number;
+    pollIntervalMs: number;
+    /** Addresses exempt from the SSRF refusal (e.g. an on-premises receiver). */
+    allowedCidrs: string[];
+  };
+  sms: { maxSegments: number; defaultValidityMs: number; retryIntervalMs: number; gateway: SmsGatewayConfig };
+  rateLimit: { perMinute: number };
+  orders: { autoShipAfterMs: number | null; autoDeliverAfterMs: number | null };
+  /** Interval of the scheduled alert scan (silent SIMs, connection storms, alert clearing). */
+  alerts: { scanEveryMs: number };
 }
 
 export class ConfigError extends Error {
@@ -57,8 +79,9 @@ export function parseDuration(value: string): number {
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
   const variable = String(issue.path[0] ?? '(environment)');
   const got = env[variable];
-  const shown = variable.includes('KEY') || variable.includes('PASSWORD') || variable.includes('TOKEN') ? '(hidden)' : JSON.stringify(got);
-  return `${variable} expects ${issue.message.replace(/^Invalid input: expected /, '')}; got ${shown}`;
+  const shown = variable.includes('KEY') || variable.includes('PASSWORD') || variable.includes('TOKEN') || variable.includes('SECRET') ? '(hidden)' : JSON.stringify(got);
+  const expected = issue.message.replace(/^Invalid (input|option): expected /, '').replace(/"/g, '');
+  return `${variable} expects ${expected.replace(/\|/g, ', ')}; got ${shown}`;
 }
 
 /** Reads the environment once; a wrong value stops startup with a message naming the variable. */
@@ -69,7 +92,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       .map((key) => [key, env[key]]),
   );
   const parsed = configSchema.safeParse(known);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, env)));
+  if (!parsed.success) {
+    // One message per variable: the last issue is the most specific (e.g. the URL scheme after "not a URL").
+    const byVariable = new Map(parsed.error.issues.map((issue) => [String(issue.path[0]), describeIssue(issue, env)]));
+    throw new ConfigError([...byVariable.values()]);
+  }
   const raw = parsed.data;
   const problems: string[] = [];
   if ((raw.MQTT_TLS_CERT_FILE === undefined) !== (raw.MQTT_TLS_KEY_FILE === undefined)) {
@@ -77,6 +104,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   }
   if (raw.INFLUX_URL && raw.INFLUX_TOKEN && (raw.INFLUX_USERNAME || raw.INFLUX_PASSWORD)) {
     problems.push('INFLUX_TOKEN expects to be used alone, not with INFLUX_USERNAME/INFLUX_PASSWORD');
+  }
+  if (raw.SMS_PROVIDER_URL && (!raw.SMS_PROVIDER_TOKEN || !raw.SMS_PROVIDER_WEBHOOK_SECRET)) {
+    problems.push('SMS_PROVIDER_TOKEN and SMS_PROVIDER_WEBHOOK_SECRET expects values when SMS_PROVIDER_URL is set');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -93,6 +123,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       maxPayloadBytes: raw.MQTT_MAX_PAYLOAD_BYTES,
       maxMessagesPerSecond: raw.MQTT_MAX_MESSAGES_PER_SECOND,
       redisUrl: raw.REDIS_URL,
+      brokerId: raw.MQTT_BROKER_ID,
+      connectivityTestTimeoutMs: parseDuration(raw.CONNECTIVITY_TEST_TIMEOUT),
     },
     dataDir: path.resolve(raw.DATA_DIR),
     adminApiKey: raw.ADMIN_API_KEY,
@@ -115,6 +147,31 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     shutdownTimeoutMs: parseDuration(raw.SHUTDOWN_TIMEOUT),
     ingest: { batchMaxRecords: raw.INGEST_BATCH_MAX_RECORDS, batchMaxWaitMs: parseDuration(raw.INGEST_BATCH_MAX_WAIT) },
     simIssuer: { iccidPrefix: raw.SIM_ICCID_PREFIX, imsiPrefix: raw.SIM_IMSI_PREFIX, msisdnPrefix: raw.SIM_MSISDN_PREFIX },
+    billing: { lateGraceMs: parseDuration(raw.BILLING_LATE_GRACE) },
+    webhooks: {
+      retryScheduleMs: raw.WEBHOOK_RETRY_SCHEDULE.split(',').map(parseDuration),
+      timeoutMs: parseDuration(raw.WEBHOOK_TIMEOUT),
+      disableAfterMs: parseDuration(raw.WEBHOOK_DISABLE_AFTER),
+      secretOverlapMs: parseDuration(raw.WEBHOOK_SECRET_OVERLAP),
+      maxRedirects: raw.WEBHOOK_MAX_REDIRECTS,
+      pollIntervalMs: parseDuration(raw.WEBHOOK_POLL_INTERVAL),
+      allowedCidrs: raw.WEBHOOK_ALLOWED_CIDRS ? raw.WEBHOOK_ALLOWED_CIDRS.split(',').map((cidr) => cidr.trim()) : [],
+    },
+    sms: {
+      maxSegments: raw.SMS_MAX_SEGMENTS,
+      defaultValidityMs: parseDuration(raw.SMS_DEFAULT_VALIDITY),
+      retryIntervalMs: parseDuration(raw.SMS_RETRY_INTERVAL),
+      gateway:
+        raw.SMS_PROVIDER_URL && raw.SMS_PROVIDER_TOKEN && raw.SMS_PROVIDER_WEBHOOK_SECRET
+          ? { kind: 'http-provider', url: raw.SMS_PROVIDER_URL, token: raw.SMS_PROVIDER_TOKEN, webhookSecret: raw.SMS_PROVIDER_WEBHOOK_SECRET }
+          : { kind: 'network-simulator' },
+    },
+    rateLimit: { perMinute: raw.RATE_LIMIT_PER_MINUTE },
+    orders: {
+      autoShipAfterMs: raw.ORDER_AUTO_SHIP_AFTER ? parseDuration(raw.ORDER_AUTO_SHIP_AFTER) : null,
+      autoDeliverAfterMs: raw.ORDER_AUTO_DELIVER_AFTER ? parseDuration(raw.ORDER_AUTO_DELIVER_AFTER) : null,
+    },
+    alerts: { scanEveryMs: parseDuration(raw.ALERTS_SCAN_EVERY) },
   };
 }
 

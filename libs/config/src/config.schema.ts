@@ -1,6 +1,11 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(0).max(65535);
+const port = z.coerce
+  .number({ error: 'a port number from 0 to 65535' })
+  .int({ error: 'a port number from 0 to 65535' })
+  .min(0, { error: 'a port number from 0 to 65535' })
+  .max(65535, { error: 'a port number from 0 to 65535' });
 const optionalUrl = (protocols: string[], example: string) =>
   z
     .url({ message: `a URL such as ${example}` })
@@ -49,7 +54,33 @@ export const configSchema = z.object({
   SIM_ICCID_PREFIX: z.string().regex(/^89\d{5,10}$/, { message: '89 then 5 to 10 digits (industry id, country code, issuer id)' }).default('8988303'),
   SIM_IMSI_PREFIX: z.string().regex(/^\d{5,6}$/, { message: 'the 5 or 6 digits of MCC + MNC' }).default('90128'),
   SIM_MSISDN_PREFIX: z.string().regex(/^\+\d{3,8}$/, { message: '+ and 3 to 8 digits' }).default('+88239'),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)(,\d+(ms|s|m|h|d))*$/, { message: 'comma-separated durations such as 0s,5s,5m,30m,2h' })
+    .default('0s,5s,5m,30m,2h,5h,10h,10h'),
+  WEBHOOK_TIMEOUT: duration.default('15s'),
+  WEBHOOK_DISABLE_AFTER: duration.default('5d'),
+  WEBHOOK_SECRET_OVERLAP: duration.default('24h'),
+  WEBHOOK_MAX_REDIRECTS: z.coerce.number().int().min(0).max(10).default(3),
+  WEBHOOK_POLL_INTERVAL: duration.default('1s'),
+  WEBHOOK_ALLOWED_CIDRS: z
+    .string()
+    .refine((value) => value.split(',').every((cidr) => ipaddr.isValidCIDR(cidr.trim())), { message: 'comma-separated CIDRs such as 10.0.0.0/8,fd00::/8' })
+    .optional(),
   MQTT_MAX_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).default(100),
+  BILLING_LATE_GRACE: duration.default('3d'),
+  SMS_MAX_SEGMENTS: z.coerce.number().int().min(1).max(255).default(6),
+  SMS_DEFAULT_VALIDITY: duration.default('24h'),
+  SMS_RETRY_INTERVAL: duration.default('30s'),
+  SMS_PROVIDER_URL: optionalUrl(['http', 'https'], 'https://sms.example.com/v1/messages'),
+  SMS_PROVIDER_TOKEN: z.string().min(1).optional(),
+  SMS_PROVIDER_WEBHOOK_SECRET: z.string().min(16, { message: 'at least 16 characters (a long random secret)' }).optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  ORDER_AUTO_SHIP_AFTER: duration.optional(),
+  ORDER_AUTO_DELIVER_AFTER: duration.optional(),
+  MQTT_BROKER_ID: z.string().regex(/^[A-Za-z0-9:._-]+$/, { message: 'letters, digits, ":", ".", "_" or "-"' }).optional(),
+  CONNECTIVITY_TEST_TIMEOUT: duration.default('5s'),
+  ALERTS_SCAN_EVERY: duration.default('1m'),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

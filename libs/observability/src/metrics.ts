@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The Prometheus registry of this process and every metric the platform exposes on /metrics. */
@@ -72,9 +72,11 @@ export class Metrics {
   }
 
   private readonly collectors: Array<() => Promise<void>> = [];
+  private readonly logger = new Logger('Metrics');
 
   async render(): Promise<string> {
-    await Promise.all(this.collectors.map((collect) => collect().catch(() => undefined)));
+    // A collector that cannot read (e.g. Redis down) leaves its gauge at the last value; the scrape still answers.
+    await Promise.all(this.collectors.map((collect) => collect().catch((error: unknown) => this.logger.warn(`metrics collector failed: ${String(error)}`))));
     return this.registry.metrics();
   }
 }

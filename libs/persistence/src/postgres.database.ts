@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { Database, PG_TYPES, parseInt8, type SqlExecutor } from './database.js';
 
@@ -18,7 +19,7 @@ export class PostgresDatabase extends Database {
     super();
     this.pool = new pg.Pool({ connectionString: url, max: poolSize, types: typeParsers });
     // An idle client losing its connection must not crash the process; the next query reconnects.
-    this.pool.on('error', () => undefined);
+    this.pool.on('error', (error: Error) => new Logger('PostgreSQL').warn(`idle connection lost: ${error.message}`));
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -41,7 +42,8 @@ export class PostgresDatabase extends Database {
       await client.query('commit');
       return result;
     } catch (error) {
-      await client.query('rollback').catch(() => undefined);
+      // The original error is what the caller needs; a failed rollback means the connection is gone.
+      await client.query('rollback').catch((rollbackError: Error) => new Logger('PostgreSQL').warn(`rollback failed: ${rollbackError.message}`));
       throw error;
     } finally {
       client.release();

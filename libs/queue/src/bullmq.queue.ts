@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobQueue, type EnqueueOptions, type JobHandler, type JobHooks } from './job-queue.js';
 import { JOB_NAMES, JOB_POLICIES, type JobName, type JobPayloads } from './jobs.js';
+import { isPermanentJobError } from './permanent-error.js';
+import { closeRedis } from './redis-connections.js';
 
 /** BullMQ on Redis: durable jobs shared by every worker process. One BullMQ queue per job name. */
 export class BullMqJobQueue extends JobQueue {
@@ -60,7 +62,11 @@ export class BullMqJobQueue extends JobQueue {
       this.workerConnections.push(connection);
       const worker = new Worker(
         name,
-        async (job: Job) => handler(job.data as JobPayloads[JobName], { jobId: job.id ?? '', attempt: job.attemptsMade + 1 }),
+        async (job: Job) =>
+          handler(job.data as JobPayloads[JobName], { jobId: job.id ?? '', attempt: job.attemptsMade + 1 }).catch((error: unknown) => {
+            // BullMQ does not retry an UnrecoverableError: the job fails for good and is dead-lettered below.
+            throw isPermanentJobError(error) ? new UnrecoverableError((error as Error).message) : error;
+          }),
         {
           connection,
           prefix: this.prefix,
@@ -72,7 +78,7 @@ export class BullMqJobQueue extends JobQueue {
       );
       worker.on('failed', (job, error) => {
         if (!job) return;
-        const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+        const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
         hooks.onFailure?.(name, error, final);
         if (final) {
           hooks
@@ -92,6 +98,11 @@ export class BullMqJobQueue extends JobQueue {
     }
   }
 
+  async schedule<N extends JobName>(name: N, everyMs: number, payload: JobPayloads[N]): Promise<void> {
+    // Upserting the scheduler by id is idempotent: every worker may call it, Redis holds one schedule.
+    await this.queues.get(name)!.upsertJobScheduler(`schedule:${name}`, { every: everyMs }, { name, data: payload });
+  }
+
   async depth(): Promise<Record<string, number>> {
     const entries = await Promise.all(
       [...this.queues].map(async ([name, queue]) => [name, await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized')] as const),
@@ -104,11 +115,17 @@ export class BullMqJobQueue extends JobQueue {
     if (answer !== 'PONG') throw new Error(`Redis answered ${answer}`);
   }
 
-  async close(): Promise<void> {
+  private closing?: Promise<void>;
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     // Worker.close() waits for the jobs in flight to finish: that is the graceful part of shutdown.
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    for (const connection of this.workerConnections) connection.disconnect();
-    this.connection.disconnect();
+    await closeRedis(...this.workerConnections, this.connection);
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { JobQueue, type EnqueueOptions, type JobHandler, type JobHooks } from './job-queue.js';
 import { JOB_NAMES, JOB_POLICIES, backoffDelay, type JobName, type JobPayloads } from './jobs.js';
+import { isPermanentJobError } from './permanent-error.js';
 
 interface PendingJob {
   id: string;
@@ -23,6 +24,7 @@ export class InProcessJobQueue extends JobQueue {
   private handlers?: ReadonlyMap<JobName, JobHandler<JobName>>;
   private hooks?: JobHooks;
   private closed = false;
+  private draining = false;
 
   async add<N extends JobName>(name: N, payload: JobPayloads[N], options: EnqueueOptions = {}): Promise<void> {
     if (this.closed) throw new Error('the queue is closed');
@@ -40,16 +42,37 @@ export class InProcessJobQueue extends JobQueue {
     for (const name of JOB_NAMES) this.pump(name);
   }
 
+  private readonly schedules = new Map<JobName, NodeJS.Timeout>();
+
+  async schedule<N extends JobName>(name: N, everyMs: number, payload: JobPayloads[N]): Promise<void> {
+    clearInterval(this.schedules.get(name));
+    // A stable job id: a tick while the previous run is still queued or running adds nothing.
+    const timer = setInterval(() => {
+      // add() fails only on a closed queue, which the check rules out.
+      if (!this.closed) void this.add(name, payload, { jobId: `schedule:${name}` });
+    }, everyMs);
+    timer.unref();
+    this.schedules.set(name, timer);
+  }
+
   async depth(): Promise<Record<string, number>> {
     return Object.fromEntries([...this.waiting].map(([name, jobs]) => [name, jobs.length]));
   }
 
   async ping(): Promise<void> {}
 
+  /**
+   * Stops taking jobs, then runs what is already queued to completion: in memory, anything left would be
+   * lost. Jobs waiting for a delayed retry are the exception (documented: not durable).
+   */
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.schedules.values()) clearInterval(timer);
+    this.schedules.clear();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.draining = true;
+    for (const name of JOB_NAMES) this.pump(name);
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
@@ -68,7 +91,7 @@ export class InProcessJobQueue extends JobQueue {
 
   private pump(name: JobName): void {
     const handler = this.handlers?.get(name);
-    if (!handler || this.closed) return;
+    if (!handler || (this.closed && !this.draining)) return;
     const queue = this.waiting.get(name)!;
     while (queue.length && this.running.get(name)! < JOB_POLICIES[name].concurrency) {
       const job = queue.shift()!;
@@ -88,7 +111,7 @@ export class InProcessJobQueue extends JobQueue {
       this.known.delete(job.id);
     } catch (error) {
       const policy = JOB_POLICIES[job.name];
-      const final = job.attempt >= policy.attempts;
+      const final = job.attempt >= policy.attempts || isPermanentJobError(error);
       this.hooks?.onFailure?.(job.name, error, final);
       if (!final && !this.closed) {
         this.later(backoffDelay(policy, job.attempt), () => this.enqueue({ ...job, attempt: job.attempt + 1 }));

@@ -38,6 +38,11 @@ export abstract class JobQueue {
   abstract add<N extends JobName>(name: N, payload: JobPayloads[N], options?: EnqueueOptions): Promise<void>;
   /** Starts consuming: this process becomes a worker for every job name in `handlers`. */
   abstract startWorkers(handlers: ReadonlyMap<JobName, JobHandler<JobName>>, hooks: JobHooks): Promise<void>;
+  /**
+   * Runs a job every `everyMs`, once per cluster: a BullMQ job scheduler (one schedule in Redis however many
+   * processes call this), a timer in-process. Calling it again replaces the interval.
+   */
+  abstract schedule<N extends JobName>(name: N, everyMs: number, payload: JobPayloads[N]): Promise<void>;
   /** Waiting + delayed jobs per queue. */
   abstract depth(): Promise<Record<string, number>>;
   abstract ping(): Promise<void>;

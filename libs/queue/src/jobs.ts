@@ -1,4 +1,5 @@
 import type { IngestBatch } from '../../domain/src/telemetry/records.js';
+import type { ConnectionChange } from '../../domain/src/telemetry/connections.js';
 
 /**
  * Every job of the platform, its payload and its retry policy: the one place job names live.
@@ -7,6 +8,20 @@ import type { IngestBatch } from '../../domain/src/telemetry/records.js';
 export interface JobPayloads {
   'telemetry.ingest': IngestBatch;
   'orders.fulfil': { orderId: string };
+  /** The time-driven alert rules (silent, connection storm) and alert clearing; a repeatable job (JobQueue.schedule). */
+  'alerts.scan': Record<string, never>;
+  /** Drafts the invoices of `period` (default: last month) missing for any account, and finalizes drafts past their grace. */
+  'invoices.monthly': { period?: string };
+  /** Fulfils every pending order, oldest first (queued when stock is added). */
+  'orders.fulfil-pending': Record<string, never>;
+  'orders.ship': { orderId: string };
+  'orders.deliver': { orderId: string };
+  /** One delivery attempt of an SMS by the network simulator; the next attempt is a new delayed job. */
+  'sms.deliver': { messageId: string; attempt: number };
+  'sims.bulk': { jobId: string };
+  'device.connections': { changes: ConnectionChange[] };
+  /** One attempt of a webhook delivery; `attempt` is the delivery's attempt count when it was leased (a stale job is a no-op). */
+  'webhooks.deliver': { deliveryId: string; attempt: number };
 }
 
 export type JobName = keyof JobPayloads;
@@ -23,6 +38,22 @@ export const JOB_POLICIES: Record<JobName, RetryPolicy> = {
   // Telemetry must survive an InfluxDB or PostgreSQL outage of several minutes: many attempts, capped backoff.
   'telemetry.ingest': { attempts: 40, backoffMs: 250, maxBackoffMs: 30_000, concurrency: 4 },
   'orders.fulfil': { attempts: 10, backoffMs: 1_000, maxBackoffMs: 60_000, concurrency: 2 },
+  // The next scheduled scan redoes the work of a failed one: few attempts, one scan at a time.
+  'alerts.scan': { attempts: 2, backoffMs: 1_000, maxBackoffMs: 5_000, concurrency: 1 },
+  'invoices.monthly': { attempts: 5, backoffMs: 60_000, maxBackoffMs: 600_000, concurrency: 1 },
+  // One at a time, so that pending orders are served oldest first.
+  'orders.fulfil-pending': { attempts: 10, backoffMs: 1_000, maxBackoffMs: 60_000, concurrency: 1 },
+  'orders.ship': { attempts: 10, backoffMs: 1_000, maxBackoffMs: 60_000, concurrency: 2 },
+  'orders.deliver': { attempts: 10, backoffMs: 1_000, maxBackoffMs: 60_000, concurrency: 2 },
+  // An attempt waits up to a few seconds for the device's PUBACK; retries of offline devices are new delayed jobs.
+  'sms.deliver': { attempts: 5, backoffMs: 1_000, maxBackoffMs: 30_000, concurrency: 8 },
+  // A bulk job resumes from its last recorded chunk; one job at a time keeps the database free for the API.
+  'sims.bulk': { attempts: 5, backoffMs: 2_000, maxBackoffMs: 60_000, concurrency: 1 },
+  // Connection log and sim.connected/disconnected: idempotent, so retried as long as telemetry.
+  'device.connections': { attempts: 40, backoffMs: 250, maxBackoffMs: 30_000, concurrency: 2 },
+  // HTTP failures follow the webhook retry schedule in the database; job retries only cover our own errors (database down).
+  // Concurrency lets other endpoints' deliveries proceed while one endpoint hangs until its timeout.
+  'webhooks.deliver': { attempts: 5, backoffMs: 1_000, maxBackoffMs: 30_000, concurrency: 16 },
 };
 
 export const JOB_NAMES = Object.keys(JOB_POLICIES) as JobName[];

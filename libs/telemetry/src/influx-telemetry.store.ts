@@ -1,7 +1,18 @@
+import { Logger } from '@nestjs/common';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { influxString, toLine } from './line-protocol.js';
-import { TelemetryStore, bucketStart, type TelemetryPoints, type UsageBucket, type UsageQuery } from './telemetry-store.js';
+import {
+  TelemetryStore,
+  bucketStart,
+  type LocationPoint,
+  type LocationsQuery,
+  type SessionTotalsQuery,
+  type SessionTotalsRow,
+  type TelemetryPoints,
+  type UsageBucket,
+  type UsageQuery,
+} from './telemetry-store.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -20,6 +31,7 @@ export interface InfluxOptions {
 
 interface InfluxSeries {
   name: string;
+  tags?: Record<string, string>;
   columns: string[];
   values: Array<Array<string | number | null>>;
 }
@@ -65,7 +77,9 @@ export class InfluxTelemetryStore extends TelemetryStore {
    * its operator gave it. InfluxDB being down at startup is not fatal: writes retry this first.
    */
   async init(): Promise<void> {
-    await this.ensureDatabase().catch(() => undefined);
+    await this.ensureDatabase().catch((error: unknown) =>
+      new Logger('InfluxDB').warn(`not reachable at startup (${String(error)}); writes will create the database when it answers`),
+    );
   }
 
   private ensureDatabase(): Promise<void> {
@@ -181,6 +195,53 @@ export class InfluxTelemetryStore extends TelemetryStore {
       buckets.set(start.getTime(), bucket);
     }
     return [...buckets.values()].sort((a, b) => a.start.getTime() - b.start.getTime());
+  }
+
+  async sessionTotals(q: SessionTotalsQuery): Promise<SessionTotalsRow[]> {
+    // One series per (SIM, network, RAT) tag set: GROUP BY the tags gives the same grain as the SQL store.
+    const sim = q.iccid ? ` AND iccid = ${influxString(q.iccid)}` : '';
+    const result = await this.query(
+      `SELECT sum(bytes_up), sum(bytes_down), count(bytes_up) FROM data_session WHERE account = ${influxString(q.accountId)}${sim} AND time >= ${q.from.getTime()}ms AND time < ${q.to.getTime()}ms GROUP BY iccid, mcc, mnc, network, country, rat`,
+    );
+    const rows: SessionTotalsRow[] = [];
+    for (const series of result.results[0]?.series ?? []) {
+      const tags = series.tags ?? {};
+      for (const [, up, down, count] of series.values) {
+        if (!Number(count)) continue;
+        rows.push({
+          iccid: tags.iccid ?? '',
+          mcc: tags.mcc ?? '',
+          mnc: tags.mnc ?? '',
+          network: tags.network || null,
+          country: tags.country || null,
+          rat: tags.rat ?? '',
+          bytesUp: Number(up ?? 0),
+          bytesDown: Number(down ?? 0),
+          sessions: Number(count),
+        });
+      }
+    }
+    return rows;
+  }
+
+  async locations(q: LocationsQuery): Promise<LocationPoint[]> {
+    const from = Math.max(q.from.getTime(), q.after ? q.after.getTime() + 1 : -Infinity);
+    const result = await this.query(
+      `SELECT lat, lon, accuracy_m, source FROM location WHERE account = ${influxString(q.accountId)} AND iccid = ${influxString(q.iccid)} AND time >= ${from}ms AND time < ${q.to.getTime()}ms ORDER BY time ASC LIMIT ${Math.trunc(q.limit)}`,
+    );
+    const series = result.results[0]?.series?.[0];
+    if (!series) return [];
+    const col = (name: string) => series.columns.indexOf(name);
+    const [time, lat, lon, accuracy, source] = [col('time'), col('lat'), col('lon'), col('accuracy_m'), col('source')];
+    return series.values.map((v) => ({
+      accountId: q.accountId,
+      iccid: q.iccid,
+      at: new Date(Number(v[time])),
+      lat: Number(v[lat]),
+      lon: Number(v[lon]),
+      accuracyM: Number(v[accuracy] ?? 0),
+      source: v[source] === 'cell' ? 'cell' : 'gps',
+    }));
   }
 
   async ping(): Promise<void> {

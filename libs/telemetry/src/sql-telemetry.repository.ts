@@ -1,5 +1,14 @@
 import type { Database } from '../../persistence/src/database.js';
-import { TelemetryStore, type TelemetryPoints, type UsageBucket, type UsageQuery } from './telemetry-store.js';
+import {
+  TelemetryStore,
+  type LocationPoint,
+  type LocationsQuery,
+  type SessionTotalsQuery,
+  type SessionTotalsRow,
+  type TelemetryPoints,
+  type UsageBucket,
+  type UsageQuery,
+} from './telemetry-store.js';
 
 interface UsageRow {
   bucket: Date;
@@ -92,6 +101,49 @@ export class SqlTelemetryStore extends TelemetryStore {
       bytesTotal: r.bytes_up + r.bytes_down,
       sessions: r.sessions,
     }));
+  }
+
+  async sessionTotals(q: SessionTotalsQuery): Promise<SessionTotalsRow[]> {
+    const rows = await this.db.query<{
+      iccid: string;
+      mcc: string;
+      mnc: string;
+      network: string | null;
+      country: string | null;
+      rat: string;
+      bytes_up: number;
+      bytes_down: number;
+      sessions: number;
+    }>(
+      `select iccid, mcc, mnc, network, country, rat,
+              sum(bytes_up)::bigint as bytes_up, sum(bytes_down)::bigint as bytes_down, count(*)::bigint as sessions
+         from telemetry_data_session
+        where account_id = $1 and started_at >= $2 and started_at < $3 and ($4::text is null or iccid = $4)
+        group by iccid, mcc, mnc, network, country, rat`,
+      [q.accountId, q.from.toISOString(), q.to.toISOString(), q.iccid ?? null],
+    );
+    return rows.map((r) => ({
+      iccid: r.iccid,
+      mcc: r.mcc,
+      mnc: r.mnc,
+      // The InfluxDB store cannot keep an empty tag: both stores say null.
+      network: r.network || null,
+      country: r.country || null,
+      rat: r.rat,
+      bytesUp: r.bytes_up,
+      bytesDown: r.bytes_down,
+      sessions: r.sessions,
+    }));
+  }
+
+  async locations(q: LocationsQuery): Promise<LocationPoint[]> {
+    const rows = await this.db.query<{ account_id: string; iccid: string; at: Date; lat: number; lon: number; accuracy_m: number | null; source: 'gps' | 'cell' }>(
+      `select account_id, iccid, at, lat, lon, accuracy_m, source from telemetry_location
+        where account_id = $1 and iccid = $2 and at >= $3 and at < $4 and ($5::timestamptz is null or at > $5)
+        order by at limit $6`,
+      [q.accountId, q.iccid, q.from.toISOString(), q.to.toISOString(), q.after?.toISOString() ?? null, q.limit],
+    );
+    return rows.map((r) => ({ accountId: r.account_id, iccid: r.iccid, at: new Date(r.at), lat: r.lat, lon: r.lon, accuracyM: r.accuracy_m ?? 0, source: r.source }));
   }
 
   async ping(): Promise<void> {

@@ -58,6 +58,40 @@ export interface UsageBucket {
   sessions: number;
 }
 
+/** Which sessions to total: an account's, optionally one SIM's, started in [from, to). */
+export interface SessionTotalsQuery {
+  accountId: string;
+  from: Date;
+  to: Date;
+  iccid?: string;
+}
+
+/**
+ * Sessions summed per (SIM, network, RAT) — the finest grain every report folds from, so both stores
+ * answer with the same rows and the grouping into SIM, network, country or RAT happens once, in code.
+ */
+export interface SessionTotalsRow {
+  iccid: string;
+  mcc: string;
+  mnc: string;
+  network: string | null;
+  country: string | null;
+  rat: string;
+  bytesUp: number;
+  bytesDown: number;
+  sessions: number;
+}
+
+/** A page of a SIM's locations in [from, to), oldest first, strictly after `after` when given. */
+export interface LocationsQuery {
+  accountId: string;
+  iccid: string;
+  from: Date;
+  to: Date;
+  limit: number;
+  after?: Date;
+}
+
 /**
  * The telemetry time-series port: InfluxDB in the servers shape, SQL tables of the system of record in
  * the embedded shape. Writes are idempotent: a session re-written with the same key overwrites.
@@ -68,6 +102,10 @@ export abstract class TelemetryStore {
   abstract write(points: TelemetryPoints): Promise<void>;
   /** Buckets in event time, [from, to), UTC. */
   abstract usage(query: UsageQuery): Promise<UsageBucket[]>;
+  /** Session totals per (SIM, MCC, MNC, network, country, RAT), sessions started in [from, to). */
+  abstract sessionTotals(query: SessionTotalsQuery): Promise<SessionTotalsRow[]>;
+  /** Location fixes in event time, [from, to), ascending. */
+  abstract locations(query: LocationsQuery): Promise<LocationPoint[]>;
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
 }

@@ -60,7 +60,8 @@ export async function provisionShape(shape: Shape): Promise<ShapeResources> {
 }
 
 export async function startTestPlatform(env: Record<string, string>, roles: readonly Role[] = ROLES, extra: Record<string, string> = {}): Promise<TestPlatform> {
-  const merged = { PORT: '0', MQTT_PORT: '0', MQTT_WS_PORT: '0', HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', INGEST_BATCH_MAX_WAIT: '5ms', ...env, ...extra };
+  // Suites poll with eventually() (up to 20 requests/s per key): the default rate limit would throttle them; api-conventions.spec.ts sets its own.
+  const merged = { PORT: '0', MQTT_PORT: '0', MQTT_WS_PORT: '0', HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', INGEST_BATCH_MAX_WAIT: '5ms', RATE_LIMIT_PER_MINUTE: '1000000', ...env, ...extra };
   const config = loadConfig(merged);
   const platform = await startPlatform(config, roles, pino({ level: 'silent' }));
   return {

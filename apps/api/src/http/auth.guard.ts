@@ -12,6 +12,9 @@ export const PUBLIC_METADATA = 'simfleet:public';
 export const RequireScope = (scope: ApiKeyScope) => SetMetadata(SCOPE_METADATA, scope);
 /** Operations endpoints that need no key. */
 export const Public = () => SetMetadata(PUBLIC_METADATA, true);
+export const ADMIN_TOO_METADATA = 'simfleet:admin-too';
+/** An account route the platform admin key may also call (across accounts); the handler scopes the data by principal. */
+export const AllowAdminToo = () => SetMetadata(ADMIN_TOO_METADATA, true);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,10 +42,10 @@ export class ApiKeyGuard implements CanActivate {
     const principal = await this.authenticator.authenticate(match[1]);
     request.principal = principal;
     if (scope === 'admin' && principal.kind !== 'admin') throw new DomainError(ErrorCode.Forbidden, 'This route needs the platform admin key', { requiredScope: 'admin' });
-    if (scope !== 'admin' && principal.kind === 'admin') {
+    if (scope !== 'admin' && principal.kind === 'admin' && !this.reflector.getAllAndOverride<boolean>(ADMIN_TOO_METADATA, targets)) {
       throw new DomainError(ErrorCode.Forbidden, 'This route acts inside an account: use an API key of that account', { requiredScope: scope });
     }
-    if (!principalHasScope(principal, scope)) {
+    if (principal.kind === 'account' && !principalHasScope(principal, scope)) {
       throw new DomainError(ErrorCode.Forbidden, `This API key lacks the \`${scope}\` scope`, { requiredScope: scope });
     }
     return true;

@@ -71,6 +71,10 @@ export const orderView = z.object({
   shippingAddress: z.record(z.string(), z.string()).nullable(),
   status: z.enum(ORDER_STATUSES),
   statusReason: z.string().nullable(),
+  carrier: z.string().nullable(),
+  trackingNumber: z.string().nullable(),
+  shippedAt: instant.nullable(),
+  deliveredAt: instant.nullable(),
   createdAt: instant,
   updatedAt: instant,
 });

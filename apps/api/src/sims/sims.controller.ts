@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { SimsService } from '../../../../libs/application/src/sims/sims.service.js';
+import { SimOrganisationService } from '../../../../libs/application/src/sims/sim-organisation.service.js';
 import { UsageService } from '../../../../libs/application/src/telemetry/usage.service.js';
 import { actorOf, type Principal } from '../../../../libs/auth/src/index.js';
 import type { Sim } from '../../../../libs/domain/src/sims/sim.js';
@@ -10,6 +11,8 @@ import { CurrentAccountId, CurrentPrincipal, RequireScope } from '../http/auth.g
 import { ApiRoute } from '../http/openapi.js';
 import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
 import { historyView, pageOf, simView, usageView } from '../http/views.js';
+import { simWithPolicyView } from './fleet.views.js';
+import { simListQuery, toSimListFilter } from './sim-filters.js';
 
 /** The API's view of a SIM: the domain record plus what the caller may do next. */
 export const presentSim = (sim: Sim, deviceSecret?: string) => ({
@@ -36,23 +39,25 @@ export class SimsController {
   constructor(
     @Inject(SimsService) private readonly sims: SimsService,
     @Inject(UsageService) private readonly usage: UsageService,
+    @Inject(SimOrganisationService) private readonly organisation: SimOrganisationService,
   ) {}
 
   @Get()
   @RequireScope('read')
-  @ApiQueryFrom(pageParams)
-  @ApiRoute({ schema: pageOf(simView) }, 422)
-  async list(@CurrentAccountId() accountId: string, @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
-    const page = await this.sims.list(accountId, query.limit, query.cursor);
+  @ApiQueryFrom(simListQuery)
+  @ApiRoute({ schema: pageOf(simView), description: 'Filtered, sorted, keyset-paginated (docs/sims.md)' }, 422)
+  async list(@CurrentAccountId() accountId: string, @Query(new ZodPipe(simListQuery, 'query')) query: z.infer<typeof simListQuery>) {
+    const page = await this.organisation.list(accountId, toSimListFilter(query), query.sort, query.limit, query.cursor);
     return { ...page, data: page.data.map((sim) => presentSim(sim)) };
   }
 
   @Get(':iccid')
   @RequireScope('read')
   @SimRef()
-  @ApiRoute({ schema: simView }, 404)
+  @ApiRoute({ schema: simWithPolicyView, description: 'The SIM with its effective policy and where each setting comes from' }, 404, 422)
   async get(@CurrentAccountId() accountId: string, @Param('iccid') ref: string) {
-    return presentSim(await this.sims.get(accountId, ref));
+    const { sim, policy } = await this.organisation.getWithPolicy(accountId, ref);
+    return { ...presentSim(sim), policy };
   }
 
   @Get(':iccid/history')

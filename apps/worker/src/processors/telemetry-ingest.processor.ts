@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { IngestTelemetry } from '../../../../libs/application/src/telemetry/ingest-telemetry.usecase.js';
 import { Metrics } from '../../../../libs/observability/src/metrics.js';
 import { JobProcessor, type JobProcessorHandler } from '../../../../libs/queue/src/job-processor.js';
+import { JobQueue, type JobContext } from '../../../../libs/queue/src/job-queue.js';
 import type { JobPayloads } from '../../../../libs/queue/src/jobs.js';
+import { isPermanentJobError } from '../../../../libs/queue/src/permanent-error.js';
 
 @Injectable()
 @JobProcessor('telemetry.ingest')
@@ -10,10 +12,20 @@ export class TelemetryIngestProcessor implements JobProcessorHandler<'telemetry.
   constructor(
     @Inject(IngestTelemetry) private readonly ingest: IngestTelemetry,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(JobQueue) private readonly queue: JobQueue,
   ) {}
 
-  async handle(batch: JobPayloads['telemetry.ingest']): Promise<void> {
-    const stored = await this.ingest.execute(batch);
+  async handle(batch: JobPayloads['telemetry.ingest'], context: JobContext): Promise<void> {
+    let stored;
+    try {
+      stored = await this.ingest.execute(batch);
+    } catch (error) {
+      if (!isPermanentJobError(error) || batch.records.length === 1) throw error;
+      // A record the store can never take must not hold back the others: each goes on as its own job
+      // (deterministic ids), so only the bad one fails for good and lands in the dead-letter list.
+      await Promise.all(batch.records.map((record, i) => this.queue.add('telemetry.ingest', { records: [record] }, { jobId: `${context.jobId}-r${i}` })));
+      return;
+    }
     this.metrics.storedRecords.inc({ kind: 'session' }, stored.sessions);
     this.metrics.storedRecords.inc({ kind: 'location' }, stored.locations);
     this.metrics.storedRecords.inc({ kind: 'status' }, stored.statuses);

@@ -1,19 +1,25 @@
-import { Injectable } from '@nestjs/common';
-import { DEFAULT_PLAN, RatingError, rateDataSession, type PricePlan } from '../../../billing/src/index.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { RatingError, rateDataSession } from '../../../billing/src/index.js';
 import { SessionRater, type RatableSession, type SessionRating } from '../telemetry/session-rater.js';
+import { PricePlansService } from './price-plans.service.js';
 
 /**
- * Rates each data session with the billing library, by the zone of the visited network. Every account
- * is on the default plan until price plans can be assigned per account.
+ * Rates each data session with the billing library, by the zone of the visited network, with the plan
+ * in force for the account when the session started. The plan comes from the in-memory plan cache:
+ * rating stays synchronous, with no database call per record.
  */
 @Injectable()
 export class BillingSessionRater extends SessionRater {
-  private readonly plan: PricePlan = DEFAULT_PLAN;
+  constructor(@Inject(PricePlansService) private readonly plans: PricePlansService) {
+    super();
+  }
 
-  rate(_accountId: string, session: RatableSession): SessionRating | null {
+  rate(accountId: string, session: RatableSession): SessionRating | null {
+    const plan = this.plans.planAt(accountId, session.startedAt);
+    if (!plan.things) return null;
     try {
-      const rated = rateDataSession(this.plan, { ...session, startedAt: session.startedAt.toISOString() });
-      return { zone: rated.zone, amount: rated.amount.toString(), currency: this.plan.currency };
+      const rated = rateDataSession(plan, { ...session, startedAt: session.startedAt.toISOString() });
+      return { zone: rated.zone, amount: rated.amount.toString(), currency: plan.currency };
     } catch (error) {
       // A network outside every zone stays unrated in the ledger; the invoice reports it as unrated usage.
       if (error instanceof RatingError && error.code === 'UNKNOWN_ZONE') return null;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
 import { Clock } from '../../../domain/src/clock/clock.js';
 import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
 import { domainEvent } from '../../../domain/src/events/domain-event.js';
@@ -21,6 +22,7 @@ export class OrdersService {
     @Inject(EventRepository) private readonly events: EventRepository,
     @Inject(JobQueue) private readonly queue: JobQueue,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(accountId: string, input: { quantity: number; formFactor: FormFactor; shippingAddress?: ShippingAddress }): Promise<Order> {
@@ -33,6 +35,10 @@ export class OrdersService {
       shippingAddress: input.shippingAddress ?? null,
       status: 'pending',
       statusReason: 'awaiting allocation',
+      carrier: null,
+      trackingNumber: null,
+      shippedAt: null,
+      deliveredAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -61,7 +67,7 @@ export class OrdersService {
    */
   async fulfil(orderId: string): Promise<Order> {
     const now = this.clock.now();
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const order = await this.orders.findById(orderId, tx, true);
       if (!order) throw DomainError.notFound('Order', orderId);
       if (order.status !== 'pending') return order;
@@ -79,6 +85,83 @@ export class OrdersService {
         ...iccids.map((iccid) => domainEvent('sim.allocated', order.accountId, iccid, { iccid, orderId: order.id }, now)),
       ]);
       return allocated;
+    });
+    // Simulated logistics (off by default): the order ships by itself after the configured delay.
+    if (result.status === 'allocated' && this.config.orders.autoShipAfterMs !== null) {
+      await this.queue.add('orders.ship', { orderId: result.id }, { jobId: `ship-${result.id}`, delayMs: this.config.orders.autoShipAfterMs });
+    }
+    return result;
+  }
+
+  /** Serves pending orders oldest first, each as far as stock allows (queued when stock is added). */
+  async fulfilPending(): Promise<void> {
+    for (const id of await this.orders.pendingIds(10_000)) await this.fulfil(id);
+  }
+
+  /** Queues the fulfilment of pending orders: called after stock is added. */
+  async stockAdded(): Promise<void> {
+    await this.queue.add('orders.fulfil-pending', {}, { jobId: `fulfil-pending-${this.clock.now().getTime()}` });
+  }
+
+  async listAll(filter: { status?: Order['status']; accountId?: string }, limit: number, cursor?: string): Promise<Page<Order>> {
+    const rows = await this.orders.listAll(filter, limit + 1, cursor ? decodeCursor(cursor) : undefined);
+    return toPage(rows, limit, (o) => o.id);
+  }
+
+  async getAny(id: string): Promise<Order> {
+    const order = await this.orders.findById(id);
+    if (!order) throw DomainError.notFound('Order', id);
+    return order;
+  }
+
+  /** The logistics step (admin or simulated): an allocated order leaves the warehouse. */
+  async ship(id: string, shipment: { carrier?: string; trackingNumber?: string } = {}): Promise<Order> {
+    const now = this.clock.now();
+    const shipped = await this.db.transaction(async (tx) => {
+      const order = await this.orders.findById(id, tx, true);
+      if (!order) throw DomainError.notFound('Order', id);
+      if (order.status !== 'allocated') throw this.wrongState(order, 'ship', 'allocated');
+      const updated = await this.orders.markShipped(tx, id, shipment.carrier ?? null, shipment.trackingNumber ?? null, now);
+      await this.events.append(tx, [
+        domainEvent('order.shipped', order.accountId, id, { orderId: id, carrier: updated.carrier, trackingNumber: updated.trackingNumber }, now),
+      ]);
+      return updated;
+    });
+    if (this.config.orders.autoDeliverAfterMs !== null) {
+      await this.queue.add('orders.deliver', { orderId: id }, { jobId: `deliver-${id}`, delayMs: this.config.orders.autoDeliverAfterMs });
+    }
+    return shipped;
+  }
+
+  async deliver(id: string): Promise<Order> {
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const order = await this.orders.findById(id, tx, true);
+      if (!order) throw DomainError.notFound('Order', id);
+      if (order.status !== 'shipped') throw this.wrongState(order, 'deliver', 'shipped');
+      const updated = await this.orders.markDelivered(tx, id, now);
+      await this.events.append(tx, [domainEvent('order.delivered', order.accountId, id, { orderId: id }, now)]);
+      return updated;
+    });
+  }
+
+  /** The simulated logistics' jobs: a step already taken (by an admin, or a retried job) is not an error. */
+  async autoShip(id: string): Promise<void> {
+    const order = await this.orders.findById(id);
+    if (order?.status === 'allocated') await this.ship(id, { carrier: 'simulated' });
+  }
+
+  async autoDeliver(id: string): Promise<void> {
+    const order = await this.orders.findById(id);
+    if (order?.status === 'shipped') await this.deliver(id);
+  }
+
+  private wrongState(order: Order, action: 'ship' | 'deliver', needed: Order['status']): DomainError {
+    const allowed = order.status === 'allocated' ? ['ship', 'cancel'] : order.status === 'shipped' ? ['deliver'] : order.status === 'pending' ? ['cancel'] : [];
+    return new DomainError(ErrorCode.InvalidTransition, `Order ${order.id} is ${order.status}: only a ${needed} order can ${action === 'ship' ? 'ship' : 'be delivered'}`, {
+      orderId: order.id,
+      currentStatus: order.status,
+      allowedActions: allowed,
     });
   }
 

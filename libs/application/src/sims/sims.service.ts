@@ -34,11 +34,6 @@ export class SimsService {
     return sim;
   }
 
-  async list(accountId: string, limit: number, cursor?: string): Promise<Page<Sim>> {
-    const rows = await this.sims.listByAccount(accountId, limit + 1, cursor ? decodeCursor(cursor) : undefined);
-    return toPage(rows, limit, (s) => s.iccid);
-  }
-
   async history(accountId: string, ref: string, limit: number, cursor?: string): Promise<Page<SimHistoryEntry>> {
     const sim = await this.get(accountId, ref);
     const after = cursor ? Number(decodeCursor(cursor)) : undefined;
@@ -85,7 +80,7 @@ export class SimsService {
       ]);
       return updated;
     });
-    if (!SimLifecycle.mayConnect(sim.status, sim.blocks)) await this.devices.disconnect(sim.iccid, `SIM is ${sim.status}`);
+    if (!SimLifecycle.mayConnect(sim.status, sim.blocks)) await this.devices.disconnect(sim.iccid, sim.status === 'active' ? 'kicked_blocked' : sim.status === 'terminated' ? 'kicked_terminated' : 'kicked_suspended');
     return { sim, deviceSecret };
   }
 
@@ -108,7 +103,7 @@ export class SimsService {
       await this.events.append(tx, [domainEvent('sim.credentials.rotated', accountId, sim.iccid, { iccid: sim.iccid, actor }, now)]);
       return sim.iccid;
     });
-    await this.devices.disconnect(iccid, 'device credentials rotated');
+    await this.devices.disconnect(iccid, 'kicked_credentials_rotated');
     return { iccid, secret };
   }
 }

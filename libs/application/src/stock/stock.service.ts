@@ -5,6 +5,7 @@ import { SimRepository } from '../../../persistence/src/repositories/sim.reposit
 import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
 import type { FormFactor, Sim, StockSim } from '../../../domain/src/sims/sim.js';
 import { generateStock, serialOf } from '../../../domain/src/sims/stock-generator.js';
+import { OrdersService } from '../orders/orders.service.js';
 
 // Any fixed number: serialises stock generation across processes so two runs never draw the same serials.
 const STOCK_LOCK = 7_340_022;
@@ -15,11 +16,12 @@ export class StockService {
     @Inject(Database) private readonly db: Database,
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(OrdersService) private readonly orders: OrdersService,
   ) {}
 
   /** Generates `count` new SIMs from the configured issuer range, continuing after the highest serial issued. */
-  generate(count: number, formFactor: FormFactor): Promise<{ created: number; iccids: string[] }> {
-    return this.db.transaction(async (tx) => {
+  async generate(count: number, formFactor: FormFactor): Promise<{ created: number; iccids: string[] }> {
+    const result = await this.db.transaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock($1)', [STOCK_LOCK]);
       const range = this.config.simIssuer;
       const highest = await this.sims.highestIccidWithPrefix(tx, range.iccidPrefix);
@@ -27,12 +29,16 @@ export class StockService {
       const { inserted } = await this.sims.insertStock(stock, tx);
       return { created: inserted.length, iccids: inserted };
     });
+    // Orders that waited for stock get their turn, oldest first.
+    if (result.created) await this.orders.stockAdded();
+    return result;
   }
 
   /** Imports SIMs made elsewhere; ones whose ICCID, IMSI or MSISDN already exist are reported, not duplicated. */
   async import(sims: StockSim[]): Promise<{ created: number; skipped: string[] }> {
     const { inserted } = await this.sims.insertStock(sims);
     const created = new Set(inserted);
+    if (inserted.length) await this.orders.stockAdded();
     return { created: inserted.length, skipped: sims.map((s) => s.iccid).filter((iccid) => !created.has(iccid)) };
   }
 

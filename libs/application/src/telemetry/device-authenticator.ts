@@ -23,6 +23,8 @@ export class DeviceAuthenticator {
   async authenticate(username: string | undefined, password: Buffer | undefined): Promise<DeviceAuthResult> {
     if (!username || !password?.length) return { ok: false, reason: 'bad_credentials', detail: 'username (ICCID) and password (device secret) are required' };
     const sim = await this.sims.findCredentials(username);
+    // A terminated SIM's credentials are destroyed: say why it may not connect rather than "bad credentials".
+    if (sim?.status === 'terminated') return { ok: false, reason: 'not_authorized', detail: 'SIM is terminated' };
     if (!sim || !sim.secretHash) return { ok: false, reason: 'bad_credentials', detail: 'unknown SIM or no device credentials' };
     const secret = password.toString('utf8');
     const cacheKey = createHash('sha256').update(`${sim.iccid}\u0000${sim.secretHash}\u0000${secret}`).digest('base64url');

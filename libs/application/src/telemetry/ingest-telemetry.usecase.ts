@@ -7,6 +7,7 @@ import { SimRepository, type SimTelemetryUpdate } from '../../../persistence/src
 import { UsageLedgerRepository, type LedgerEntry } from '../../../persistence/src/repositories/usage-ledger.repository.js';
 import { lookupNetwork } from '../../../telemetry/src/network-directory.js';
 import { TelemetryStore, type LocationPoint, type SessionPoint, type StatusPoint } from '../../../telemetry/src/telemetry-store.js';
+import { AlertEvaluator, ingestedRecords } from '../alerts/alert-evaluator.js';
 import { SessionRater } from './session-rater.js';
 
 interface SessionInput {
@@ -17,6 +18,7 @@ interface SessionInput {
 }
 
 const sessionKey = (iccid: string, sessionId: string) => `${iccid}\u0000${sessionId}`;
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Collapses the records of one batch per (SIM, session): counters are cumulative, so the largest wins,
@@ -58,6 +60,7 @@ export class IngestTelemetry {
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
     @Inject(SessionRater) private readonly rater: SessionRater,
+    @Inject(AlertEvaluator) private readonly alerts: AlertEvaluator,
   ) {}
 
   async execute(batch: IngestBatch): Promise<{ sessions: number; locations: number; statuses: number }> {
@@ -69,7 +72,8 @@ export class IngestTelemetry {
       else if (envelope.kind === 'location') locations.push(envelope);
       else statuses.push(envelope);
     }
-    const sessions = latestPerSession(sessionInputs);
+    // Sorted by key: concurrent batches then lock ledger rows in the same order and never deadlock.
+    const sessions = latestPerSession(sessionInputs).sort((a, b) => compareKeys(sessionKey(a.iccid, a.record.sessionId), sessionKey(b.iccid, b.record.sessionId)));
 
     // A session keeps the network and start it was first seen with: that is its series key in the store.
     const known = new Map(
@@ -95,7 +99,7 @@ export class IngestTelemetry {
         mcc,
         mnc,
         country: network.country,
-        network: record.network ?? network.name,
+        network: first?.network ?? record.network ?? network.name,
         rat: first?.rat ?? record.rat,
         zone: rating?.zone ?? null,
         amount: rating?.amount ?? null,
@@ -139,7 +143,7 @@ export class IngestTelemetry {
     // The store first: it is idempotent and emits nothing, so a failure here retries cleanly.
     await this.store.write({ sessions: sessionPoints, locations: locationPoints, statuses: statusPoints });
 
-    await this.db.transaction(async (tx) => {
+    const alertEffects = await this.db.transaction(async (tx) => {
       const results = await this.ledger.upsert(tx, entries);
       const events: DomainEvent[] = [];
       const byKey = new Map(entries.map((e) => [sessionKey(e.iccid, e.sessionId), e]));
@@ -179,9 +183,13 @@ export class IngestTelemetry {
         const u = update(iccid, new Date(receivedAt));
         Object.assign(u, { imei: record.imei, signalDbm: record.signalDbm ?? null, firmware: record.firmware ?? null });
       }
+      // Alert rules see the SIM as it was before this batch (previous IMEI, last location), and commit with it.
+      const effects = await this.alerts.evaluate(tx, ingestedRecords(entries, results, sessions, locations, statuses));
       await this.sims.applyTelemetry(tx, [...updates.values()]);
       await this.events.append(tx, events);
+      return effects;
     });
+    await this.alerts.afterCommit(alertEffects);
     return { sessions: sessions.length, locations: locations.length, statuses: statuses.length };
   }
 }

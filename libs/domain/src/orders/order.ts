@@ -21,6 +21,11 @@ export interface Order {
   status: OrderStatus;
   /** Why the order waits (e.g. not enough stock), null otherwise. */
   statusReason: string | null;
+  /** Logistics, filled when the order ships (an admin step, or the simulated logistics). */
+  carrier: string | null;
+  trackingNumber: string | null;
+  shippedAt: Date | null;
+  deliveredAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

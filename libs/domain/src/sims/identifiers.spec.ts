@@ -63,7 +63,9 @@ describe('stock generation from the issuer range', () => {
     expect(serialOf(range, sims[2].iccid)).toBe(43);
   });
 
-  it('refuses to run past the end of the range', () => {
-    expect(() => generateStock({ ...range, iccidPrefix: '8988303123' }, 99_999_999, 2, '4FF')).toThrow(/exhausted/);
+  it('refuses to run past the end of the range, saying how much room is left', () => {
+    expect(() => generateStock({ ...range, iccidPrefix: '8988303123' }, 99_999_999, 2, '4FF')).toThrow(/has room for 1 more SIMs; 2 were asked/);
+    // An imported ICCID with a serial too long for the IMSI part leaves no room at all.
+    expect(() => generateStock(range, 10_000_000_000, 1, '4FF')).toThrow(/has room for 0 more SIMs/);
   });
 });

@@ -1,3 +1,4 @@
+import { DomainError } from '../errors/domain-error.js';
 import { withCheckDigit } from './identifiers.js';
 import type { FormFactor, StockSim } from './sim.js';
 
@@ -15,11 +16,19 @@ export function generateStock(range: IssuerRange, firstSerial: number, count: nu
   const serialDigits = 18 - range.iccidPrefix.length;
   const imsiDigits = 15 - range.imsiPrefix.length;
   const msisdnDigits = Math.min(15 - (range.msisdnPrefix.length - 1), serialDigits);
+  // The last serial that fits every identifier of the range.
+  const lastSerial = 10 ** Math.min(serialDigits, imsiDigits, msisdnDigits) - 1;
+  if (firstSerial + count - 1 > lastSerial) {
+    const room = Math.max(0, lastSerial - firstSerial + 1);
+    throw DomainError.conflict(`the issuer range ${range.iccidPrefix} has room for ${room} more SIMs; ${count} were asked (configure another SIM_ICCID_PREFIX / SIM_IMSI_PREFIX)`, {
+      iccidPrefix: range.iccidPrefix,
+      room,
+    });
+  }
   const sims: StockSim[] = [];
   for (let i = 0; i < count; i++) {
     const serial = firstSerial + i;
     const s = String(serial);
-    if (s.length > serialDigits || s.length > imsiDigits) throw new RangeError('the issuer range is exhausted');
     sims.push({
       iccid: withCheckDigit(`${range.iccidPrefix}${s.padStart(serialDigits, '0')}`),
       imsi: `${range.imsiPrefix}${s.padStart(imsiDigits, '0')}`,

@@ -220,48 +220,54 @@ export class SimRepository {
     }));
   }
 
-  async listByAccount(accountId: string, limit: number, after?: string): Promise<Sim[]> {
-    const rows = await this.db.query<SimRow>(
-      'select * from sims where account_id = $1 and ($2::text is null or iccid > $2) order by iccid limit $3',
-      [accountId, after ?? null, limit],
+  /**
+   * Telemetry's view of a SIM: the latest network, device and location facts, never moving backwards in
+   * time. One statement per batch; rows are locked in ICCID order first, so that concurrent batches
+   * touching the same SIMs queue behind each other instead of deadlocking.
+   */
+  async applyTelemetry(tx: SqlExecutor, updates: SimTelemetryUpdate[]): Promise<void> {
+    if (!updates.length) return;
+    const sorted = [...updates].sort((a, b) => (a.iccid < b.iccid ? -1 : a.iccid > b.iccid ? 1 : 0));
+    await tx.query('select iccid from sims where iccid = any($1::text[]) order by iccid for update', [sorted.map((u) => u.iccid)]);
+    await tx.query(
+      `update sims s set
+          last_seen_at = greatest(coalesce(s.last_seen_at, u.seen_at), u.seen_at),
+          mcc = coalesce(u.mcc, s.mcc), mnc = coalesce(u.mnc, s.mnc), network = coalesce(u.network, s.network),
+          country = coalesce(u.country, s.country), rat = coalesce(u.rat, s.rat),
+          imei = coalesce(u.imei, s.imei), signal_dbm = coalesce(u.signal_dbm, s.signal_dbm), firmware = coalesce(u.firmware, s.firmware),
+          last_lat = case when u.newer then u.lat else s.last_lat end,
+          last_lon = case when u.newer then u.lon else s.last_lon end,
+          last_location_accuracy_m = case when u.newer then u.accuracy_m else s.last_location_accuracy_m end,
+          last_location_source = case when u.newer then u.source else s.last_location_source end,
+          last_location_at = case when u.newer then u.location_at else s.last_location_at end
+        from (
+          select t.*, (t.lat is not null and (x.last_location_at is null or t.location_at >= x.last_location_at)) as newer
+            from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[],
+                        $11::float8[], $12::float8[], $13::float8[], $14::timestamptz[], $15::text[])
+                 as t(iccid, seen_at, mcc, mnc, network, country, rat, imei, signal_dbm, firmware, lat, lon, accuracy_m, location_at, source)
+            join sims x on x.iccid = t.iccid
+        ) u
+       where s.iccid = u.iccid`,
+      [
+        sorted.map((u) => u.iccid),
+        sorted.map((u) => u.lastSeenAt.toISOString()),
+        sorted.map((u) => u.mcc ?? null),
+        sorted.map((u) => u.mnc ?? null),
+        sorted.map((u) => u.network ?? null),
+        sorted.map((u) => u.country ?? null),
+        sorted.map((u) => u.rat ?? null),
+        sorted.map((u) => u.imei ?? null),
+        sorted.map((u) => u.signalDbm ?? null),
+        sorted.map((u) => u.firmware ?? null),
+        sorted.map((u) => u.location?.lat ?? null),
+        sorted.map((u) => u.location?.lon ?? null),
+        sorted.map((u) => u.location?.accuracyM ?? null),
+        sorted.map((u) => u.location?.at.toISOString() ?? null),
+        sorted.map((u) => u.location?.source ?? null),
+      ],
     );
-    return rows.map(toSim);
   }
 
-  /** Telemetry's view of a SIM: the latest network, device and location facts, never moving backwards in time. */
-  async applyTelemetry(tx: SqlExecutor, updates: SimTelemetryUpdate[]): Promise<void> {
-    for (const u of updates) {
-      await tx.query(
-        `update sims set
-            last_seen_at = greatest(coalesce(last_seen_at, $2), $2),
-            mcc = coalesce($3, mcc), mnc = coalesce($4, mnc), network = coalesce($5, network), country = coalesce($6, country), rat = coalesce($7, rat),
-            imei = coalesce($8, imei), signal_dbm = coalesce($9, signal_dbm), firmware = coalesce($10, firmware),
-            last_lat = case when $11::float8 is not null and ($14::timestamptz >= last_location_at or last_location_at is null) then $11 else last_lat end,
-            last_lon = case when $12::float8 is not null and ($14::timestamptz >= last_location_at or last_location_at is null) then $12 else last_lon end,
-            last_location_accuracy_m = case when $11::float8 is not null and ($14::timestamptz >= last_location_at or last_location_at is null) then $13 else last_location_accuracy_m end,
-            last_location_source = case when $11::float8 is not null and ($14::timestamptz >= last_location_at or last_location_at is null) then $15 else last_location_source end,
-            last_location_at = case when $11::float8 is not null and ($14::timestamptz >= last_location_at or last_location_at is null) then $14 else last_location_at end
-          where iccid = $1`,
-        [
-          u.iccid,
-          u.lastSeenAt,
-          u.mcc ?? null,
-          u.mnc ?? null,
-          u.network ?? null,
-          u.country ?? null,
-          u.rat ?? null,
-          u.imei ?? null,
-          u.signalDbm ?? null,
-          u.firmware ?? null,
-          u.location?.lat ?? null,
-          u.location?.lon ?? null,
-          u.location?.accuracyM ?? null,
-          u.location?.at ?? null,
-          u.location?.source ?? null,
-        ],
-      );
-    }
-  }
   /** Highest ICCID already issued under a prefix (generated stock continues after it). */
   async highestIccidWithPrefix(tx: SqlExecutor, prefix: string): Promise<string | null> {
     const [row] = await tx.query<{ iccid: string }>(

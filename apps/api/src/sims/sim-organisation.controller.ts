@@ -1,0 +1,98 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { BulkJobsService, BULK_MAX_SIMS } from '../../../../libs/application/src/sims/bulk-jobs.service.js';
+import { SimOrganisationService, type SimWithPolicy } from '../../../../libs/application/src/sims/sim-organisation.service.js';
+import { actorOf, type Principal } from '../../../../libs/auth/src/index.js';
+import { SIM_ACTIONS } from '../../../../libs/domain/src/sims/sim-lifecycle.js';
+import {
+  countriesProblems,
+  imeisProblems,
+  labelsProblems,
+  simNameProblem,
+  tagsProblems,
+} from '../../../../libs/domain/src/sims/sim-organisation.js';
+import { CurrentAccountId, CurrentPrincipal, RequireScope } from '../http/auth.guard.js';
+import { ApiRoute } from '../http/openapi.js';
+import { ApiJsonBody, ZodPipe } from '../http/validation.js';
+import { jobView, simWithPolicyView, summaryView } from './fleet.views.js';
+import { presentJob } from './present-job.js';
+import { simFilterSchema, toSimListFilter } from './sim-filters.js';
+import { presentSim } from './sims.controller.js';
+
+export const presentSimWithPolicy = ({ sim, policy }: SimWithPolicy) => ({ ...presentSim(sim), policy });
+
+const patchBody = z
+  .object({
+    name: z.string().nullable().optional().describe('Unique in the account; usable in place of the ICCID in paths; null clears it'),
+    tags: z.record(z.string(), z.string()).optional().describe('Replaces the whole tag set (send every tag to keep; {} clears)'),
+    groupId: z.string().min(1).nullable().optional().describe('A group of this account; null takes the SIM out of its group'),
+    labels: z.array(z.string()).optional().describe('Replaces the labels'),
+    endUserDevice: z.boolean().optional().describe('Declares (true) or withdraws (false) that the SIM sits in an end user’s device'),
+    authorizedImeis: z.array(z.string()).optional().describe('IMEI lock: replaces the list ([] removes the lock)'),
+    dataLimitBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional().describe('Monthly data limit override; null inherits the group’s'),
+    allowedCountries: z.array(z.string()).nullable().optional().describe('Allowed countries override (ISO alpha-2); null inherits the group’s'),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (Object.keys(body).length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'send at least one field to change' });
+    const problems = [
+      ...(typeof body.name === 'string' && simNameProblem(body.name) ? [{ field: 'name', message: simNameProblem(body.name)! }] : []),
+      ...(body.tags ? tagsProblems(body.tags) : []),
+      ...(body.labels ? labelsProblems(body.labels) : []),
+      ...(body.authorizedImeis ? imeisProblems(body.authorizedImeis) : []),
+      ...(body.allowedCountries ? countriesProblems(body.allowedCountries) : []),
+    ];
+    for (const p of problems) ctx.addIssue({ code: 'custom', path: p.field.split('/'), message: p.message });
+  });
+
+const bulkBody = z
+  .object({
+    action: z.enum(SIM_ACTIONS),
+    iccids: z.array(z.string()).optional().describe(`Up to ${BULK_MAX_SIMS} ICCIDs (give iccids or filter, not both)`),
+    filter: simFilterSchema.optional().describe('The GET /v1/sims filters; the SIMs matching when the job is accepted'),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+
+const SimRef = () => ApiParam({ name: 'iccid', description: 'ICCID, or the SIM’s name' });
+
+/** Naming, tagging, grouping and policy of SIMs; the fleet summary; bulk lifecycle jobs. */
+@ApiTags('sims')
+@Controller('v1/sims')
+export class SimOrganisationController {
+  constructor(
+    @Inject(SimOrganisationService) private readonly organisation: SimOrganisationService,
+    @Inject(BulkJobsService) private readonly bulk: BulkJobsService,
+  ) {}
+
+  @Get('summary')
+  @RequireScope('read')
+  @ApiRoute({ schema: summaryView, description: 'Counts of the account’s SIMs by status, group, country and network' })
+  summary(@CurrentAccountId() accountId: string) {
+    return this.organisation.summary(accountId);
+  }
+
+  @Post('bulk')
+  @HttpCode(202)
+  @RequireScope('write')
+  @ApiJsonBody(bulkBody, 'An action over a list of ICCIDs or over the SIMs a filter matches')
+  @ApiRoute({ status: 202, schema: jobView, description: 'The job, queued: follow it with GET /v1/jobs/{id}' }, 422)
+  async submitBulk(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Body(new ZodPipe(bulkBody)) body: z.infer<typeof bulkBody>) {
+    const job = await this.bulk.submit(
+      accountId,
+      { action: body.action, iccids: body.iccids, filter: body.filter ? toSimListFilter(body.filter) : undefined, reason: body.reason },
+      actorOf(principal),
+    );
+    return presentJob(job);
+  }
+
+  @Patch(':iccid')
+  @RequireScope('write')
+  @SimRef()
+  @ApiJsonBody(patchBody, 'Only the fields sent change')
+  @ApiRoute({ schema: simWithPolicyView, description: 'The updated SIM with its effective policy' }, 404, 409, 422)
+  async update(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(patchBody)) body: z.infer<typeof patchBody>) {
+    return presentSimWithPolicy(await this.organisation.update(accountId, ref, body, actorOf(principal)));
+  }
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Client, PublishPacket } from 'aedes';
+import { SmsDownlink, type DeviceSms, type DownlinkOutcome } from '../../../libs/application/src/sms/sms-downlink.js';
+import { Topics } from '../../../libs/domain/src/telemetry/topics.js';
+import { MqttBroker } from './mqtt-broker.service.js';
+
+/** How long the broker waits for the device's PUBACK before reporting `not-acknowledged`. */
+export const SMS_ACK_TIMEOUT_MS = 5_000;
+
+type Outcome = Exclude<DownlinkOutcome, 'not-connected'>;
+// aedes keeps a client's subscriptions on the client (topic → granted QoS); its typings omit the field.
+type SubscribedClient = Client & { subscriptions?: Record<string, { qos: number } | undefined> };
+
+/**
+ * The broker's side of SMS delivery (docs/sms.md): when this broker holds the SIM's device connection,
+ * it writes the SMS to `things/{iccid}/sms` on that connection only, and reports `delivered` once the
+ * device acknowledged it. One SMS per device is in flight at a time, so a PUBACK cannot be credited to
+ * the wrong message.
+ */
+@Injectable()
+export class SmsDeviceDelivery implements OnApplicationBootstrap {
+  private readonly inFlight = new Map<string, Promise<Outcome | null>>();
+
+  constructor(
+    @Inject(MqttBroker) private readonly broker: MqttBroker,
+    @Inject(SmsDownlink) private readonly downlink: SmsDownlink,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.downlink.onDeliver((iccid, sms) => this.deliver(iccid, sms));
+  }
+
+  deliver(iccid: string, sms: DeviceSms): Promise<Outcome | null> {
+    const previous = this.inFlight.get(iccid) ?? Promise.resolve(null);
+    const run = previous.then(
+      () => this.deliverNow(iccid, sms),
+      () => this.deliverNow(iccid, sms),
+    );
+    this.inFlight.set(iccid, run);
+    const cleanup = () => {
+      if (this.inFlight.get(iccid) === run) this.inFlight.delete(iccid);
+    };
+    run.then(cleanup, cleanup);
+    return run;
+  }
+
+  private async deliverNow(iccid: string, sms: DeviceSms): Promise<Outcome | null> {
+    const client = this.broker.deviceConnection(iccid) as SubscribedClient | undefined;
+    if (!client) return null;
+    const topic = Topics.down(iccid, 'sms');
+    const subscription = client.subscriptions?.[topic];
+    if (!subscription) return 'not-subscribed';
+    const qos = subscription.qos >= 1 ? 1 : 0;
+    const packet: PublishPacket = { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(sms)), qos, retain: false, dup: false };
+    if (qos === 0) {
+      // QoS 0 has no acknowledgement: written to the device's open connection is the best evidence there is.
+      const written = await new Promise<boolean>((resolve) => client.publish(packet, (error) => resolve(!error)));
+      return written && !client.closed ? 'delivered' : 'not-acknowledged';
+    }
+    let stop = () => {};
+    const acknowledged = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), SMS_ACK_TIMEOUT_MS);
+      const settle = (ok: boolean) => {
+        clearTimeout(timer);
+        resolve(ok);
+      };
+      stop = this.broker.onClientAck((acker) => {
+        if (acker === client) settle(true);
+      });
+      client.publish(packet, (error) => {
+        if (error) settle(false);
+      });
+    });
+    try {
+      return (await acknowledged) ? 'delivered' : 'not-acknowledged';
+    } finally {
+      stop();
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { Global, Module } from '@nestjs/common';
+import { AlertEvaluationRepository } from '../../../persistence/src/repositories/alert-evaluation.repository.js';
+import { AlertRuleRepository } from '../../../persistence/src/repositories/alert-rule.repository.js';
+import { AlertRepository } from '../../../persistence/src/repositories/alert.repository.js';
+import { SimBlocksRepository } from '../../../persistence/src/repositories/sim-blocks.repository.js';
+import { SimBlocksService } from '../sims/sim-blocks.service.js';
+import { AlertEvaluator } from './alert-evaluator.js';
+import { AlertRuleCache } from './alert-rule-cache.js';
+import { AlertRulesService } from './alert-rules.service.js';
+import { AlertScanner } from './alert-scanner.js';
+import { AlertWriter } from './alert-writer.js';
+import { AlertsService } from './alerts.service.js';
+
+const providers = [
+  AlertRuleRepository,
+  AlertRepository,
+  AlertEvaluationRepository,
+  SimBlocksRepository,
+  SimBlocksService,
+  AlertRuleCache,
+  AlertWriter,
+  AlertEvaluator,
+  AlertScanner,
+  AlertRulesService,
+  AlertsService,
+];
+
+/** Alert rules, alerts and SIM blocks (docs/alerts.md). Global: ingestion, the API and the worker use it. */
+@Global()
+@Module({ providers, exports: providers })
+export class AlertsModule {}

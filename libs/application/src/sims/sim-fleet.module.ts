@@ -1,0 +1,17 @@
+import { Global, Module } from '@nestjs/common';
+import { GroupRepository } from '../../../persistence/src/repositories/group.repository.js';
+import { JobRepository } from '../../../persistence/src/repositories/job.repository.js';
+import { SimFleetRepository } from '../../../persistence/src/repositories/sim-fleet.repository.js';
+import { BulkJobsService } from './bulk-jobs.service.js';
+import { GroupsService } from './groups.service.js';
+import { SimOrganisationService } from './sim-organisation.service.js';
+
+const providers = [SimFleetRepository, GroupRepository, JobRepository, SimOrganisationService, GroupsService, BulkJobsService];
+
+/**
+ * Fleet organisation: naming, tags, groups and their policy, the overview, bulk jobs. Global so that any
+ * role (the alerts engine reads SimOrganisationService.effectivePolicy) can inject it.
+ */
+@Global()
+@Module({ providers, exports: providers })
+export class SimFleetModule {}

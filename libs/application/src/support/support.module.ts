@@ -1,0 +1,8 @@
+import { Global, Module } from '@nestjs/common';
+import { SupportCaseRepository } from '../../../persistence/src/repositories/support-case.repository.js';
+import { SupportService } from './support.service.js';
+
+/** Dedicated support cases (docs/support.md). */
+@Global()
+@Module({ providers: [SupportCaseRepository, SupportService], exports: [SupportCaseRepository, SupportService] })
+export class SupportModule {}

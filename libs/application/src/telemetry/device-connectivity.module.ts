@@ -1,0 +1,16 @@
+import { Global, Module } from '@nestjs/common';
+import { SimConnectionRepository } from '../../../persistence/src/repositories/sim-connection.repository.js';
+import { ConnectivityService } from './connectivity.service.js';
+import { IntegrationAuthenticator } from './integration-authenticator.js';
+import { RecordConnections } from './record-connections.usecase.js';
+
+/**
+ * Device connections (issue 4, broker half): the connection log and its events, connection state for
+ * diagnostics, integration credentials, and the connectivity test / reset.
+ */
+@Global()
+@Module({
+  providers: [SimConnectionRepository, RecordConnections, ConnectivityService, IntegrationAuthenticator],
+  exports: [SimConnectionRepository, RecordConnections, ConnectivityService, IntegrationAuthenticator],
+})
+export class DeviceConnectivityModule {}

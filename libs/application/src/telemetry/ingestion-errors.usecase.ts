@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../../../domain/src/clock/clock.js';
+import { TelemetryQueriesRepository } from '../../../persistence/src/repositories/telemetry-queries.repository.js';
+
+/** A refused record as the broker reports it on `things/{iccid}/errors`. */
+export interface IngestionProblem {
+  code: string;
+  message: string;
+  /** Position of the record in an array payload. */
+  index?: number;
+}
+
+/** How many errors each SIM keeps for diagnostics. */
+export const KEPT_INGESTION_ERRORS = 20;
+
+/** Keeps the last ingestion errors of each SIM, for diagnostics (the broker calls it; no SQL there). */
+@Injectable()
+export class IngestionErrors {
+  constructor(
+    @Inject(TelemetryQueriesRepository) private readonly repository: TelemetryQueriesRepository,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async recordIngestionErrors(iccid: string, problems: IngestionProblem[], topic = `things/${iccid}`): Promise<void> {
+    await this.repository.appendIngestionErrors(iccid, topic, this.clock.now(), problems, KEPT_INGESTION_ERRORS);
+  }
+
+  recent(iccid: string, limit = KEPT_INGESTION_ERRORS) {
+    return this.repository.recentIngestionErrors(iccid, limit);
+  }
+}

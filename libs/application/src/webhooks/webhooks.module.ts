@@ -1,0 +1,33 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
+import { WebhookRepository } from '../../../persistence/src/repositories/webhook.repository.js';
+import { WebhookUrlGuard } from './url-guard.js';
+import { WebhookDeliverer } from './webhook-deliverer.js';
+import { WebhookSender } from './webhook-sender.js';
+import { WebhooksService } from './webhooks.service.js';
+
+/** Response bytes kept per attempt in the delivery log. */
+const EXCERPT_BYTES = 1024;
+
+/** Webhook endpoints and delivery (the dispatcher loop itself runs in the worker role: WorkerModule). */
+@Global()
+@Module({
+  providers: [
+    WebhookRepository,
+    WebhooksService,
+    WebhookDeliverer,
+    {
+      provide: WebhookUrlGuard,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new WebhookUrlGuard(config.webhooks.allowedCidrs),
+    },
+    {
+      provide: WebhookSender,
+      inject: [WebhookUrlGuard, APP_CONFIG],
+      useFactory: (guard: WebhookUrlGuard, config: AppConfig) =>
+        new WebhookSender(guard, { timeoutMs: config.webhooks.timeoutMs, maxRedirects: config.webhooks.maxRedirects, excerptBytes: EXCERPT_BYTES }),
+    },
+  ],
+  exports: [WebhookRepository, WebhooksService, WebhookDeliverer, WebhookUrlGuard, WebhookSender],
+})
+export class WebhooksModule {}
