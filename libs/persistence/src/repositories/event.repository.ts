@@ -2,25 +2,38 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DomainEvent } from '../../../domain/src/events/domain-event.js';
 import { Database, type SqlExecutor } from '../database.js';
 
-interface EventRow {
+export interface EventRow {
   id: string;
   type: string;
   account_id: string | null;
   subject: string;
   occurred_at: Date;
+  /** When the outbox row was written (its transaction's time). */
+  recorded_at: Date;
   data: Record<string, unknown>;
   schema_version: number;
 }
 
-const toEvent = (r: EventRow): DomainEvent => ({
+/** An event as the outbox holds it, with the time its row was written. */
+export interface RecordedEvent extends DomainEvent {
+  recordedAt: Date;
+}
+
+export const toRecordedEvent = (r: EventRow): RecordedEvent => ({
   id: r.id,
   type: r.type,
   accountId: r.account_id,
   subject: r.subject,
   occurredAt: r.occurred_at,
+  recordedAt: r.recorded_at,
   data: r.data,
   schemaVersion: r.schema_version,
 });
+
+const toEvent = (r: EventRow): DomainEvent => {
+  const { recordedAt: _recordedAt, ...event } = toRecordedEvent(r);
+  return event;
+};
 
 /** The event outbox: appended in the transaction of the change that caused the event. */
 @Injectable()

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DomainEvent } from '../../../domain/src/events/domain-event.js';
 import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookDisabledReason, WebhookEndpoint } from '../../../domain/src/webhooks/webhook.js';
 import { Database, type SqlExecutor } from '../database.js';
+import { toRecordedEvent, type EventRow, type RecordedEvent } from './event.repository.js';
 
 interface EndpointRow {
   id: string;
@@ -47,16 +48,6 @@ interface AttemptRow {
   error: string | null;
 }
 
-interface EventRow {
-  id: string;
-  type: string;
-  account_id: string | null;
-  subject: string;
-  occurred_at: Date;
-  recorded_at: Date;
-  data: Record<string, unknown>;
-  schema_version: number;
-}
 
 const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
   id: r.id,
@@ -101,21 +92,9 @@ const toAttempt = (r: AttemptRow): DeliveryAttempt => ({
   error: r.error,
 });
 
-export interface RecordedEvent extends DomainEvent {
-  /** When the outbox row was written (its transaction's time). */
-  recordedAt: Date;
-}
+export type { RecordedEvent };
 
-const toEvent = (r: EventRow): RecordedEvent => ({
-  id: r.id,
-  type: r.type,
-  accountId: r.account_id,
-  subject: r.subject,
-  occurredAt: r.occurred_at,
-  recordedAt: r.recorded_at,
-  data: r.data,
-  schemaVersion: r.schema_version,
-});
+const toEvent = toRecordedEvent;
 
 const DELIVERY_SELECT = `select d.*, ev.type as event_type from webhook_deliveries d join events ev on ev.id = d.event_id`;
 
