@@ -6,6 +6,7 @@ import { assessDataLimit, dataLimitDecision, effectiveLimit, stageSeverity } fro
 import { impliedSpeedKmh, insideFence, type Fence, type Fix } from '../../../domain/src/alerts/geo.js';
 import { periodWindow, utcDay, type UsagePeriod } from '../../../domain/src/alerts/periods.js';
 import { Clock } from '../../../domain/src/clock/clock.js';
+import type { SimBlock } from '../../../domain/src/sims/sim-lifecycle.js';
 import type { LocationRecord, StatusRecord } from '../../../domain/src/telemetry/records.js';
 import type { SqlExecutor } from '../../../persistence/src/database.js';
 import { AlertEvaluationRepository, type SimFacts, type StoredBaselines } from '../../../persistence/src/repositories/alert-evaluation.repository.js';
@@ -225,11 +226,12 @@ export class AlertEvaluator {
   }
 
   private async raiseSpike(tx: SqlExecutor, rule: AlertRule<'usage_spike'>, sim: SimBatch, what: Record<string, unknown>, baseline: { mean: number | null; samples: number }, now: Date, effects: AlertEffects): Promise<void> {
-    await this.writer.raise(
-      tx,
-      { rule, iccid: sim.facts.iccid, severity: rule.severity, level: 0, block: null, at: now, details: { ...what, baselineBytes: Math.round(baseline.mean ?? 0), baselineSamples: baseline.samples, factor: rule.params.factor } },
-      effects,
-    );
+    await this.raiseFor(tx, rule, sim, now, { ...what, baselineBytes: Math.round(baseline.mean ?? 0), baselineSamples: baseline.samples, factor: rule.params.factor }, effects);
+  }
+
+  /** Raises (or repeats) a rule's single-stage alert for the SIM at its rule's severity. */
+  private raiseFor(tx: SqlExecutor, rule: AlertRule, sim: SimBatch, at: Date, details: Record<string, unknown>, effects: AlertEffects, block: SimBlock | null = null): Promise<Alert> {
+    return this.writer.raise(tx, { rule, iccid: sim.facts.iccid, severity: rule.severity, level: 0, block, at, details }, effects);
   }
 
   // --- imei_change: the device's IMEI against the authorized ones, else the last seen -------------------
@@ -248,19 +250,8 @@ export class AlertEvaluator {
       const unauthorized = authorized.length ? !authorized.includes(imei) : previous !== null && imei !== previous;
       for (const rule of rules) {
         if (unauthorized) {
-          await this.writer.raise(
-            tx,
-            {
-              rule,
-              iccid: sim.facts.iccid,
-              severity: rule.severity,
-              level: 0,
-              block: rule.action === 'block' ? 'unauthorized_imei' : null,
-              at: now,
-              details: { imei, previousImei: previous, authorizedImeis: authorized, seenAt: at.toISOString() },
-            },
-            effects,
-          );
+          const details = { imei, previousImei: previous, authorizedImeis: authorized, seenAt: at.toISOString() };
+          await this.raiseFor(tx, rule, sim, now, details, effects, rule.action === 'block' ? 'unauthorized_imei' : null);
         } else if (authorized.includes(imei)) {
           const open = await this.alerts.findOpen(tx, rule.id, sim.facts.iccid);
           if (open) await this.writer.resolve(tx, open, 'system', 'authorized_imei', now);
@@ -288,23 +279,18 @@ export class AlertEvaluator {
       if (previous) {
         const move = impliedSpeedKmh(previous, fix);
         for (const rule of rules.filter((r) => move.kmh > r.params.maxKmh)) {
-          await this.writer.raise(
+          await this.raiseFor(
             tx,
+            rule,
+            sim,
+            fix.at,
             {
-              rule,
-              iccid: sim.facts.iccid,
-              severity: rule.severity,
-              level: 0,
-              block: null,
-              at: fix.at,
-              details: {
-                from: { lat: previous.lat, lon: previous.lon, at: previous.at.toISOString() },
-                to: { lat: fix.lat, lon: fix.lon, at: fix.at.toISOString() },
-                distanceKm: Math.round(move.distanceM) / 1000,
-                hours: move.hours,
-                speedKmh: Math.round(move.kmh),
-                maxKmh: rule.params.maxKmh,
-              },
+              from: { lat: previous.lat, lon: previous.lon, at: previous.at.toISOString() },
+              to: { lat: fix.lat, lon: fix.lon, at: fix.at.toISOString() },
+              distanceKm: Math.round(move.distanceM) / 1000,
+              hours: move.hours,
+              speedKmh: Math.round(move.kmh),
+              maxKmh: rule.params.maxKmh,
             },
             effects,
           );
@@ -324,11 +310,7 @@ export class AlertEvaluator {
         const inside = insideFence(fence, fix);
         const violated = rule.params.on === 'exit' ? !inside : inside;
         if (violated) {
-          await this.writer.raise(
-            tx,
-            { rule, iccid: sim.facts.iccid, severity: rule.severity, level: 0, block: null, at: fix.at, details: { on: rule.params.on, inside, lat: fix.lat, lon: fix.lon, at: fix.at.toISOString() } },
-            effects,
-          );
+          await this.raiseFor(tx, rule, sim, fix.at, { on: rule.params.on, inside, lat: fix.lat, lon: fix.lon, at: fix.at.toISOString() }, effects);
         } else {
           const open = await this.alerts.findOpen(tx, rule.id, sim.facts.iccid);
           if (open) await this.writer.resolve(tx, open, 'system', inside ? 'back_inside' : 'left_area', fix.at);
@@ -354,19 +336,8 @@ export class AlertEvaluator {
         // No allowed list anywhere: a country the SIM never had a session in, after its first session.
         else fire = (await this.state.hadOtherSession(tx, sim.facts.iccid, session.sessionId)) && !(await this.state.countrySeenBefore(tx, sim.facts.iccid, country, session.sessionId));
         if (!fire) continue;
-        await this.writer.raise(
-          tx,
-          {
-            rule,
-            iccid: sim.facts.iccid,
-            severity: rule.severity,
-            level: 0,
-            block: null,
-            at: session.startedAt,
-            details: { country, sessionId: session.sessionId, allowedCountries: allowed?.countries ?? null, allowedSource: allowed?.source ?? null },
-          },
-          effects,
-        );
+        const details = { country, sessionId: session.sessionId, allowedCountries: allowed?.countries ?? null, allowedSource: allowed?.source ?? null };
+        await this.raiseFor(tx, rule, sim, session.startedAt, details, effects);
       }
     }
   }
