@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { freePort, influxQuery, requireServers } from '../harness/isolation.js';
 import { startInflux, type ServerHandle } from '../harness/servers.js';
@@ -84,6 +85,37 @@ requireServers('postgres', 'redis', 'influx')('MQTT brokers in separate processe
       expect(messages.find((m) => m.topic.endsWith('/sessions'))!.json).toEqual(session('across', 2));
       expect(messages.find((m) => m.topic.endsWith('/errors'))!.json.errors[0].code).toBe('malformed_json');
       await eventually(async () => ((await usageSessions(account, sims[0])) === 1 ? true : undefined));
+    });
+
+    it('keeps the records of an account without integrations off Redis, and forwards them across brokers once one subscribes', async () => {
+      const admin = new ApiClient(core.url, ADMIN_KEY);
+      const quiet = await createAccount(admin, 'Cluster Quiet');
+      const [iccid] = await orderSims(admin, quiet, 1);
+      const secret = await activate(quiet, iccid);
+      const redis = new Redis(resources.env.REDIS_URL!);
+      const onRedis: string[] = [];
+      redis.on('pmessage', (_pattern: string, channel: string) => onRedis.push(channel));
+      await redis.psubscribe('$simfleet/accounts/*');
+      try {
+        const device = await connectClient(brokerA.mqttUrl, iccid, secret);
+        opened.push(device);
+        await device.publishAsync(`things/${iccid}/sessions`, JSON.stringify(session('quiet-1', 10)), { qos: 1 });
+        await eventually(async () => ((await usageSessions(quiet, iccid)) === 1 ? true : undefined));
+        expect(onRedis.filter((channel) => channel.includes(quiet.accountId))).toEqual([]);
+
+        const key = (await admin.post(`/v1/accounts/${quiet.accountId}/api-keys`, { name: 'late backend', scopes: ['mqtt'] })).body.key;
+        const integration = await connectClient(brokerB.mqttUrl, quiet.accountId, key, { clientId: 'integration-quiet' });
+        opened.push(integration);
+        const { messages, granted } = await collect(integration, ['things/+/sessions']);
+        expect(granted).toEqual([1]);
+        await device.publishAsync(`things/${iccid}/sessions`, JSON.stringify(session('quiet-2', 11)), { qos: 1 });
+        await waitFor(() => (messages.length >= 1 ? true : undefined));
+        expect(messages.map((m) => m.json)).toEqual([session('quiet-2', 11)]);
+        expect(onRedis).toContain(`$simfleet/accounts/${quiet.accountId}/things/${iccid}/sessions`);
+        await eventually(async () => ((await usageSessions(quiet, iccid)) === 2 ? true : undefined));
+      } finally {
+        await redis.quit();
+      }
     });
 
     it('runs the connectivity test and reset from the API process to a device held by broker B', async () => {

@@ -6,7 +6,15 @@ declare module 'aedes-persistence-redis' {
 }
 declare module 'mqemitter-redis' {
   import type { Redis } from 'ioredis';
+  export interface MQEmitterPacket {
+    topic: string;
+    [key: string]: unknown;
+  }
   interface MQEmitterRedis {
+    /** Publishes on Redis; every broker subscribed to the topic delivers it to its local subscribers. */
+    emit(packet: MQEmitterPacket, done?: (error?: Error) => void): void;
+    /** The in-memory emitter it extends: delivers to this process's subscribers only. */
+    _emit(packet: MQEmitterPacket, done?: (error?: Error) => void): void;
     close(callback: () => void): void;
   }
   function mqemitterRedis(options: { pubConn?: Redis; subConn?: Redis; connectionString?: string }): MQEmitterRedis;

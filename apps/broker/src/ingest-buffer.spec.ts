@@ -29,16 +29,18 @@ describe('IngestBuffer', () => {
     await Promise.all(waits);
     expect(added).toHaveLength(1);
     expect(added[0].records.map((r) => (r.record as { lat: number }).lat)).toEqual([1, 2, 3]);
-    expect(added[0].jobId).toMatch(/^ingest-[A-Za-z0-9_-]{43}$/);
+    expect(added[0].jobId).toMatch(/^ingest-[A-Za-z0-9_-]{12}-1$/);
   });
 
-  it('queues a partial batch after the wait, with a job id derived from its content', async () => {
+  it('queues a partial batch after the wait; every batch has its own job id, also across buffers (restarts, brokers)', async () => {
     const { queue, added } = fakeQueue();
     const buffer = new IngestBuffer(queue, 100, 5);
     await buffer.submit([record(7)]);
     await buffer.submit([record(7)]);
-    expect(added).toHaveLength(2);
-    expect(added[0].jobId).toBe(added[1].jobId);
+    await new IngestBuffer(queue, 100, 5).submit([record(7)]);
+    expect(added).toHaveLength(3);
+    expect(new Set(added.map((a) => a.jobId)).size).toBe(3);
+    expect(added[1].jobId).toMatch(/-2$/);
   });
 
   it('rejects every waiter of a batch that could not be queued (the broker then withholds the PUBACK)', async () => {

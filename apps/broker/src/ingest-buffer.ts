@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { TelemetryEnvelope } from '../../../libs/domain/src/telemetry/records.js';
 import type { JobQueue } from '../../../libs/queue/src/job-queue.js';
 
@@ -16,6 +16,9 @@ export class IngestBuffer {
   private waiters: Waiter[] = [];
   private timer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Unique to this buffer's life: with the batch sequence, it names every batch once, across restarts and brokers. */
+  private readonly epoch = randomBytes(9).toString('base64url');
+  private sequence = 0;
 
   constructor(
     private readonly queue: JobQueue,
@@ -40,8 +43,9 @@ export class IngestBuffer {
     const waiters = this.waiters;
     this.records = [];
     this.waiters = [];
-    // A deterministic id: re-adding the same batch after an uncertain failure does not queue it twice.
-    const jobId = `ingest-${createHash('sha256').update(JSON.stringify(records)).digest('base64url')}`;
+    // One id per batch, fixed before the add: if the client resends the add after an uncertain failure
+    // (a reconnect), BullMQ keeps the first. Hashing the content instead cost a SHA-256 over every record.
+    const jobId = `ingest-${this.epoch}-${++this.sequence}`;
     const queued = this.queue.add('telemetry.ingest', { records }, { jobId }).then(
       () => waiters.forEach((w) => w.resolve()),
       (error: unknown) => waiters.forEach((w) => w.reject(error)),

@@ -51,13 +51,11 @@ const NOT_AUTHORIZED = 5;
 /** Channels an integration may subscribe to, on every SIM of its account (`+`) or one of them. */
 const INTEGRATION_CHANNELS = ['sessions', 'location', 'status', 'errors'];
 
-/**
- * Accepted records and errors are routed on an account-scoped internal topic; an integration's
- * subscription `things/+/sessions` is rewritten to it, so only its own account's SIMs can ever match,
- * on any broker (the account is in the topic: nothing to look up when forwarding).
- */
-const accountPrefix = (accountId: string) => `$simfleet/accounts/${accountId}/`;
-const accountTopic = (accountId: string, iccid: string, channel: string) => `${accountPrefix(accountId)}things/${iccid}/${channel}`;
+// Accepted records and errors are routed on an account-scoped internal topic (Topics.account); an
+// integration's subscription `things/+/sessions` is rewritten to it, so only its own account's SIMs can ever
+// match, on any broker (the account is in the topic: nothing to look up when forwarding).
+const accountPrefix = Topics.accountPrefix;
+const accountTopic = Topics.account;
 
 /** How long refusals are gathered before being kept for diagnostics. */
 const ERRORS_FLUSH_MS = 250;
@@ -99,6 +97,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     this.backends = createAedesBackends(this.config);
+    await this.backends.start();
     const aedes = await Aedes.createBroker({
       ...this.backends.options,
       // One slow subscriber must not stall the others: give up on a stuck write after this long.
@@ -248,13 +247,20 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     if (!match || !(match[2] === '+' || INTEGRATION_CHANNELS.includes(match[2])) || (match[1].includes('+') && match[1] !== '+')) {
       return deny(`an integration subscribes to things/+/{sessions|location|status|errors} or things/{iccid}/… of its account; ${subscription.topic} is not allowed`);
     }
-    const grant = () => {
-      subscription.topic = accountTopic(identity.accountId, match[1], match[2]);
-      done(null, subscription);
-    };
-    if (match[1] === '+') return grant();
+    const grant = () =>
+      this.backends!.registerIntegration(identity.accountId).then(
+        () => {
+          subscription.topic = accountTopic(identity.accountId, match[1], match[2]);
+          done(null, subscription);
+        },
+        (error: unknown) => {
+          this.logger.warn(`could not register the integration of ${identity.accountId}: ${String(error)}`);
+          done(null, null);
+        },
+      );
+    if (match[1] === '+') return void grant();
     this.integrations.ownsSim(identity.accountId, match[1]).then(
-      (owned) => (owned ? grant() : deny(`SIM ${match[1]} is not one of this account's SIMs`)),
+      (owned) => (owned ? void grant() : deny(`SIM ${match[1]} is not one of this account's SIMs`)),
       (error: unknown) => {
         this.logger.warn(`could not check a subscription of ${identity.accountId}: ${String(error)}`);
         done(null, null);

@@ -1,5 +1,7 @@
 // InfluxDB line protocol (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/).
-const escapeTag = (value: string) => value.replace(/([,= \\])/g, '\\$1').replace(/\n/g, '\\n');
+// Most values need no escaping: testing first spares two regex replacements per tag on the hot path.
+const TAG_SPECIAL = /[,= \\\n]/;
+const escapeTag = (value: string) => (TAG_SPECIAL.test(value) ? value.replace(/([,= \\])/g, '\\$1').replace(/\n/g, '\\n') : value);
 const escapeMeasurement = (value: string) => value.replace(/([, \\])/g, '\\$1');
 const escapeString = (value: string) => `"${value.replace(/(["\\])/g, '\\$1').replace(/\n/g, '\\n')}"`;
 

@@ -185,8 +185,10 @@ export class IngestTelemetry {
       }
       // Alert rules see the SIM as it was before this batch (previous IMEI, last location), and commit with it.
       const effects = await this.alerts.evaluate(tx, ingestedRecords(entries, results, sessions, locations, statuses));
-      await this.sims.applyTelemetry(tx, [...updates.values()]);
       await this.events.append(tx, events);
+      // Last: every batch updates the rows of its SIMs, so concurrent batches wait on these locks; they are held
+      // only until the commit that follows.
+      await this.sims.applyTelemetry(tx, [...updates.values()]);
       return effects;
     });
     await this.alerts.afterCommit(alertEffects);

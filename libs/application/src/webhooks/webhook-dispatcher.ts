@@ -7,7 +7,7 @@ import { Database } from '../../../persistence/src/database.js';
 import { WebhookRepository, type NewDelivery } from '../../../persistence/src/repositories/webhook.repository.js';
 import { JobQueue } from '../../../queue/src/job-queue.js';
 
-const EVENT_BATCH = 200;
+const EVENT_BATCH = 1_000;
 const LEASE_BATCH = 200;
 
 /**

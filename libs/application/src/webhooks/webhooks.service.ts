@@ -49,25 +49,29 @@ export class WebhooksService {
   async create(accountId: string, input: EndpointInput): Promise<WebhookEndpoint> {
     checkEventPatterns(input.events);
     await this.checkUrl(input.url);
-    const now = this.clock.now();
-    const endpoint: WebhookEndpoint = {
-      id: newId('whk'),
-      accountId,
-      url: input.url,
-      description: input.description ?? null,
-      events: [...new Set(input.events)],
-      enabled: input.enabled ?? true,
-      disabledReason: input.enabled === false ? 'manual' : null,
-      disabledAt: input.enabled === false ? now : null,
-      secret: newWebhookSecret(),
-      previousSecret: null,
-      previousSecretExpiresAt: null,
-      failingSince: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await this.webhooks.insertEndpoint(this.db, endpoint);
-    return endpoint;
+    return this.db.transaction(async (tx) => {
+      // Its creation time is read once no event append of the account is in flight (EventRepository.append).
+      if (input.enabled !== false) await this.webhooks.lockRegistrations(tx, accountId);
+      const now = this.clock.now();
+      const endpoint: WebhookEndpoint = {
+        id: newId('whk'),
+        accountId,
+        url: input.url,
+        description: input.description ?? null,
+        events: [...new Set(input.events)],
+        enabled: input.enabled ?? true,
+        disabledReason: input.enabled === false ? 'manual' : null,
+        disabledAt: input.enabled === false ? now : null,
+        secret: newWebhookSecret(),
+        previousSecret: null,
+        previousSecretExpiresAt: null,
+        failingSince: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await this.webhooks.insertEndpoint(tx, endpoint);
+      return endpoint;
+    });
   }
 
   async get(accountId: string, id: string): Promise<WebhookEndpoint> {
@@ -96,7 +100,9 @@ export class WebhooksService {
         updatedAt: now,
       };
       if (patch.enabled === true && !current.enabled) {
-        // A fresh start: the failure run that disabled it is over, pending deliveries resume.
+        // A fresh start: the failure run that disabled it is over, pending deliveries resume. Taken after the
+        // endpoint's row lock (the deliverer locks that row before appending its `webhook.disabled` event).
+        await this.webhooks.lockRegistrations(tx, accountId);
         Object.assign(next, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
       } else if (patch.enabled === false && current.enabled) {
         Object.assign(next, { enabled: false, disabledReason: 'manual', disabledAt: now });

@@ -10,6 +10,18 @@ export const Topics = {
   errors: (iccid: string) => `things/${iccid}/errors`,
   /** Where refused device publishes are parked: `$` topics never match a subscriber's wildcards. */
   refused: (iccid: string, channel: string) => `$simfleet/refused/${iccid}/${channel}`,
+  /**
+   * The broker's internal, account-scoped form of a device topic: accepted records and errors travel on it,
+   * and an integration's `things/+/sessions` is rewritten to it, so it only ever matches its own account.
+   */
+  accountPrefix: (accountId: string) => `$simfleet/accounts/${accountId}/`,
+  account: (accountId: string, iccid: string, channel: string) => `$simfleet/accounts/${accountId}/things/${iccid}/${channel}`,
+  /** The account of an internal account-scoped topic, or null for any other topic. */
+  accountOf(topic: string): string | null {
+    if (!topic.startsWith('$simfleet/accounts/')) return null;
+    const end = topic.indexOf('/', 19);
+    return end > 19 ? topic.slice(19, end) : null;
+  },
   /** `things/{iccid}/{channel}` → its parts, or null for any other topic. */
   parse(topic: string): { iccid: string; channel: string } | null {
     const match = /^things\/([^/+#]+)\/([^/+#]+)$/.exec(topic);

@@ -35,25 +35,41 @@ const toEvent = (r: EventRow): DomainEvent => {
   return event;
 };
 
+/**
+ * The advisory lock that orders event appends against webhook registrations of an account: appends hold it
+ * shared, registering (or re-enabling) an endpoint holds it exclusively. An append that saw no endpoint
+ * therefore committed before the endpoint existed, and recorded its events before the endpoint's creation
+ * time: the endpoint would not have received them anyway (docs/webhooks.md).
+ */
+export const webhookRegistrationLockKey = (accountParam: string) => `hashtextextended('simfleet:webhook-endpoints:' || ${accountParam}, 0)`;
+
 /** The event outbox: appended in the transaction of the change that caused the event. */
 @Injectable()
 export class EventRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
+  /**
+   * Must run in a transaction (the registration lock is held until it ends). An event of an account without
+   * an enabled webhook endpoint is written already dispatched: the dispatcher would have nothing to do with
+   * it, and telemetry appends events by the thousand per second.
+   */
   async append(tx: SqlExecutor, events: DomainEvent[]): Promise<void> {
     if (!events.length) return;
+    const accounts = [...new Set(events.map((e) => e.accountId).filter((a): a is string => a !== null))].sort();
+    // A statement of its own: the insert's snapshot must be taken after the lock is granted.
+    if (accounts.length) await tx.query(`select pg_advisory_xact_lock_shared(${webhookRegistrationLockKey('a')}) from unnest($1::text[]) as a`, [accounts]);
+    // One JSON document rather than seven arrays: escaping every event's JSON as an array element cost
+    // more client CPU than the insert itself.
     await tx.query(
-      `insert into events (id, type, account_id, subject, occurred_at, data, schema_version)
-       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[], $7::int[])
+      `insert into events (id, type, account_id, subject, occurred_at, data, schema_version, dispatched_at)
+       select id, type, account_id, subject, occurred_at, data, schema_version,
+              case when exists (select 1 from webhook_endpoints w where w.account_id = t.account_id and w.enabled) then null else now() end
+         from json_to_recordset($1::json) as t(id text, type text, account_id text, subject text, occurred_at timestamptz, data json, schema_version int)
        on conflict (id) do nothing`,
       [
-        events.map((e) => e.id),
-        events.map((e) => e.type),
-        events.map((e) => e.accountId),
-        events.map((e) => e.subject),
-        events.map((e) => e.occurredAt.toISOString()),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map((e) => e.schemaVersion),
+        JSON.stringify(
+          events.map((e) => ({ id: e.id, type: e.type, account_id: e.accountId, subject: e.subject, occurred_at: e.occurredAt.toISOString(), data: e.data, schema_version: e.schemaVersion })),
+        ),
       ],
     );
   }

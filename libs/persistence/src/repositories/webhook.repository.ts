@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DomainEvent } from '../../../domain/src/events/domain-event.js';
 import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookDisabledReason, WebhookEndpoint } from '../../../domain/src/webhooks/webhook.js';
 import { Database, type SqlExecutor } from '../database.js';
-import { toRecordedEvent, type EventRow, type RecordedEvent } from './event.repository.js';
+import { toRecordedEvent, webhookRegistrationLockKey, type EventRow, type RecordedEvent } from './event.repository.js';
 
 interface EndpointRow {
   id: string;
@@ -93,6 +93,7 @@ const toAttempt = (r: AttemptRow): DeliveryAttempt => ({
 });
 
 export type { RecordedEvent };
+export type UndispatchedEvent = Pick<RecordedEvent, 'id' | 'type' | 'accountId' | 'recordedAt'>;
 
 const toEvent = toRecordedEvent;
 
@@ -111,6 +112,14 @@ export interface NewDelivery {
 @Injectable()
 export class WebhookRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
+
+  /**
+   * Waits until no transaction is appending events of the account, and keeps appends out until this one
+   * ends: taken before an endpoint starts receiving (created or re-enabled), before its time is read.
+   */
+  async lockRegistrations(tx: SqlExecutor, accountId: string): Promise<void> {
+    await tx.query(`select pg_advisory_xact_lock(${webhookRegistrationLockKey('$1::text')})`, [accountId]);
+  }
 
   async insertEndpoint(tx: SqlExecutor, e: WebhookEndpoint): Promise<void> {
     await tx.query(
@@ -155,9 +164,13 @@ export class WebhookRepository {
   }
 
   /** Events not yet dispatched, oldest id first, locked so that another worker takes the next ones. */
-  async claimUndispatchedEvents(tx: SqlExecutor, limit: number): Promise<RecordedEvent[]> {
-    const rows = await tx.query<EventRow>('select * from events where dispatched_at is null order by id limit $1 for update skip locked', [limit]);
-    return rows.map(toEvent);
+  /** What fan-out needs of an event, not its data: telemetry emits events by the thousand per second. */
+  async claimUndispatchedEvents(tx: SqlExecutor, limit: number): Promise<UndispatchedEvent[]> {
+    const rows = await tx.query<{ id: string; type: string; account_id: string | null; recorded_at: Date }>(
+      'select id, type, account_id, recorded_at from events where dispatched_at is null order by id limit $1 for update skip locked',
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, type: r.type as UndispatchedEvent['type'], accountId: r.account_id, recordedAt: r.recorded_at }));
   }
 
   async markDispatched(tx: SqlExecutor, eventIds: string[], at: Date): Promise<void> {
