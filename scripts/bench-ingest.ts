@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { FleetApi, createAccount, inParallel, provisionDevices, type Device } from './lib/fleet-api.js';
+import { cpuPerRecord, cpuSnapshot } from './lib/cpu-meter.js';
 import { freePort, startInflux, startPostgres, startRedis, stopAllServers } from './lib/servers.js';
 
 const HELP = `Usage: npm run bench:ingest -- [options]
@@ -28,6 +29,7 @@ const HELP = `Usage: npm run bench:ingest -- [options]
   --paced-rate R     records/s of the latency run (default 10000; 0 skips it)
   --paced-seconds S  length of the latency run (default 10)
   --database-url, --redis-url, --influx-url   use running servers instead of starting them
+  --workers N        worker processes (default 1)
   --profile DIR      run the broker and the worker with node --cpu-prof, profiles in DIR
   --help
 `;
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
     'influx-url': { type: 'string' },
+    workers: { type: 'string', default: '1' },
     profile: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -55,6 +58,7 @@ const MESSAGES = Number(values.messages);
 const WINDOW = Number(values.window);
 const PACED_RATE = Number(values['paced-rate']);
 const PACED_SECONDS = Number(values['paced-seconds']);
+const WORKERS = Number(values.workers);
 const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'simfleet-bench-'));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -107,21 +111,30 @@ async function burst(clients: MqttClient[], topics: string[], run: string, perDe
   return { records: clients.length * perDevice, firstPublishAt, lastAckAt: Date.now() };
 }
 
-/** At a steady total rate, spread over the devices, for `seconds`. */
+/** At a steady total rate, spread over the devices, for `seconds`. Acknowledgements are counted, not awaited one by one: the generator shares the machine with what it measures. */
 async function paced(clients: MqttClient[], topics: string[], run: string, rate: number, seconds: number): Promise<LoadResult> {
   const firstPublishAt = Date.now();
   const total = Math.round(rate * seconds);
-  const pending: Array<Promise<void>> = [];
+  let acknowledged = 0;
+  let failure: Error | undefined;
+  let allAcknowledged!: () => void;
+  const done = new Promise<void>((resolveDone) => (allAcknowledged = resolveDone));
+  const onAck = (error?: Error) => {
+    if (error) failure ??= error;
+    if (++acknowledged === total) allAcknowledged();
+  };
   let sent = 0;
   while (sent < total) {
-    const due = Math.min(total, Math.floor(((Date.now() - firstPublishAt) / 1000) * rate));
+    const now = Date.now();
+    const due = Math.min(total, Math.floor(((now - firstPublishAt) / 1000) * rate));
     for (; sent < due; sent++) {
       const device = sent % clients.length;
-      pending.push(publishOne(clients[device], topics[device], record(run, device, Math.floor(sent / clients.length), Date.now())));
+      clients[device].publish(topics[device], record(run, device, Math.floor(sent / clients.length), now), { qos: 1 }, onAck);
     }
     await sleep(2);
   }
-  await Promise.all(pending);
+  await done;
+  if (failure) throw failure;
   return { records: total, firstPublishAt, lastAckAt: Date.now() };
 }
 
@@ -214,21 +227,21 @@ async function backends(): Promise<Backends> {
   return { databaseUrl: databaseUrl.toString(), redisUrl: values['redis-url'] ?? redis!.url, influxUrl: values['influx-url'] ?? influx!.url };
 }
 
-async function startRole(role: 'api' | 'broker' | 'worker', env: Record<string, string>): Promise<void> {
-  const args = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`, '--cpu-prof-name', `${role}.cpuprofile`] : [];
+async function startRole(role: 'api' | 'broker' | 'worker', env: Record<string, string>, name: string = role): Promise<void> {
+  const args = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`, '--cpu-prof-name', `${name}.cpuprofile`] : [];
   if (values.profile) mkdirSync(resolve(values.profile), { recursive: true });
-  const out = openSync(join(work, `${role}.log`), 'a');
+  const out = openSync(join(work, `${name}.log`), 'a');
   const child = spawn(process.execPath, [...args, join(DIST, `apps/${role}/main.js`)], { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
   children.push(child);
   const url = `http://127.0.0.1:${env.PORT}/health`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}:\n${readFileSync(join(work, `${role}.log`), 'utf8').slice(-3000)}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${readFileSync(join(work, `${name}.log`), 'utf8').slice(-3000)}`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
       // not listening yet
     }
-    if (i > 600) throw new Error(`${role} did not become healthy in 60 s`);
+    if (i > 600) throw new Error(`${name} did not become healthy in 60 s`);
     await sleep(100);
   }
 }
@@ -263,12 +276,16 @@ async function waitStored(db: pg.Client, influxUrl: string, influxDb: string, ru
     await sleep(200);
   }
   const influx = await influxCount(influxUrl, influxDb, run);
+  // Stored = committed: the commit time of the row's transaction, which also wrote InfluxDB. Without
+  // track_commit_timestamp (a server given with --database-url), the row's write time inside that transaction.
+  const [{ track_commit_timestamp: tracked }] = (await db.query('show track_commit_timestamp')).rows as Array<{ track_commit_timestamp: string }>;
+  const storedAt = tracked === 'on' ? 'pg_xact_commit_timestamp(xmin)' : 'updated_at';
   const [row] = (
     await db.query(
       `select count(*)::int as stored, coalesce(sum(bytes_up), 0)::bigint as up, coalesce(sum(bytes_down), 0)::bigint as down,
-              extract(epoch from max(updated_at)) * 1000 as last_ms,
-              percentile_disc(0.5) within group (order by extract(epoch from updated_at - started_at) * 1000) as p50,
-              percentile_disc(0.99) within group (order by extract(epoch from updated_at - started_at) * 1000) as p99
+              extract(epoch from max(${storedAt})) * 1000 as last_ms,
+              percentile_disc(0.5) within group (order by extract(epoch from ${storedAt} - started_at) * 1000) as p50,
+              percentile_disc(0.99) within group (order by extract(epoch from ${storedAt} - started_at) * 1000) as p99
          from usage_ledger where session_id like $1`,
       [`${run}-%`],
     )
@@ -324,11 +341,14 @@ async function main(): Promise<void> {
     MQTT_MAX_MESSAGES_PER_SECOND: '1000000',
     RATE_LIMIT_PER_MINUTE: '100000',
   };
-  log('starting api, broker and worker processes …');
+  log(`starting api, broker and ${WORKERS} worker process${WORKERS > 1 ? 'es' : ''} …`);
   await startRole('api', { ...env, PORT: String(apiPort), MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(wsPort2) });
   await Promise.all([
     startRole('broker', { ...env, PORT: String(brokerPort), MQTT_PORT: String(mqttPort), MQTT_WS_PORT: String(wsPort) }),
     startRole('worker', { ...env, PORT: String(workerPort), MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(wsPort3) }),
+    ...Array.from({ length: WORKERS - 1 }, async (_, i) =>
+      startRole('worker', { ...env, PORT: String(await freePort()), MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(await freePort()) }, `worker-${i + 2}`),
+    ),
   ]);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const admin = new FleetApi(apiUrl, adminKey);
@@ -348,17 +368,22 @@ async function main(): Promise<void> {
   await waitStored(db, servers.influxUrl, influxDatabase, 'warm', { records: DEVICES * 10, firstPublishAt: Date.now(), lastAckAt: Date.now() });
 
   log('(b) our broker → BullMQ → worker → InfluxDB + ledger …');
+  const cpuBefore = cpuSnapshot();
   const load = await burst(clients, topics, 'max', MESSAGES);
   const acked = load.records / ((load.lastAckAt - load.firstPublishAt) / 1000);
   const ours = await waitStored(db, servers.influxUrl, influxDatabase, 'max', load);
+  const cpu = cpuPerRecord(cpuBefore, cpuSnapshot(), load.records);
   log(`    ${ours.rate.toFixed(0)} records/s stored end to end (publishes acknowledged at ${acked.toFixed(0)}/s), p50 ${ours.p50.toFixed(0)} ms, p99 ${ours.p99.toFixed(0)} ms`);
   log(`    exactly once: ${exactlyOnce(ours, DEVICES, MESSAGES)}`);
 
   let pacedFigures: StoredFigures | null = null;
+  let pacedCpu: ReturnType<typeof cpuPerRecord> | null = null;
   if (PACED_RATE > 0) {
     log(`(c) paced: ${PACED_RATE} records/s for ${PACED_SECONDS} s …`);
+    const pacedCpuBefore = cpuSnapshot();
     const pacedLoad = await paced(clients, topics, 'paced', PACED_RATE, PACED_SECONDS);
     pacedFigures = await waitStored(db, servers.influxUrl, influxDatabase, 'paced', pacedLoad);
+    pacedCpu = cpuPerRecord(pacedCpuBefore, cpuSnapshot(), pacedLoad.records);
     log(`    p50 ${pacedFigures.p50.toFixed(0)} ms, p99 ${pacedFigures.p99.toFixed(0)} ms publish-to-stored; exactly once: ${exactlyOncePaced(pacedFigures, pacedLoad.records)}`);
   }
   await Promise.all(clients.map((c) => c.endAsync()));
@@ -373,6 +398,14 @@ async function main(): Promise<void> {
   log(`| ratio to Mosquitto | ${ratio.toFixed(2)} | ≥ 0.35 |`);
   if (pacedFigures) log(`| p50 / p99 publish-to-stored at ${PACED_RATE} records/s | ${pacedFigures.p50.toFixed(0)} ms / ${pacedFigures.p99.toFixed(0)} ms | p99 ≤ 1 s |`);
   log(`| exactly once | reference ${reference.missing === 0 && reference.duplicates === 0 ? 'OK' : 'FAILED'}; pipeline ${exactlyOnce(ours, DEVICES, MESSAGES).split(' ')[0]}${pacedFigures ? `; paced ${exactlyOncePaced(pacedFigures, Math.round(PACED_RATE * PACED_SECONDS)).split(' ')[0]}` : ''} | |`);
+  // Where the machine's CPU went, per record, from the first publish until every record was stored.
+  const budget = (label: string, c: ReturnType<typeof cpuPerRecord>) =>
+    log(`CPU per record, ${label}: ${c.roles.map(([role, us]) => `${role} ${us.toFixed(0)} µs`).join(', ')}; total ${c.total.toFixed(0)} µs → at most ${((c.cores * 1e6) / c.total).toFixed(0)} records/s on ${c.cores} cores`);
+  if (cpu.roles.length) {
+    log('');
+    budget('(b)', cpu);
+    if (pacedCpu) budget('(c)', pacedCpu);
+  }
   if (values.profile) log(`CPU profiles of the broker and the worker: ${resolve(values.profile)} (written when they exit)`);
 }
 

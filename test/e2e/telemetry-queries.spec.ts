@@ -324,6 +324,34 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
     expect(report.body.rows.map((r: { key: string }) => r.key)).not.toContain(foreign);
   });
 
+  it('rates a session in the zone it started in, at its highest counters, whatever order its records arrive in', async () => {
+    // Default plan: zone-1 (FR) 0.010 per MB, zone-2 (JP) 0.050 per MB; 1 MB = 1,048,576 B. October: outside every range above.
+    const db = platform.platform.app.get(Database);
+    const row = (expected: { bytesDown: number; ended: boolean }) =>
+      eventually(async () => {
+        const [r] = await db.query<{ mcc: string; network: string; zone: string; amount: string; bytes_up: number; bytes_down: number; ended_at: Date | null }>(
+          `select mcc, network, zone, amount, bytes_up, bytes_down, ended_at from usage_ledger where iccid = $1 and session_id = 'roam-1'`,
+          [s3],
+        );
+        return r && r.bytes_down === expected.bytesDown && (r.ended_at !== null) === expected.ended ? r : undefined;
+      }, 20_000);
+    const d3 = devices.get(s3)!;
+    await publish(d3, s3, 'sessions', session('roam-1', '2026-10-01T08:00:00Z', null, 524_288, 524_288, '208', '01', 'LTE-M'));
+    expect(await row({ bytesDown: 524_288, ended: false })).toMatchObject({ mcc: '208', network: 'Orange', zone: 'zone-1' });
+    // An interim update from a Japanese network: the session stays French (its first network), rated on 2 MB.
+    await publish(d3, s3, 'sessions', session('roam-1', '2026-10-01T08:00:00Z', null, 1_048_576, 1_048_576, '440', '10', 'LTE-M'));
+    const roamed = await row({ bytesDown: 1_048_576, ended: false });
+    expect(roamed).toMatchObject({ mcc: '208', network: 'Orange', zone: 'zone-1', bytes_up: 1_048_576 });
+    expect(Number(roamed.amount)).toBe(0.02);
+    // A late, stale record (lower counters) that ends the session: the end is kept, the counters and amount are not lowered.
+    await publish(d3, s3, 'sessions', session('roam-1', '2026-10-01T08:00:00Z', '2026-10-01T09:00:00Z', 524_288, 524_288, '208', '01', 'LTE-M'));
+    const ended = await row({ bytesDown: 1_048_576, ended: true });
+    expect(ended).toMatchObject({ zone: 'zone-1', bytes_up: 1_048_576 });
+    expect(Number(ended.amount)).toBe(0.02);
+    const usage = await read.get(`/v1/sims/${s3}/usage?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&interval=day`);
+    expect(usage.body.totals).toMatchObject({ sessions: 1, bytesUp: 1_048_576, bytesDown: 1_048_576 });
+  });
+
   it('refuses bad ranges, groupings, formats and cursors with 422 listing the fields', async () => {
     const cases: Array<[string, string[]]> = [
       [`/v1/reports/usage?groupBy=planet&${RANGE}`, ['groupBy']],

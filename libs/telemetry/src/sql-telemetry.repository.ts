@@ -1,4 +1,4 @@
-import type { Database } from '../../persistence/src/database.js';
+import type { Database, SqlExecutor } from '../../persistence/src/database.js';
 import {
   TelemetryStore,
   type LocationPoint,
@@ -27,62 +27,65 @@ export class SqlTelemetryStore extends TelemetryStore {
 
   async init(): Promise<void> {}
 
-  async write({ sessions, locations, statuses }: TelemetryPoints): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      if (sessions.length) {
-        await tx.query(
-          `insert into telemetry_data_session (account_id, iccid, session_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, network, country, rat, cell_id)
-           select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-           on conflict (iccid, session_id) do update set ended_at = excluded.ended_at, bytes_up = excluded.bytes_up, bytes_down = excluded.bytes_down, cell_id = excluded.cell_id`,
-          [
-            sessions.map((s) => s.accountId),
-            sessions.map((s) => s.iccid),
-            sessions.map((s) => s.sessionId),
-            sessions.map((s) => s.startedAt.toISOString()),
-            sessions.map((s) => s.endedAt?.toISOString() ?? null),
-            sessions.map((s) => s.bytesUp),
-            sessions.map((s) => s.bytesDown),
-            sessions.map((s) => s.mcc),
-            sessions.map((s) => s.mnc),
-            sessions.map((s) => s.network),
-            sessions.map((s) => s.country),
-            sessions.map((s) => s.rat),
-            sessions.map((s) => s.cellId),
-          ],
-        );
-      }
-      if (locations.length) {
-        await tx.query(
-          `insert into telemetry_location (account_id, iccid, at, lat, lon, accuracy_m, source)
-           select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::float8[], $6::float8[], $7::text[])
-           on conflict (iccid, at) do update set lat = excluded.lat, lon = excluded.lon, accuracy_m = excluded.accuracy_m, source = excluded.source`,
-          [
-            locations.map((l) => l.accountId),
-            locations.map((l) => l.iccid),
-            locations.map((l) => l.at.toISOString()),
-            locations.map((l) => l.lat),
-            locations.map((l) => l.lon),
-            locations.map((l) => l.accuracyM),
-            locations.map((l) => l.source),
-          ],
-        );
-      }
-      if (statuses.length) {
-        await tx.query(
-          `insert into telemetry_status (account_id, iccid, at, imei, signal_dbm, firmware)
-           select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::int[], $6::text[])
-           on conflict (iccid, at) do update set imei = excluded.imei, signal_dbm = excluded.signal_dbm, firmware = excluded.firmware`,
-          [
-            statuses.map((s) => s.accountId),
-            statuses.map((s) => s.iccid),
-            statuses.map((s) => s.at.toISOString()),
-            statuses.map((s) => s.imei),
-            statuses.map((s) => s.signalDbm),
-            statuses.map((s) => s.firmware),
-          ],
-        );
-      }
-    });
+  async write(points: TelemetryPoints, tx?: SqlExecutor): Promise<void> {
+    if (tx) return this.writeIn(tx, points);
+    await this.db.transaction((own) => this.writeIn(own, points));
+  }
+
+  private async writeIn(tx: SqlExecutor, { sessions, locations, statuses }: TelemetryPoints): Promise<void> {
+    if (sessions.length) {
+      await tx.query(
+        `insert into telemetry_data_session (account_id, iccid, session_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, network, country, rat, cell_id)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+         on conflict (iccid, session_id) do update set ended_at = excluded.ended_at, bytes_up = excluded.bytes_up, bytes_down = excluded.bytes_down, cell_id = excluded.cell_id`,
+        [
+          sessions.map((s) => s.accountId),
+          sessions.map((s) => s.iccid),
+          sessions.map((s) => s.sessionId),
+          sessions.map((s) => s.startedAt.toISOString()),
+          sessions.map((s) => s.endedAt?.toISOString() ?? null),
+          sessions.map((s) => s.bytesUp),
+          sessions.map((s) => s.bytesDown),
+          sessions.map((s) => s.mcc),
+          sessions.map((s) => s.mnc),
+          sessions.map((s) => s.network),
+          sessions.map((s) => s.country),
+          sessions.map((s) => s.rat),
+          sessions.map((s) => s.cellId),
+        ],
+      );
+    }
+    if (locations.length) {
+      await tx.query(
+        `insert into telemetry_location (account_id, iccid, at, lat, lon, accuracy_m, source)
+         select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::float8[], $6::float8[], $7::text[])
+         on conflict (iccid, at) do update set lat = excluded.lat, lon = excluded.lon, accuracy_m = excluded.accuracy_m, source = excluded.source`,
+        [
+          locations.map((l) => l.accountId),
+          locations.map((l) => l.iccid),
+          locations.map((l) => l.at.toISOString()),
+          locations.map((l) => l.lat),
+          locations.map((l) => l.lon),
+          locations.map((l) => l.accuracyM),
+          locations.map((l) => l.source),
+        ],
+      );
+    }
+    if (statuses.length) {
+      await tx.query(
+        `insert into telemetry_status (account_id, iccid, at, imei, signal_dbm, firmware)
+         select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::int[], $6::text[])
+         on conflict (iccid, at) do update set imei = excluded.imei, signal_dbm = excluded.signal_dbm, firmware = excluded.firmware`,
+        [
+          statuses.map((s) => s.accountId),
+          statuses.map((s) => s.iccid),
+          statuses.map((s) => s.at.toISOString()),
+          statuses.map((s) => s.imei),
+          statuses.map((s) => s.signalDbm),
+          statuses.map((s) => s.firmware),
+        ],
+      );
+    }
   }
 
   async usage(q: UsageQuery): Promise<UsageBucket[]> {

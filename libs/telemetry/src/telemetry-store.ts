@@ -1,3 +1,5 @@
+import type { SqlExecutor } from '../../persistence/src/database.js';
+
 export type UsageInterval = 'hour' | 'day' | 'month';
 
 /** A data session as stored: the latest cumulative counters, keyed by (SIM, session start). */
@@ -99,7 +101,11 @@ export interface LocationsQuery {
 export abstract class TelemetryStore {
   abstract readonly kind: 'influx' | 'sql';
   abstract init(): Promise<void>;
-  abstract write(points: TelemetryPoints): Promise<void>;
+  /**
+   * `tx`: the ingestion's transaction of the system of record. The SQL store writes in it; InfluxDB cannot
+   * join it, so ingestion writes it last before the commit and a failure rolls the batch back.
+   */
+  abstract write(points: TelemetryPoints, tx?: SqlExecutor): Promise<void>;
   /** Buckets in event time, [from, to), UTC. */
   abstract usage(query: UsageQuery): Promise<UsageBucket[]>;
   /** Session totals per (SIM, MCC, MNC, network, country, RAT), sessions started in [from, to). */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { idempotentEvent, type DomainEvent } from '../../../domain/src/events/domain-event.js';
-import type { IngestBatch, LocationRecord, SessionRecord, StatusRecord } from '../../../domain/src/telemetry/records.js';
+import { LAST_SEEN_RESOLUTION_MS, type IngestBatch, type LocationRecord, type SessionRecord, type StatusRecord } from '../../../domain/src/telemetry/records.js';
 import { Database } from '../../../persistence/src/database.js';
 import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
 import { SimRepository, type SimTelemetryUpdate } from '../../../persistence/src/repositories/sim.repository.js';
@@ -47,6 +47,14 @@ function latestPerSession(inputs: SessionInput[]): SessionInput[] {
   return [...latest.values()];
 }
 
+/** Whether the stored row holds what was rated before the upsert: then its amount is already right. */
+const sameRatedFacts = (stored: LedgerEntry, rated: LedgerEntry) =>
+  stored.mcc === rated.mcc &&
+  stored.mnc === rated.mnc &&
+  stored.startedAt.getTime() === rated.startedAt.getTime() &&
+  stored.bytesUp === rated.bytesUp &&
+  stored.bytesDown === rated.bytesDown;
+
 /**
  * The worker's side of ingestion: writes one queued batch to the telemetry store, the usage ledger and
  * the SIMs, and emits the events, so that retrying the whole batch never counts anything twice.
@@ -63,6 +71,11 @@ export class IngestTelemetry {
     @Inject(AlertEvaluator) private readonly alerts: AlertEvaluator,
   ) {}
 
+  private rating(e: LedgerEntry): Pick<LedgerEntry, 'zone' | 'amount' | 'currency'> {
+    const rating = this.rater.rate(e.accountId, e);
+    return { zone: rating?.zone ?? null, amount: rating?.amount ?? null, currency: rating?.currency ?? null };
+  }
+
   async execute(batch: IngestBatch): Promise<{ sessions: number; locations: number; statuses: number }> {
     const sessionInputs: SessionInput[] = [];
     const locations: Array<{ accountId: string; iccid: string; receivedAt: string; record: LocationRecord }> = [];
@@ -75,53 +88,30 @@ export class IngestTelemetry {
     // Sorted by key: concurrent batches then lock ledger rows in the same order and never deadlock.
     const sessions = latestPerSession(sessionInputs).sort((a, b) => compareKeys(sessionKey(a.iccid, a.record.sessionId), sessionKey(b.iccid, b.record.sessionId)));
 
-    // A session keeps the network and start it was first seen with: that is its series key in the store.
-    const known = new Map(
-      (await this.ledger.find(this.db, sessions.map((s) => ({ iccid: s.iccid, sessionId: s.record.sessionId })))).map((e) => [sessionKey(e.iccid, e.sessionId), e]),
-    );
+    // Rated as the record says; the upsert keeps the start and network the session was first seen with
+    // (its series key in the store) and the highest counters, and what differs is rated again below.
     const entries: LedgerEntry[] = sessions.map(({ accountId, iccid, record }) => {
-      const first = known.get(sessionKey(iccid, record.sessionId));
-      const mcc = first?.mcc ?? record.mcc;
-      const mnc = first?.mnc ?? record.mnc;
-      const network = lookupNetwork(mcc, mnc);
-      const startedAt = first?.startedAt ?? new Date(record.startedAt);
-      const bytesUp = Math.max(record.bytesUp, first?.bytesUp ?? 0);
-      const bytesDown = Math.max(record.bytesDown, first?.bytesDown ?? 0);
-      const rating = this.rater.rate(accountId, { iccid, sessionId: record.sessionId, startedAt, bytesUp, bytesDown, mcc, mnc, country: network.country });
-      return {
+      const network = lookupNetwork(record.mcc, record.mnc);
+      const entry: LedgerEntry = {
         iccid,
         sessionId: record.sessionId,
         accountId,
-        startedAt,
-        endedAt: first?.endedAt ?? (record.endedAt ? new Date(record.endedAt) : null),
-        bytesUp,
-        bytesDown,
-        mcc,
-        mnc,
+        startedAt: new Date(record.startedAt),
+        endedAt: record.endedAt ? new Date(record.endedAt) : null,
+        bytesUp: record.bytesUp,
+        bytesDown: record.bytesDown,
+        mcc: record.mcc,
+        mnc: record.mnc,
         country: network.country,
-        network: first?.network ?? record.network ?? network.name,
-        rat: first?.rat ?? record.rat,
-        zone: rating?.zone ?? null,
-        amount: rating?.amount ?? null,
-        currency: rating?.currency ?? null,
+        network: record.network ?? network.name,
+        rat: record.rat,
+        zone: null,
+        amount: null,
+        currency: null,
       };
+      return { ...entry, ...this.rating(entry) };
     });
-
-    const sessionPoints: SessionPoint[] = entries.map((e, i) => ({
-      accountId: e.accountId,
-      iccid: e.iccid,
-      sessionId: e.sessionId,
-      startedAt: e.startedAt,
-      endedAt: e.endedAt,
-      bytesUp: e.bytesUp,
-      bytesDown: e.bytesDown,
-      mcc: e.mcc,
-      mnc: e.mnc,
-      network: e.network,
-      country: e.country,
-      rat: e.rat,
-      cellId: sessions[i].record.cellId === undefined ? null : String(sessions[i].record.cellId),
-    }));
+    const cellIdOf = new Map(sessions.map((s) => [sessionKey(s.iccid, s.record.sessionId), s.record.cellId]));
     const locationPoints: LocationPoint[] = locations.map(({ accountId, iccid, record }) => ({
       accountId,
       iccid,
@@ -140,16 +130,27 @@ export class IngestTelemetry {
       firmware: record.firmware ?? null,
     }));
 
-    // The store first: it is idempotent and emits nothing, so a failure here retries cleanly.
-    await this.store.write({ sessions: sessionPoints, locations: locationPoints, statuses: statusPoints });
-
     const alertEffects = await this.db.transaction(async (tx) => {
       const results = await this.ledger.upsert(tx, entries);
+      const rated = new Map(entries.map((e) => [sessionKey(e.iccid, e.sessionId), e]));
+      const stored = results.map((r) => r.stored);
+      await this.ledger.setRatings(
+        tx,
+        stored.filter((e) => !sameRatedFacts(e, rated.get(sessionKey(e.iccid, e.sessionId))!)).map((e) => ({ ...e, ...this.rating(e) })),
+      );
+      // Inside the transaction: a store failure rolls the whole batch back, and a retry rewrites the same
+      // points (one series key + start per session), so nothing is counted twice either way.
+      const sessionPoints: SessionPoint[] = stored.map((e) => {
+        const cellId = cellIdOf.get(sessionKey(e.iccid, e.sessionId));
+        const { zone: _zone, amount: _amount, currency: _currency, ...point } = e;
+        return { ...point, cellId: cellId === undefined ? null : String(cellId) };
+      });
+      await this.store.write({ sessions: sessionPoints, locations: locationPoints, statuses: statusPoints }, tx);
+
       const events: DomainEvent[] = [];
-      const byKey = new Map(entries.map((e) => [sessionKey(e.iccid, e.sessionId), e]));
       const receivedAtOf = new Map(sessions.map((s) => [sessionKey(s.iccid, s.record.sessionId), s.receivedAt]));
       for (const result of results) {
-        const entry = byKey.get(sessionKey(result.iccid, result.sessionId))!;
+        const entry = result.stored;
         const totals = { iccid: entry.iccid, sessionId: entry.sessionId, bytesUp: entry.bytesUp, bytesDown: entry.bytesDown, bytesTotal: entry.bytesUp + entry.bytesDown, mcc: entry.mcc, mnc: entry.mnc, network: entry.network, country: entry.country, rat: entry.rat, startedAt: entry.startedAt.toISOString(), endedAt: entry.endedAt?.toISOString() ?? null };
         const { accountId, iccid, sessionId } = entry;
         const counters = `${entry.bytesUp}/${entry.bytesDown}`;
@@ -184,11 +185,11 @@ export class IngestTelemetry {
         Object.assign(u, { imei: record.imei, signalDbm: record.signalDbm ?? null, firmware: record.firmware ?? null });
       }
       // Alert rules see the SIM as it was before this batch (previous IMEI, last location), and commit with it.
-      const effects = await this.alerts.evaluate(tx, ingestedRecords(entries, results, sessions, locations, statuses));
+      const effects = await this.alerts.evaluate(tx, ingestedRecords(stored, results, sessions, locations, statuses));
       await this.events.append(tx, events);
       // Last: every batch updates the rows of its SIMs, so concurrent batches wait on these locks; they are held
       // only until the commit that follows.
-      await this.sims.applyTelemetry(tx, [...updates.values()]);
+      await this.sims.applyTelemetry(tx, [...updates.values()], LAST_SEEN_RESOLUTION_MS);
       return effects;
     });
     await this.alerts.afterCommit(alertEffects);

@@ -63,3 +63,9 @@ export type TelemetryEnvelope =
 export interface IngestBatch {
   records: TelemetryEnvelope[];
 }
+
+/**
+ * A SIM's last-seen time is kept to this resolution: a device streaming records rewrites its SIM's row at
+ * most this often (unless its network, radio, IMEI or location changes). Below a "silent" rule's threshold.
+ */
+export const LAST_SEEN_RESOLUTION_MS = 1_000;

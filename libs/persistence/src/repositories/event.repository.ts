@@ -43,6 +43,20 @@ const toEvent = (r: EventRow): DomainEvent => {
  */
 export const webhookRegistrationLockKey = (accountParam: string) => `hashtextextended('simfleet:webhook-endpoints:' || ${accountParam}, 0)`;
 
+/**
+ * The events as one JSON array for json_to_recordset. Events of one session share their data object
+ * (`session.started` and `session.ended` of a record), so each data object is serialised once.
+ */
+function recordSetJson(events: DomainEvent[]): string {
+  const dataJson = new Map<object, string>();
+  const rows = events.map((e) => {
+    let data = dataJson.get(e.data);
+    if (data === undefined) dataJson.set(e.data, (data = JSON.stringify(e.data)));
+    return `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"account_id":${JSON.stringify(e.accountId)},"subject":${JSON.stringify(e.subject)},"occurred_at":"${e.occurredAt.toISOString()}","data":${data},"schema_version":${e.schemaVersion}}`;
+  });
+  return `[${rows.join(',')}]`;
+}
+
 /** The event outbox: appended in the transaction of the change that caused the event. */
 @Injectable()
 export class EventRepository {
@@ -63,14 +77,11 @@ export class EventRepository {
     await tx.query(
       `insert into events (id, type, account_id, subject, occurred_at, data, schema_version, dispatched_at)
        select id, type, account_id, subject, occurred_at, data, schema_version,
-              case when exists (select 1 from webhook_endpoints w where w.account_id = t.account_id and w.enabled) then null else now() end
+              -- An uncorrelated IN: looked up once per statement (a hashed subplan), not once per event.
+              case when t.account_id in (select w.account_id from webhook_endpoints w where w.enabled and w.account_id = any($2::text[])) then null else now() end
          from json_to_recordset($1::json) as t(id text, type text, account_id text, subject text, occurred_at timestamptz, data json, schema_version int)
        on conflict (id) do nothing`,
-      [
-        JSON.stringify(
-          events.map((e) => ({ id: e.id, type: e.type, account_id: e.accountId, subject: e.subject, occurred_at: e.occurredAt.toISOString(), data: e.data, schema_version: e.schemaVersion })),
-        ),
-      ],
+      [recordSetJson(events), accounts],
     );
   }
 

@@ -225,10 +225,51 @@ export class SimRepository {
    * time. One statement per batch; rows are locked in ICCID order first, so that concurrent batches
    * touching the same SIMs queue behind each other instead of deadlocking.
    */
-  async applyTelemetry(tx: SqlExecutor, updates: SimTelemetryUpdate[]): Promise<void> {
+  /**
+   * What the SIMs' latest records say. A row is rewritten only when something changed, or when it was last
+   * seen at least `lastSeenResolutionMs` ago: each update of a SIM rewrites every index of the table (its
+   * last-seen time is indexed for sorting), and a device streaming records would otherwise rewrite its row
+   * for every batch. Rows are locked in ICCID order, so concurrent batches never deadlock.
+   */
+  async applyTelemetry(tx: SqlExecutor, updates: SimTelemetryUpdate[], lastSeenResolutionMs: number): Promise<void> {
     if (!updates.length) return;
-    const sorted = [...updates].sort((a, b) => (a.iccid < b.iccid ? -1 : a.iccid > b.iccid ? 1 : 0));
-    await tx.query('select iccid from sims where iccid = any($1::text[]) order by iccid for update', [sorted.map((u) => u.iccid)]);
+    const input = (rows: SimTelemetryUpdate[]) =>
+      JSON.stringify(
+        rows.map((u) => ({
+          iccid: u.iccid,
+          seen_at: u.lastSeenAt.toISOString(),
+          mcc: u.mcc ?? null,
+          mnc: u.mnc ?? null,
+          network: u.network ?? null,
+          country: u.country ?? null,
+          rat: u.rat ?? null,
+          imei: u.imei ?? null,
+          signal_dbm: u.signalDbm ?? null,
+          firmware: u.firmware ?? null,
+          lat: u.location?.lat ?? null,
+          lon: u.location?.lon ?? null,
+          accuracy_m: u.location?.accuracyM ?? null,
+          location_at: u.location?.at.toISOString() ?? null,
+          source: u.location?.source ?? null,
+        })),
+      );
+    const columns = `iccid text, seen_at timestamptz, mcc text, mnc text, network text, country text, rat text, imei text, signal_dbm int, firmware text,
+                     lat float8, lon float8, accuracy_m float8, location_at timestamptz, source text`;
+    const stale = await tx.query<{ iccid: string }>(
+      `select s.iccid from sims s join json_to_recordset($1::json) as u(${columns}) on u.iccid = s.iccid
+        where s.last_seen_at is null or u.seen_at >= s.last_seen_at + $2 * interval '1 millisecond'
+           or (u.mcc is not null and u.mcc is distinct from s.mcc) or (u.mnc is not null and u.mnc is distinct from s.mnc)
+           or (u.network is not null and u.network is distinct from s.network) or (u.country is not null and u.country is distinct from s.country)
+           or (u.rat is not null and u.rat is distinct from s.rat) or (u.imei is not null and u.imei is distinct from s.imei)
+           or (u.signal_dbm is not null and u.signal_dbm is distinct from s.signal_dbm) or (u.firmware is not null and u.firmware is distinct from s.firmware)
+           or (u.lat is not null and (s.last_location_at is null or u.location_at > s.last_location_at
+               or (u.location_at = s.last_location_at
+                   and (u.lat, u.lon, u.accuracy_m, u.source) is distinct from (s.last_lat, s.last_lon, s.last_location_accuracy_m, s.last_location_source))))
+        order by s.iccid for update of s`,
+      [input(updates), lastSeenResolutionMs],
+    );
+    if (!stale.length) return;
+    const locked = new Set(stale.map((r) => r.iccid));
     await tx.query(
       `update sims s set
           last_seen_at = greatest(coalesce(s.last_seen_at, u.seen_at), u.seen_at),
@@ -242,29 +283,11 @@ export class SimRepository {
           last_location_at = case when u.newer then u.location_at else s.last_location_at end
         from (
           select t.*, (t.lat is not null and (x.last_location_at is null or t.location_at >= x.last_location_at)) as newer
-            from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[],
-                        $11::float8[], $12::float8[], $13::float8[], $14::timestamptz[], $15::text[])
-                 as t(iccid, seen_at, mcc, mnc, network, country, rat, imei, signal_dbm, firmware, lat, lon, accuracy_m, location_at, source)
+            from json_to_recordset($1::json) as t(${columns})
             join sims x on x.iccid = t.iccid
         ) u
        where s.iccid = u.iccid`,
-      [
-        sorted.map((u) => u.iccid),
-        sorted.map((u) => u.lastSeenAt.toISOString()),
-        sorted.map((u) => u.mcc ?? null),
-        sorted.map((u) => u.mnc ?? null),
-        sorted.map((u) => u.network ?? null),
-        sorted.map((u) => u.country ?? null),
-        sorted.map((u) => u.rat ?? null),
-        sorted.map((u) => u.imei ?? null),
-        sorted.map((u) => u.signalDbm ?? null),
-        sorted.map((u) => u.firmware ?? null),
-        sorted.map((u) => u.location?.lat ?? null),
-        sorted.map((u) => u.location?.lon ?? null),
-        sorted.map((u) => u.location?.accuracyM ?? null),
-        sorted.map((u) => u.location?.at.toISOString() ?? null),
-        sorted.map((u) => u.location?.source ?? null),
-      ],
+      [input(updates.filter((u) => locked.has(u.iccid)))],
     );
   }
 

@@ -24,11 +24,49 @@ export interface LedgerEntry {
 export interface LedgerUpsertResult {
   iccid: string;
   sessionId: string;
+  /** The row after the upsert: a session keeps the start and network it was first seen with, and the highest counters. */
+  stored: LedgerEntry;
   inserted: boolean;
   previousBytesUp: number | null;
   previousBytesDown: number | null;
   previousEndedAt: Date | null;
 }
+
+interface LedgerRow {
+  iccid: string;
+  session_id: string;
+  account_id: string;
+  started_at: Date;
+  ended_at: Date | null;
+  bytes_up: number;
+  bytes_down: number;
+  mcc: string;
+  mnc: string;
+  country: string | null;
+  network: string | null;
+  rat: string;
+  zone: string | null;
+  amount: string | null;
+  currency: string | null;
+}
+
+const toEntry = (r: LedgerRow): LedgerEntry => ({
+  iccid: r.iccid,
+  sessionId: r.session_id,
+  accountId: r.account_id,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  bytesUp: r.bytes_up,
+  bytesDown: r.bytes_down,
+  mcc: r.mcc,
+  mnc: r.mnc,
+  country: r.country,
+  network: r.network,
+  rat: r.rat,
+  zone: r.zone,
+  amount: r.amount,
+  currency: r.currency,
+});
 
 /**
  * The usage ledger: one row per (SIM, session) with the latest cumulative counters. Counters only move
@@ -42,14 +80,14 @@ export class UsageLedgerRepository {
     if (!entries.length) return [];
     // The CTE reads the previous counters in the same statement, so callers can tell started/updated/ended.
     return (
-      await tx.query<{
-        iccid: string;
-        session_id: string;
-        inserted: boolean;
-        prev_up: number | null;
-        prev_down: number | null;
-        prev_ended: Date | null;
-      }>(
+      await tx.query<
+        LedgerRow & {
+          inserted: boolean;
+          prev_up: number | null;
+          prev_down: number | null;
+          prev_ended: Date | null;
+        }
+      >(
         `with input as (
            select * from json_to_recordset($1::json)
              as t(iccid text, session_id text, account_id text, started_at timestamptz, ended_at timestamptz, bytes_up bigint, bytes_down bigint,
@@ -65,9 +103,9 @@ export class UsageLedgerRepository {
              ended_at = coalesce(usage_ledger.ended_at, excluded.ended_at),
              amount = case when excluded.bytes_up + excluded.bytes_down > usage_ledger.bytes_up + usage_ledger.bytes_down then excluded.amount else usage_ledger.amount end,
              updated_at = now()
-           returning iccid, session_id
+           returning usage_ledger.iccid, usage_ledger.session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat, zone, amount, currency
          )
-         select u.iccid, u.session_id, p.iccid is null as inserted, p.bytes_up as prev_up, p.bytes_down as prev_down, p.ended_at as prev_ended
+         select u.*, p.iccid is null as inserted, p.bytes_up as prev_up, p.bytes_down as prev_down, p.ended_at as prev_ended
            from upserted u left join previous p using (iccid, session_id)`,
         // One JSON document rather than fifteen arrays: cheaper to build than escaped array literals.
         [
@@ -95,6 +133,7 @@ export class UsageLedgerRepository {
     ).map((r) => ({
       iccid: r.iccid,
       sessionId: r.session_id,
+      stored: toEntry(r),
       inserted: r.inserted,
       previousBytesUp: r.prev_up,
       previousBytesDown: r.prev_down,
@@ -102,45 +141,17 @@ export class UsageLedgerRepository {
     }));
   }
 
-  /** Ledger rows of sessions, so the telemetry write uses the session's first network as its series key. */
-  async find(tx: SqlExecutor, keys: Array<{ iccid: string; sessionId: string }>): Promise<LedgerEntry[]> {
-    if (!keys.length) return [];
-    const rows = await tx.query<{
-      iccid: string;
-      session_id: string;
-      account_id: string;
-      started_at: Date;
-      ended_at: Date | null;
-      bytes_up: number;
-      bytes_down: number;
-      mcc: string;
-      mnc: string;
-      country: string | null;
-      network: string | null;
-      rat: string;
-      zone: string | null;
-      amount: string | null;
-      currency: string | null;
-    }>(
-      'select l.* from usage_ledger l join unnest($1::text[], $2::text[]) as k(iccid, session_id) using (iccid, session_id)',
-      [keys.map((k) => k.iccid), keys.map((k) => k.sessionId)],
+  /**
+   * Sets the rated amount of sessions whose stored row differs from the record rated before the upsert
+   * (a later record on another network, counters lower than stored): the ledger prices what it holds.
+   */
+  async setRatings(tx: SqlExecutor, ratings: Array<{ iccid: string; sessionId: string; zone: string | null; amount: string | null; currency: string | null }>): Promise<void> {
+    if (!ratings.length) return;
+    await tx.query(
+      `update usage_ledger l set zone = r.zone, amount = r.amount, currency = r.currency
+         from json_to_recordset($1::json) as r(iccid text, session_id text, zone text, amount numeric, currency text)
+        where l.iccid = r.iccid and l.session_id = r.session_id`,
+      [JSON.stringify(ratings.map((r) => ({ iccid: r.iccid, session_id: r.sessionId, zone: r.zone, amount: r.amount, currency: r.currency })))],
     );
-    return rows.map((r) => ({
-      iccid: r.iccid,
-      sessionId: r.session_id,
-      accountId: r.account_id,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      bytesUp: r.bytes_up,
-      bytesDown: r.bytes_down,
-      mcc: r.mcc,
-      mnc: r.mnc,
-      country: r.country,
-      network: r.network,
-      rat: r.rat,
-      zone: r.zone,
-      amount: r.amount,
-      currency: r.currency,
-    }));
   }
 }
