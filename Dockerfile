@@ -8,6 +8,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# A larger young generation: ingestion allocates short-lived objects per record, and fewer scavenges
+# cut the broker's and the worker's CPU per record by about a tenth (docs/benchmarks.md).
+ENV NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

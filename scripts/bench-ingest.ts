@@ -228,7 +228,8 @@ async function backends(): Promise<Backends> {
 }
 
 async function startRole(role: 'api' | 'broker' | 'worker', env: Record<string, string>, name: string = role): Promise<void> {
-  const args = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  // As `npm run start:*` and the Docker image run them.
+  const args = ['--max-semi-space-size=32', ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`, '--cpu-prof-name', `${name}.cpuprofile`] : [])];
   if (values.profile) mkdirSync(resolve(values.profile), { recursive: true });
   const out = openSync(join(work, `${name}.log`), 'a');
   const child = spawn(process.execPath, [...args, join(DIST, `apps/${role}/main.js`)], { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });

@@ -1,4 +1,5 @@
 import { Database, migrate, PgliteDatabase, PostgresDatabase, readMigrations } from '../../libs/persistence/src/index.js';
+import { jsonTextArray } from '../../libs/persistence/src/database.js';
 import { domainEvent } from '../../libs/domain/src/events/domain-event.js';
 import { EventRepository } from '../../libs/persistence/src/repositories/event.repository.js';
 import { SimRepository } from '../../libs/persistence/src/repositories/sim.repository.js';
@@ -55,6 +56,14 @@ describe.each(engines)('system of record on %s', (engine, open) => {
       expect(ids).toEqual(['acc_tx_before']);
     });
 
+    it('passes JSON texts as a text[] literal that PostgreSQL reads back unchanged', async () => {
+      const values = [{ a: 'quote " backslash \\ slash /' }, { line: 'one\ntwo\ttab \u0001', unicode: 'Zürich 東京 😀', nested: { list: [1, null, true, '}{,'] } }, {}, { empty: '' }, { braces: '{"x": [1]}' }];
+      const rows = await db.query<{ text: string }>('select unnest($1::text[]) as text', [jsonTextArray(values)]);
+      expect(rows.map((r) => JSON.parse(r.text))).toEqual(values);
+      expect(rows.map((r) => r.text)).toEqual(values.map((v) => JSON.stringify(v)));
+      expect(await db.query('select cardinality($1::text[]) as n', [jsonTextArray([])])).toEqual([{ n: 0 }]);
+    });
+
     it('rewrites a SIM from telemetry only when something changed or its last-seen time is a resolution old', async () => {
       await db.query("insert into accounts (id, name) values ('acc_seen', 'seen')");
       await db.query("insert into sims (iccid, imsi, account_id, status) values ('8988303000000009991', '901280000009991', 'acc_seen', 'active')");
@@ -88,14 +97,14 @@ describe.each(engines)('system of record on %s', (engine, open) => {
       const at = new Date('2026-11-28T10:00:00Z');
       const events = [domainEvent('group.created', 'acc_hooked', 'grp_1', { n: 1 }, at), domainEvent('group.created', 'acc_quiet', 'grp_2', { n: 2 }, at), domainEvent('group.created', null, 'system', { n: 3 }, at)];
       await db.transaction((tx) => new EventRepository(db).append(tx, events));
-      const rows = await db.query<{ account_id: string | null; undispatched: boolean; data: unknown }>(
+      const rows = await db.query<{ account_id: string | null; undispatched: boolean; data: string }>(
         'select account_id, dispatched_at is null as undispatched, data from events where id = any($1::text[]) order by subject',
         [events.map((e) => e.id)],
       );
       expect(rows).toEqual([
-        { account_id: 'acc_hooked', undispatched: true, data: { n: 1 } },
-        { account_id: 'acc_quiet', undispatched: false, data: { n: 2 } },
-        { account_id: null, undispatched: false, data: { n: 3 } },
+        { account_id: 'acc_hooked', undispatched: true, data: '{"n":1}' },
+        { account_id: 'acc_quiet', undispatched: false, data: '{"n":2}' },
+        { account_id: null, undispatched: false, data: '{"n":3}' },
       ]);
     });
 

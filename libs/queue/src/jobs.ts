@@ -36,7 +36,7 @@ export interface RetryPolicy {
 
 export const JOB_POLICIES: Record<JobName, RetryPolicy> = {
   // Telemetry must survive an InfluxDB or PostgreSQL outage of several minutes: many attempts, capped backoff.
-  'telemetry.ingest': { attempts: 40, backoffMs: 250, maxBackoffMs: 30_000, concurrency: 4 },
+  'telemetry.ingest': { attempts: 40, backoffMs: 250, maxBackoffMs: 30_000, concurrency: 2 },
   'orders.fulfil': { attempts: 10, backoffMs: 1_000, maxBackoffMs: 60_000, concurrency: 2 },
   // The next scheduled scan redoes the work of a failed one: few attempts, one scan at a time.
   'alerts.scan': { attempts: 2, backoffMs: 1_000, maxBackoffMs: 5_000, concurrency: 1 },

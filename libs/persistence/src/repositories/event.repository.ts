@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DomainEvent } from '../../../domain/src/events/domain-event.js';
-import { Database, type SqlExecutor } from '../database.js';
+import { Database, jsonTextArray, type SqlExecutor } from '../database.js';
 
 export interface EventRow {
   id: string;
@@ -10,7 +10,8 @@ export interface EventRow {
   occurred_at: Date;
   /** When the outbox row was written (its transaction's time). */
   recorded_at: Date;
-  data: Record<string, unknown>;
+  /** JSON text (migration 0010). */
+  data: string;
   schema_version: number;
 }
 
@@ -26,7 +27,7 @@ export const toRecordedEvent = (r: EventRow): RecordedEvent => ({
   subject: r.subject,
   occurredAt: r.occurred_at,
   recordedAt: r.recorded_at,
-  data: r.data,
+  data: JSON.parse(r.data) as Record<string, unknown>,
   schemaVersion: r.schema_version,
 });
 
@@ -43,20 +44,6 @@ const toEvent = (r: EventRow): DomainEvent => {
  */
 export const webhookRegistrationLockKey = (accountParam: string) => `hashtextextended('simfleet:webhook-endpoints:' || ${accountParam}, 0)`;
 
-/**
- * The events as one JSON array for json_to_recordset. Events of one session share their data object
- * (`session.started` and `session.ended` of a record), so each data object is serialised once.
- */
-function recordSetJson(events: DomainEvent[]): string {
-  const dataJson = new Map<object, string>();
-  const rows = events.map((e) => {
-    let data = dataJson.get(e.data);
-    if (data === undefined) dataJson.set(e.data, (data = JSON.stringify(e.data)));
-    return `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"account_id":${JSON.stringify(e.accountId)},"subject":${JSON.stringify(e.subject)},"occurred_at":"${e.occurredAt.toISOString()}","data":${data},"schema_version":${e.schemaVersion}}`;
-  });
-  return `[${rows.join(',')}]`;
-}
-
 /** The event outbox: appended in the transaction of the change that caused the event. */
 @Injectable()
 export class EventRepository {
@@ -72,16 +59,23 @@ export class EventRepository {
     const accounts = [...new Set(events.map((e) => e.accountId).filter((a): a is string => a !== null))].sort();
     // A statement of its own: the insert's snapshot must be taken after the lock is granted.
     if (accounts.length) await tx.query(`select pg_advisory_xact_lock_shared(${webhookRegistrationLockKey('a')}) from unnest($1::text[]) as a`, [accounts]);
-    // One JSON document rather than seven arrays: escaping every event's JSON as an array element cost
-    // more client CPU than the insert itself.
     await tx.query(
       `insert into events (id, type, account_id, subject, occurred_at, data, schema_version, dispatched_at)
-       select id, type, account_id, subject, occurred_at, data, schema_version,
+       select t.*,
               -- An uncorrelated IN: looked up once per statement (a hashed subplan), not once per event.
-              case when t.account_id in (select w.account_id from webhook_endpoints w where w.enabled and w.account_id = any($2::text[])) then null else now() end
-         from json_to_recordset($1::json) as t(id text, type text, account_id text, subject text, occurred_at timestamptz, data json, schema_version int)
+              case when t.account_id in (select w.account_id from webhook_endpoints w where w.enabled and w.account_id = any($8::text[])) then null else now() end
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::int[]) as t(id, type, account_id, subject, occurred_at, data, schema_version)
        on conflict (id) do nothing`,
-      [recordSetJson(events), accounts],
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.accountId),
+        events.map((e) => e.subject),
+        events.map((e) => e.occurredAt.toISOString()),
+        jsonTextArray(events.map((e) => e.data)),
+        events.map((e) => e.schemaVersion),
+        accounts,
+      ],
     );
   }
 
