@@ -233,29 +233,32 @@ export class SimRepository {
    */
   async applyTelemetry(tx: SqlExecutor, updates: SimTelemetryUpdate[], lastSeenResolutionMs: number): Promise<void> {
     if (!updates.length) return;
-    const input = (rows: SimTelemetryUpdate[]) => [
-      rows.map((u) => u.iccid),
-      rows.map((u) => u.lastSeenAt.toISOString()),
-      rows.map((u) => u.mcc ?? null),
-      rows.map((u) => u.mnc ?? null),
-      rows.map((u) => u.network ?? null),
-      rows.map((u) => u.country ?? null),
-      rows.map((u) => u.rat ?? null),
-      rows.map((u) => u.imei ?? null),
-      rows.map((u) => u.signalDbm ?? null),
-      rows.map((u) => u.firmware ?? null),
-      rows.map((u) => u.location?.lat ?? null),
-      rows.map((u) => u.location?.lon ?? null),
-      rows.map((u) => u.location?.accuracyM ?? null),
-      rows.map((u) => u.location?.at.toISOString() ?? null),
-      rows.map((u) => u.location?.source ?? null),
-    ];
-    const rowsOf = `unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[],
-                           $11::float8[], $12::float8[], $13::float8[], $14::timestamptz[], $15::text[])`;
-    const columns = 'iccid, seen_at, mcc, mnc, network, country, rat, imei, signal_dbm, firmware, lat, lon, accuracy_m, location_at, source';
+    // JSON rows: json_to_recordset's fixed estimate keeps the join with `sims` on its primary key.
+    const input = (rows: SimTelemetryUpdate[]) =>
+      JSON.stringify(
+        rows.map((u) => ({
+          iccid: u.iccid,
+          seen_at: u.lastSeenAt.toISOString(),
+          mcc: u.mcc ?? null,
+          mnc: u.mnc ?? null,
+          network: u.network ?? null,
+          country: u.country ?? null,
+          rat: u.rat ?? null,
+          imei: u.imei ?? null,
+          signal_dbm: u.signalDbm ?? null,
+          firmware: u.firmware ?? null,
+          lat: u.location?.lat ?? null,
+          lon: u.location?.lon ?? null,
+          accuracy_m: u.location?.accuracyM ?? null,
+          location_at: u.location?.at.toISOString() ?? null,
+          source: u.location?.source ?? null,
+        })),
+      );
+    const columns = `iccid text, seen_at timestamptz, mcc text, mnc text, network text, country text, rat text, imei text, signal_dbm int, firmware text,
+                     lat float8, lon float8, accuracy_m float8, location_at timestamptz, source text`;
     const stale = await tx.query<{ iccid: string }>(
-      `select s.iccid from sims s join ${rowsOf} as u(${columns}) on u.iccid = s.iccid
-        where s.last_seen_at is null or u.seen_at >= s.last_seen_at + $16 * interval '1 millisecond'
+      `select s.iccid from sims s join json_to_recordset($1::json) as u(${columns}) on u.iccid = s.iccid
+        where s.last_seen_at is null or u.seen_at >= s.last_seen_at + $2 * interval '1 millisecond'
            or (u.mcc is not null and u.mcc is distinct from s.mcc) or (u.mnc is not null and u.mnc is distinct from s.mnc)
            or (u.network is not null and u.network is distinct from s.network) or (u.country is not null and u.country is distinct from s.country)
            or (u.rat is not null and u.rat is distinct from s.rat) or (u.imei is not null and u.imei is distinct from s.imei)
@@ -264,7 +267,7 @@ export class SimRepository {
                or (u.location_at = s.last_location_at
                    and (u.lat, u.lon, u.accuracy_m, u.source) is distinct from (s.last_lat, s.last_lon, s.last_location_accuracy_m, s.last_location_source))))
         order by s.iccid for update of s`,
-      [...input(updates), lastSeenResolutionMs],
+      [input(updates), lastSeenResolutionMs],
     );
     if (!stale.length) return;
     const locked = new Set(stale.map((r) => r.iccid));
@@ -281,11 +284,11 @@ export class SimRepository {
           last_location_at = case when u.newer then u.location_at else s.last_location_at end
         from (
           select t.*, (t.lat is not null and (x.last_location_at is null or t.location_at >= x.last_location_at)) as newer
-            from ${rowsOf} as t(${columns})
+            from json_to_recordset($1::json) as t(${columns})
             join sims x on x.iccid = t.iccid
         ) u
        where s.iccid = u.iccid`,
-      input(updates.filter((u) => locked.has(u.iccid))),
+      [input(updates.filter((u) => locked.has(u.iccid)))],
     );
   }
 
