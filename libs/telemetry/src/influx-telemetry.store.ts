@@ -178,10 +178,24 @@ export class InfluxTelemetryStore extends TelemetryStore {
     return json;
   }
 
+  /**
+   * A `SELECT sum(…), sum(…), count(…)` over sessions, read again when InfluxDB answered with a torn read: each
+   * aggregate scans on its own, so a query overlapping a write can count a session whose bytes the sums
+   * did not see yet (a null sum beside a count). The write is whole a moment later.
+   */
+  private async sessionAggregates(q: string): Promise<InfluxQueryResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.query(q);
+      const torn = (result.results[0]?.series ?? []).some((series) => series.values.some(([, up, down, count]) => Number(count) > 0 && (up === null || down === null)));
+      if (!torn || attempt === 5) return result;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+
   async usage(q: UsageQuery): Promise<UsageBucket[]> {
     // InfluxQL has no calendar months: group by day and fold days into months here.
     const groupBy = q.interval === 'hour' ? '1h' : '1d';
-    const result = await this.query(
+    const result = await this.sessionAggregates(
       `SELECT sum(bytes_up), sum(bytes_down), count(bytes_up) FROM data_session WHERE account = ${influxString(q.accountId)} AND iccid = ${influxString(q.iccid)} AND time >= ${q.from.getTime()}ms AND time < ${q.to.getTime()}ms GROUP BY time(${groupBy}) fill(none)`,
     );
     const buckets = new Map<number, UsageBucket>();
@@ -200,7 +214,7 @@ export class InfluxTelemetryStore extends TelemetryStore {
   async sessionTotals(q: SessionTotalsQuery): Promise<SessionTotalsRow[]> {
     // One series per (SIM, network, RAT) tag set: GROUP BY the tags gives the same grain as the SQL store.
     const sim = q.iccid ? ` AND iccid = ${influxString(q.iccid)}` : '';
-    const result = await this.query(
+    const result = await this.sessionAggregates(
       `SELECT sum(bytes_up), sum(bytes_down), count(bytes_up) FROM data_session WHERE account = ${influxString(q.accountId)}${sim} AND time >= ${q.from.getTime()}ms AND time < ${q.to.getTime()}ms GROUP BY iccid, mcc, mnc, network, country, rat`,
     );
     const rows: SessionTotalsRow[] = [];
