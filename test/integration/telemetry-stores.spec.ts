@@ -92,7 +92,7 @@ requireServers('influx')('InfluxDB telemetry store', () => {
     await expect(down.write({ sessions: [session({})], ...empty })).rejects.toMatchObject({ name: 'InfluxError', permanent: false });
   });
 
-  it('never answers a session without its bytes while a write lands in a new shard (InfluxDB 1.x torn reads)', async () => {
+  it('never answers a session without its bytes, or a location without its coordinates, while a write lands in a new shard (InfluxDB 1.x torn reads)', async () => {
     // A query overlapping the first write to a shard can count the point before its fields are summed:
     // 20–30 % of such overlaps here. Each round writes to a fresh database while usage is polled.
     const torn: unknown[] = [];
@@ -104,13 +104,15 @@ requireServers('influx')('InfluxDB telemetry store', () => {
         let written = false;
         const polling = (async () => {
           for (;;) {
-            const buckets = await store.usage(query);
+            const [buckets, fixes] = await Promise.all([store.usage(query), store.locations({ ...query, limit: 10 })]);
             if (buckets.some((b) => b.sessions > 0 && b.bytesTotal !== 1650)) torn.push(buckets);
-            if (written && buckets.length) return;
+            if (fixes.some((f) => f.lat !== 48.85 || f.lon !== 2.35 || f.accuracyM !== 12 || f.source !== 'cell')) torn.push(fixes);
+            if (written && buckets.length && fixes.length) return;
           }
         })();
         await new Promise((resolve) => setTimeout(resolve, round % 5));
-        await store.write({ sessions: [session({ bytesUp: 150, bytesDown: 1500 })], ...empty });
+        const fix = { accountId: 'acc_1', iccid: '8988303000000000017', at: new Date('2026-11-28T09:00:00Z'), lat: 48.85, lon: 2.35, accuracyM: 12, source: 'cell' as const };
+        await store.write({ sessions: [session({ bytesUp: 150, bytesDown: 1500 })], locations: [fix], statuses: [] });
         written = true;
         await polling;
       } finally {

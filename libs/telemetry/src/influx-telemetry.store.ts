@@ -179,17 +179,22 @@ export class InfluxTelemetryStore extends TelemetryStore {
   }
 
   /**
-   * A `SELECT sum(…), sum(…), count(…)` over sessions, read again when InfluxDB answered with a torn read: each
-   * aggregate scans on its own, so a query overlapping a write can count a session whose bytes the sums
-   * did not see yet (a null sum beside a count). The write is whole a moment later.
+   * A query read again while InfluxDB answers with a torn read. InfluxDB 1.x scans each field on its own, so a
+   * query overlapping the first write to a new shard can see a point in one field and not yet in another (a
+   * null sum beside a count, a location without its longitude); the write is whole a moment later (~10 ms).
    */
-  private async sessionAggregates(q: string): Promise<InfluxQueryResponse> {
+  private async readWhole(q: string, torn: (row: Array<string | number | null>, columns: string[]) => boolean): Promise<InfluxQueryResponse> {
     for (let attempt = 1; ; attempt++) {
       const result = await this.query(q);
-      const torn = (result.results[0]?.series ?? []).some((series) => series.values.some(([, up, down, count]) => Number(count) > 0 && (up === null || down === null)));
-      if (!torn || attempt === 5) return result;
+      const tornRead = (result.results[0]?.series ?? []).some((series) => series.values.some((row) => torn(row, series.columns)));
+      if (!tornRead || attempt === 5) return result;
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
+  }
+
+  /** `SELECT sum(bytes_up), sum(bytes_down), count(bytes_up)`: a counted session has both sums. */
+  private sessionAggregates(q: string): Promise<InfluxQueryResponse> {
+    return this.readWhole(q, ([, up, down, count]) => Number(count) > 0 && (up === null || down === null));
   }
 
   async usage(q: UsageQuery): Promise<UsageBucket[]> {
@@ -240,8 +245,10 @@ export class InfluxTelemetryStore extends TelemetryStore {
 
   async locations(q: LocationsQuery): Promise<LocationPoint[]> {
     const from = Math.max(q.from.getTime(), q.after ? q.after.getTime() + 1 : -Infinity);
-    const result = await this.query(
+    // Every location point has all four fields.
+    const result = await this.readWhole(
       `SELECT lat, lon, accuracy_m, source FROM location WHERE account = ${influxString(q.accountId)} AND iccid = ${influxString(q.iccid)} AND time >= ${from}ms AND time < ${q.to.getTime()}ms ORDER BY time ASC LIMIT ${Math.trunc(q.limit)}`,
+      (row, columns) => ['lat', 'lon', 'accuracy_m', 'source'].some((name) => row[columns.indexOf(name)] === null),
     );
     const series = result.results[0]?.series?.[0];
     if (!series) return [];
