@@ -79,6 +79,8 @@ export class UsageLedgerRepository {
   async upsert(tx: SqlExecutor, entries: LedgerEntry[]): Promise<LedgerUpsertResult[]> {
     if (!entries.length) return [];
     // The CTE reads the previous counters in the same statement, so callers can tell started/updated/ended.
+    // The rating written is the record's: a caller whose stored row (`stored`) differs from what it rated
+    // (first network, higher counters) rates it again and calls setRatings in the same transaction.
     return (
       await tx.query<
         LedgerRow & {
@@ -101,7 +103,7 @@ export class UsageLedgerRepository {
              bytes_up = greatest(usage_ledger.bytes_up, excluded.bytes_up),
              bytes_down = greatest(usage_ledger.bytes_down, excluded.bytes_down),
              ended_at = coalesce(usage_ledger.ended_at, excluded.ended_at),
-             amount = case when excluded.bytes_up + excluded.bytes_down > usage_ledger.bytes_up + usage_ledger.bytes_down then excluded.amount else usage_ledger.amount end,
+             zone = excluded.zone, amount = excluded.amount, currency = excluded.currency,
              updated_at = now()
            returning usage_ledger.iccid, usage_ledger.session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat, zone, amount, currency
          )
