@@ -4,6 +4,8 @@ import { OpsModule } from '../api/src/ops/ops.module.js';
 import { BrokerModule } from '../broker/src/broker.module.js';
 import { WorkerModule } from '../worker/src/worker.module.js';
 import { ApplicationModule } from '../../libs/application/src/application.module.js';
+import { ClockModule } from '../../libs/application/src/clock/clock.module.js';
+import type { Clock } from '../../libs/domain/src/clock/clock.js';
 import { ConfigModule, type AppConfig } from '../../libs/config/src/index.js';
 import { ObservabilityModule } from '../../libs/observability/src/index.js';
 import { PersistenceModule } from '../../libs/persistence/src/persistence.module.js';
@@ -18,11 +20,12 @@ const ROLE_MODULES: Record<Role, DynamicModule['module']> = { api: ApiModule, br
 /** The root module of a process: the shared infrastructure, plus the modules of the roles it runs. */
 @Module({})
 export class PlatformModule {
-  static forRoot(config: AppConfig, roles: readonly Role[]): DynamicModule {
+  static forRoot(config: AppConfig, roles: readonly Role[], clock?: Clock): DynamicModule {
     return {
       module: PlatformModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule.forRoot(clock),
         ObservabilityModule,
         PersistenceModule,
         QueueModule,

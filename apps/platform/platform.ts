@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { ApiKeyAuthenticator } from '../../libs/application/src/accounts/accounts.usecases.js';
 import { ConfigError, type AppConfig } from '../../libs/config/src/index.js';
+import type { Clock } from '../../libs/domain/src/clock/clock.js';
 import { createRootLogger, Metrics, NestPinoLogger } from '../../libs/observability/src/index.js';
 import { JobQueue } from '../../libs/queue/src/job-queue.js';
 import { MqttBroker } from '../broker/src/mqtt-broker.service.js';
@@ -46,7 +47,17 @@ function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-export async function startPlatform(config: AppConfig, roles: readonly Role[] = ROLES, logger: PinoLogger = createRootLogger(config.logLevel)): Promise<RunningPlatform> {
+export interface StartOptions {
+  /** The platform's clock; the system clock unless a test harness brings its own (there is no setting for it). */
+  clock?: Clock;
+}
+
+export async function startPlatform(
+  config: AppConfig,
+  roles: readonly Role[] = ROLES,
+  logger: PinoLogger = createRootLogger(config.logLevel),
+  options: StartOptions = {},
+): Promise<RunningPlatform> {
   assertRolesFitConfig(config, roles);
   const adapter = new FastifyAdapter({
     loggerInstance: logger.child({ context: 'http' }),
@@ -55,7 +66,7 @@ export async function startPlatform(config: AppConfig, roles: readonly Role[] = 
     bodyLimit: 16 * 1024 * 1024,
     return503OnClosing: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(PlatformModule.forRoot(config, roles), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(PlatformModule.forRoot(config, roles, options.clock), adapter, {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
   });

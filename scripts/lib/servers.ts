@@ -64,6 +64,18 @@ export interface RedisStartOptions extends StartOptions {
 const PG_BIN_DIRS = ['/usr/lib/postgresql/15/bin'];
 const SYSTEM_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
 
+// Under `npm run test:time-travel` every process runs on a moved clock through libfaketime (LD_PRELOAD
+// and FAKETIME*). PostgreSQL shares it, as a database on an NTP-synchronised machine would; Redis cannot
+// (libfaketime recurses in its allocator at start) and InfluxDB, a Go program, ignores it: they keep the
+// real clock, like servers on another machine. The platform never relies on their clocks.
+const FAKE_CLOCK_VARS = (name: string): boolean => name === 'LD_PRELOAD' || name.startsWith('FAKETIME');
+function fakeClockEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => FAKE_CLOCK_VARS(name)));
+}
+function realClockEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !FAKE_CLOCK_VARS(name)));
+}
+
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
@@ -523,7 +535,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<ServerH
   const postgresBin = requireBinary('postgres');
   const binDir = join(postgresBin, '..');
   const runAs = postgresUser();
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', LC_ALL: 'C', TZ: 'UTC' };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', LC_ALL: 'C', TZ: 'UTC', ...fakeClockEnv() };
   return startFresh(async (port) => {
     const dir = makeDir('postgres', runAs);
     const dataDir = join(dir, 'data');
@@ -610,6 +622,7 @@ export async function startRedis(options: RedisStartOptions = {}): Promise<Serve
         '--loglevel', 'warning',
         '--logfile', '', // stdout, which goes to the log file
       ],
+      env: realClockEnv(),
       stopSignal: 'SIGTERM',
       probe: async () => {
         const reply = await redisCommand(port, ['PING']);

@@ -3,6 +3,10 @@ import { requireServers } from '../harness/isolation.js';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims } from './support/fleet.js';
 import { ADMIN_KEY, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
+import { dayOf } from '../support/test-time.js';
+
+// Yesterday: a day in the past and inside the telemetry retention whatever the date of the run.
+const [DAY, NEXT_DAY] = [dayOf(new Date(), -1), dayOf(new Date())];
 
 // The scale-out shape: api, broker and worker as separate platforms sharing PostgreSQL, Redis and InfluxDB.
 requireServers('postgres', 'redis', 'influx')('scale-out: api, broker and worker as separate processes', () => {
@@ -42,14 +46,14 @@ requireServers('postgres', 'redis', 'influx')('scale-out: api, broker and worker
     const device = await mqtt.connectAsync(broker.mqttUrl, { username: iccid, password: secret, reconnectPeriod: 0 });
     await device.publishAsync(
       `things/${iccid}/sessions`,
-      JSON.stringify({ sessionId: 'scale-1', startedAt: '2026-11-28T08:00:00Z', endedAt: null, bytesUp: 500, bytesDown: 1500, mcc: '234', mnc: '15', rat: 'NB-IoT' }),
+      JSON.stringify({ sessionId: 'scale-1', startedAt: `${DAY}T08:00:00Z`, endedAt: null, bytesUp: 500, bytesDown: 1500, mcc: '234', mnc: '15', rat: 'NB-IoT' }),
       { qos: 1 },
     );
     const usage = await eventually(async () => {
-      const res = await account.api.get(`/v1/sims/${iccid}/usage?from=2026-11-28T00:00:00Z&to=2026-11-29T00:00:00Z&interval=day`);
+      const res = await account.api.get(`/v1/sims/${iccid}/usage?from=${DAY}T00:00:00Z&to=${NEXT_DAY}T00:00:00Z&interval=day`);
       return res.body.totals?.bytesTotal === 2000 ? res.body : undefined;
     });
-    expect(usage.buckets).toEqual([{ start: '2026-11-28T00:00:00.000Z', bytesUp: 500, bytesDown: 1500, bytesTotal: 2000, sessions: 1 }]);
+    expect(usage.buckets).toEqual([{ start: `${DAY}T00:00:00.000Z`, bytesUp: 500, bytesDown: 1500, bytesTotal: 2000, sessions: 1 }]);
 
     // The api process suspends the SIM; the broker process, told over Redis, drops the device.
     const closed = new Promise<void>((resolve) => device.on('close', () => resolve()));

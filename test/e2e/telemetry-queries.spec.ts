@@ -3,11 +3,15 @@ import { Database } from '../../libs/persistence/src/database.js';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
+import { LAST_MONTH, shiftPeriod } from '../support/test-time.js';
 
 // Known sessions, locations and statuses published through real MQTT clients; every expected figure
-// below is computed by hand from them (see the comments), in event time over the day of 2026-11-20.
-const FROM = '2026-11-20T00:00:00Z';
-const TO = '2026-11-21T00:00:00Z';
+// below is computed by hand from them (see the comments), in event time over the 20th of last month
+// (always in the past, always inside the retention: issue #16).
+const P = LAST_MONTH;
+const PREV = shiftPeriod(P, -1);
+const FROM = `${P}-20T00:00:00Z`;
+const TO = `${P}-21T00:00:00Z`;
 const RANGE = `from=${FROM}&to=${TO}`;
 const IMEI_1 = '356938035643809';
 const IMEI_2 = '356938035643817';
@@ -61,40 +65,40 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
     const db = platform.platform.app.get(Database);
     await db.query(`insert into sim_groups (id, account_id, name) values ('grp_meters', $1, 'Meters')`, [account.accountId]);
     await db.query(`update sims set group_id = 'grp_meters' where iccid = any($1::text[])`, [[s1, s2]]);
-    await db.query(`update sims set name = 'meter, "north"', authorized_imeis = $2, end_user_device = true, end_user_device_declared_by = 'ops@acme.example', end_user_device_declared_at = '2026-11-01T00:00:00Z' where iccid = $1`, [s1, [IMEI_1]]);
+    await db.query(`update sims set name = 'meter, "north"', authorized_imeis = $2, end_user_device = true, end_user_device_declared_by = 'ops@acme.example', end_user_device_declared_at = '${P}-01T00:00:00Z' where iccid = $1`, [s1, [IMEI_1]]);
     await db.query(`update sims set authorized_imeis = $2 where iccid = $1`, [s2, ['111111111111111']]);
 
     const d1 = await connect(s1, secrets.s1);
     // a1: an interim update, then the final counters of the same session (counted once: 300 / 3000).
-    await publish(d1, s1, 'sessions', session('a1', '2026-11-20T08:00:00Z', null, 100, 1000, '208', '01', 'LTE-M'));
+    await publish(d1, s1, 'sessions', session('a1', `${P}-20T08:00:00Z`, null, 100, 1000, '208', '01', 'LTE-M'));
     await eventually(async () => ((await read.get(`/v1/sims/${s1}/usage?${RANGE}&interval=day`)).body.totals?.sessions === 1 ? true : undefined), 20_000);
     await publish(d1, s1, 'sessions', [
-      session('a1', '2026-11-20T08:00:00Z', '2026-11-20T08:30:00Z', 300, 3000, '208', '01', 'LTE-M'),
-      session('a2', '2026-11-20T12:00:00Z', '2026-11-20T12:05:00Z', 50, 500, '262', '01', 'NB-IoT'),
+      session('a1', `${P}-20T08:00:00Z`, `${P}-20T08:30:00Z`, 300, 3000, '208', '01', 'LTE-M'),
+      session('a2', `${P}-20T12:00:00Z`, `${P}-20T12:05:00Z`, 50, 500, '262', '01', 'NB-IoT'),
     ]);
     // Published newest first: the history is ordered by event time, and the last known one is the newest.
     await publish(d1, s1, 'location', [
-      { lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps', at: '2026-11-20T08:20:00Z' },
-      { lat: 48.85, lon: 2.35, accuracyM: 500, source: 'cell', at: '2026-11-20T08:10:00Z' },
-      { lat: 48.84, lon: 2.34, accuracyM: 15, source: 'gps', at: '2026-11-20T08:00:00Z' },
-      { lat: 45.0, lon: 4.0, accuracyM: 20, source: 'gps', at: '2026-11-19T23:00:00Z' },
+      { lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps', at: `${P}-20T08:20:00Z` },
+      { lat: 48.85, lon: 2.35, accuracyM: 500, source: 'cell', at: `${P}-20T08:10:00Z` },
+      { lat: 48.84, lon: 2.34, accuracyM: 15, source: 'gps', at: `${P}-20T08:00:00Z` },
+      { lat: 45.0, lon: 4.0, accuracyM: 20, source: 'gps', at: `${P}-19T23:00:00Z` },
     ]);
-    await publish(d1, s1, 'status', { imei: IMEI_1, signalDbm: -85, firmware: '1.2.3', at: '2026-11-20T08:21:00Z' });
+    await publish(d1, s1, 'status', { imei: IMEI_1, signalDbm: -85, firmware: '1.2.3', at: `${P}-20T08:21:00Z` });
     await publish(d1, s1, 'sessions', 'not json');
     await publish(d1, s1, 'sessions', { sessionId: 'x' });
 
     const d2 = await connect(s2, secrets.s2);
     await publish(d2, s2, 'sessions', [
-      session('b1', '2026-11-20T09:00:00Z', '2026-11-20T09:45:00Z', 1000, 7000, '208', '01', 'LTE-M'),
+      session('b1', `${P}-20T09:00:00Z`, `${P}-20T09:45:00Z`, 1000, 7000, '208', '01', 'LTE-M'),
       // Before `from`: outside the range.
-      session('b2', '2026-11-19T23:59:59Z', '2026-11-20T00:10:00Z', 9999, 9999, '208', '01', 'LTE-M'),
+      session('b2', `${P}-19T23:59:59Z`, `${P}-20T00:10:00Z`, 9999, 9999, '208', '01', 'LTE-M'),
     ]);
-    await publish(d2, s2, 'status', { imei: IMEI_2, signalDbm: -101, at: '2026-11-20T09:01:00Z' });
+    await publish(d2, s2, 'status', { imei: IMEI_2, signalDbm: -101, at: `${P}-20T09:01:00Z` });
 
     const d3 = await connect(s3, secrets.s3);
     const openStartedAt = new Date(Date.now() - 60_000).toISOString();
     await publish(d3, s3, 'sessions', [
-      session('c1', '2026-11-20T10:00:00Z', '2026-11-20T10:10:00Z', 200, 800, '208', '10', '4G'),
+      session('c1', `${P}-20T10:00:00Z`, `${P}-20T10:10:00Z`, 200, 800, '208', '10', '4G'),
       // Exactly `to`: excluded, the range is half-open.
       session('c2', TO, null, 4444, 4444, '208', '10', '4G'),
       // Open now: the SIM is online.
@@ -102,7 +106,7 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
     ]);
 
     const df = await connect(foreign, secrets.foreign);
-    await publish(df, foreign, 'sessions', session('f1', '2026-11-20T11:00:00Z', null, 123456, 654321, '208', '01', 'LTE-M'));
+    await publish(df, foreign, 'sessions', session('f1', `${P}-20T11:00:00Z`, null, 123456, 654321, '208', '01', 'LTE-M'));
 
     // Everything is stored once the ledger has all 7 sessions and the store all 5 in range (+ the foreign one).
     await eventually(
@@ -135,8 +139,8 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
     expect(res.status).toBe(200);
     // a1 at 08:00 (final 300/3000), a2 at 12:00 (50/500).
     expect(res.body.buckets).toEqual([
-      { start: '2026-11-20T08:00:00.000Z', bytesUp: 300, bytesDown: 3000, bytesTotal: 3300, sessions: 1 },
-      { start: '2026-11-20T12:00:00.000Z', bytesUp: 50, bytesDown: 500, bytesTotal: 550, sessions: 1 },
+      { start: `${P}-20T08:00:00.000Z`, bytesUp: 300, bytesDown: 3000, bytesTotal: 3300, sessions: 1 },
+      { start: `${P}-20T12:00:00.000Z`, bytesUp: 50, bytesDown: 500, bytesTotal: 550, sessions: 1 },
     ]);
     expect(res.body.totals).toEqual({ bytesUp: 350, bytesDown: 3500, bytesTotal: 3850, sessions: 2 });
   });
@@ -146,7 +150,7 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
       const res = await read.get(`/v1/reports/usage?groupBy=${groupBy}&${RANGE}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('application/json');
-      expect(res.body).toMatchObject({ groupBy, from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z' });
+      expect(res.body).toMatchObject({ groupBy, from: `${P}-20T00:00:00.000Z`, to: `${P}-21T00:00:00.000Z` });
       return res.body.rows;
     };
     // s2: b1 1000/7000; s1: a1 300/3000 + a2 50/500; s3: c1 200/800 (c2 at `to` and c3 out of range).
@@ -242,22 +246,22 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
   });
 
   it('pages a SIM’s locations in event time and gives the last known one, with the end-user-device declaration', async () => {
-    const declaration = { declared: true, declaredBy: 'ops@acme.example', declaredAt: '2026-11-01T00:00:00.000Z' };
+    const declaration = { declared: true, declaredBy: 'ops@acme.example', declaredAt: `${P}-01T00:00:00.000Z` };
     const first = await read.get(`/v1/sims/${s1}/locations?${RANGE}&limit=2`);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ iccid: s1, endUserDevice: declaration });
     expect(first.body.data).toEqual([
-      { at: '2026-11-20T08:00:00.000Z', lat: 48.84, lon: 2.34, accuracyM: 15, source: 'gps' },
-      { at: '2026-11-20T08:10:00.000Z', lat: 48.85, lon: 2.35, accuracyM: 500, source: 'cell' },
+      { at: `${P}-20T08:00:00.000Z`, lat: 48.84, lon: 2.34, accuracyM: 15, source: 'gps' },
+      { at: `${P}-20T08:10:00.000Z`, lat: 48.85, lon: 2.35, accuracyM: 500, source: 'cell' },
     ]);
     expect(first.body.nextCursor).toEqual(expect.any(String));
     const second = await read.get(`/v1/sims/${s1}/locations?${RANGE}&limit=2&cursor=${first.body.nextCursor}`);
-    expect(second.body.data).toEqual([{ at: '2026-11-20T08:20:00.000Z', lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps' }]);
+    expect(second.body.data).toEqual([{ at: `${P}-20T08:20:00.000Z`, lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps' }]);
     expect(second.body.nextCursor).toBeNull();
 
     const latest = await read.get(`/v1/sims/${s1}/locations/latest`);
     expect(latest.status).toBe(200);
-    expect(latest.body).toEqual({ iccid: s1, endUserDevice: declaration, location: { at: '2026-11-20T08:20:00.000Z', lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps' } });
+    expect(latest.body).toEqual({ iccid: s1, endUserDevice: declaration, location: { at: `${P}-20T08:20:00.000Z`, lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps' } });
     const none = await read.get(`/v1/sims/${s2}/locations/latest`);
     expect(none.body).toEqual({ iccid: s2, endUserDevice: { declared: false, declaredBy: null, declaredAt: null }, location: null });
   });
@@ -271,14 +275,14 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
       // Its device is still connected: the broker's connection log says online.
       connection: { state: 'online', since: expect.any(String), source: 'broker' },
       openSession: null,
-      lastSession: { sessionId: 'a2', startedAt: '2026-11-20T12:00:00.000Z', endedAt: '2026-11-20T12:05:00.000Z', bytesUp: 50, bytesDown: 500, bytesTotal: 550, mcc: '262', mnc: '01', network: 'Telekom', country: 'DE', rat: 'NB-IoT' },
+      lastSession: { sessionId: 'a2', startedAt: `${P}-20T12:00:00.000Z`, endedAt: `${P}-20T12:05:00.000Z`, bytesUp: 50, bytesDown: 500, bytesTotal: 550, mcc: '262', mnc: '01', network: 'Telekom', country: 'DE', rat: 'NB-IoT' },
       network: { mcc: '262', mnc: '01', name: 'Telekom', country: 'DE' },
       rat: 'NB-IoT',
       signalDbm: -85,
       firmware: '1.2.3',
       imei: IMEI_1,
       imeiCheck: 'match',
-      lastLocation: { at: '2026-11-20T08:20:00.000Z', lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps' },
+      lastLocation: { at: `${P}-20T08:20:00.000Z`, lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps' },
       endUserDevice: { declared: true },
     });
     // Newest first: the invalid record, then the payload that was not JSON.
@@ -336,19 +340,19 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
         return r && r.bytes_down === expected.bytesDown && (r.ended_at !== null) === expected.ended ? r : undefined;
       }, 20_000);
     const d3 = devices.get(s3)!;
-    await publish(d3, s3, 'sessions', session('roam-1', '2026-10-01T08:00:00Z', null, 524_288, 524_288, '208', '01', 'LTE-M'));
+    await publish(d3, s3, 'sessions', session('roam-1', `${PREV}-01T08:00:00Z`, null, 524_288, 524_288, '208', '01', 'LTE-M'));
     expect(await row({ bytesDown: 524_288, ended: false })).toMatchObject({ mcc: '208', network: 'Orange', zone: 'zone-1' });
     // An interim update from a Japanese network: the session stays French (its first network), rated on 2 MB.
-    await publish(d3, s3, 'sessions', session('roam-1', '2026-10-01T08:00:00Z', null, 1_048_576, 1_048_576, '440', '10', 'LTE-M'));
+    await publish(d3, s3, 'sessions', session('roam-1', `${PREV}-01T08:00:00Z`, null, 1_048_576, 1_048_576, '440', '10', 'LTE-M'));
     const roamed = await row({ bytesDown: 1_048_576, ended: false });
     expect(roamed).toMatchObject({ mcc: '208', network: 'Orange', zone: 'zone-1', bytes_up: 1_048_576 });
     expect(Number(roamed.amount)).toBe(0.02);
     // A late, stale record (lower counters) that ends the session: the end is kept, the counters and amount are not lowered.
-    await publish(d3, s3, 'sessions', session('roam-1', '2026-10-01T08:00:00Z', '2026-10-01T09:00:00Z', 524_288, 524_288, '208', '01', 'LTE-M'));
+    await publish(d3, s3, 'sessions', session('roam-1', `${PREV}-01T08:00:00Z`, `${PREV}-01T09:00:00Z`, 524_288, 524_288, '208', '01', 'LTE-M'));
     const ended = await row({ bytesDown: 1_048_576, ended: true });
     expect(ended).toMatchObject({ zone: 'zone-1', bytes_up: 1_048_576 });
     expect(Number(ended.amount)).toBe(0.02);
-    const usage = await read.get(`/v1/sims/${s3}/usage?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&interval=day`);
+    const usage = await read.get(`/v1/sims/${s3}/usage?from=${PREV}-01T00:00:00Z&to=${PREV}-02T00:00:00Z&interval=day`);
     expect(usage.body.totals).toMatchObject({ sessions: 1, bytesUp: 1_048_576, bytesDown: 1_048_576 });
   });
 

@@ -2,6 +2,10 @@ import mqtt from 'mqtt';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
+import { dayOf } from '../support/test-time.js';
+
+// Yesterday: a day in the past and inside the telemetry retention whatever the date of the run.
+const [DAY, NEXT_DAY] = [dayOf(new Date(), -1), dayOf(new Date())];
 
 describe.each(SHAPES)('vertical slice (%s shape)', (shape) => {
   let resources: ShapeResources;
@@ -34,20 +38,20 @@ describe.each(SHAPES)('vertical slice (%s shape)', (shape) => {
 
     const secret = await activate(account, iccid);
     const client = await mqtt.connectAsync(platform.mqttUrl, { username: iccid, password: secret, clientId: `dev-${iccid}`, reconnectPeriod: 0 });
-    const startedAt = '2026-11-28T10:00:00.000Z';
+    const startedAt = `${DAY}T10:00:00.000Z`;
     await client.publishAsync(
       `things/${iccid}/sessions`,
-      JSON.stringify({ sessionId: 's-1', startedAt, endedAt: '2026-11-28T10:20:00.000Z', bytesUp: 1200, bytesDown: 34000, mcc: '208', mnc: '01', rat: 'LTE-M' }),
+      JSON.stringify({ sessionId: 's-1', startedAt, endedAt: `${DAY}T10:20:00.000Z`, bytesUp: 1200, bytesDown: 34000, mcc: '208', mnc: '01', rat: 'LTE-M' }),
       { qos: 1 },
     );
     await client.endAsync();
 
     const usage = await eventually(async () => {
-      const res = await new ApiClient(platform.url, account.readKey).get(`/v1/sims/${iccid}/usage?from=2026-11-28T00:00:00Z&to=2026-11-29T00:00:00Z&interval=hour`);
+      const res = await new ApiClient(platform.url, account.readKey).get(`/v1/sims/${iccid}/usage?from=${DAY}T00:00:00Z&to=${NEXT_DAY}T00:00:00Z&interval=hour`);
       return res.body.totals?.sessions === 1 ? res : undefined;
     });
     expect(usage.status).toBe(200);
-    expect(usage.body.buckets).toEqual([{ start: '2026-11-28T10:00:00.000Z', bytesUp: 1200, bytesDown: 34000, bytesTotal: 35200, sessions: 1 }]);
+    expect(usage.body.buckets).toEqual([{ start: `${DAY}T10:00:00.000Z`, bytesUp: 1200, bytesDown: 34000, bytesTotal: 35200, sessions: 1 }]);
     expect(usage.body.totals).toEqual({ bytesUp: 1200, bytesDown: 34000, bytesTotal: 35200, sessions: 1 });
 
     // The worker also moved the SIM's network facts, from the packaged MCC-MNC dataset (in the same batch,

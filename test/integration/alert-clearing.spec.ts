@@ -58,7 +58,7 @@ describe('alert clearing in time and SIM blocks', () => {
   /** Stores a session record and evaluates it in one transaction, as the ingestion worker does. */
   async function ingest(entry: LedgerEntry): Promise<void> {
     const effects: AlertEffects = await db.transaction(async (tx) => {
-      const results = await ledger().upsert(tx, [entry]);
+      const results = await ledger().upsert(tx, [entry], clock.now());
       return evaluator.evaluate(tx, ingestedRecords([entry], results, [{ iccid: entry.iccid, receivedAt: clock.now().toISOString(), record: { sessionId: entry.sessionId } }], [], []));
     });
     await evaluator.afterCommit(effects);

@@ -8,6 +8,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/src/index.js';
+import { Clock } from '../../../libs/domain/src/clock/clock.js';
 import { DeviceAuthenticator } from '../../../libs/application/src/telemetry/device-authenticator.js';
 import { DeviceSessions, type DeviceRequest } from '../../../libs/application/src/telemetry/device-sessions.js';
 import { IngestionErrors, KEPT_INGESTION_ERRORS } from '../../../libs/application/src/telemetry/ingestion-errors.usecase.js';
@@ -90,6 +91,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     @Inject(JobQueue) private readonly queue: JobQueue,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(IngestionErrors) private readonly ingestionErrors: IngestionErrors,
+    @Inject(Clock) private readonly clock: Clock,
   ) {
     this.buffer = new IngestBuffer(queue, config.ingest.batchMaxRecords, config.ingest.batchMaxWaitMs);
     this.validator = new RecordValidator(config.telemetry.kind === 'influx' ? config.telemetry.retentionDays : 400);
@@ -123,7 +125,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     // Stable across restarts on the same host and port, so a restarted broker closes what it left open.
     this.brokerId = this.config.mqtt.brokerId ?? `${hostname()}:${this.ports.tcp}`;
     this.connections = new ConnectionLog(this.queue, this.brokerId, this.logger);
-    this.connections.brokerStarted(new Date());
+    this.connections.brokerStarted(this.clock.now());
     const http = createHttpServer((_, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: upgrade required\n'));
     this.wss = new WebSocketServer({ server: http });
     this.wss.on('connection', (socket, request) => aedes.handle(createWebSocketStream(socket), request));
@@ -176,7 +178,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     if (previous && previous !== client) this.kick(previous, 'replaced_by_new_connection');
     this.devices.set(identity.iccid, client);
     identity.connectionId = randomUUID();
-    identity.connectedAt = new Date().toISOString();
+    identity.connectedAt = this.clock.now().toISOString();
     this.connections?.record({ kind: 'connected', connectionId: identity.connectionId, iccid: identity.iccid, accountId: identity.accountId, brokerId: this.brokerId, clientId: client.id, at: identity.connectedAt });
   }
 
@@ -196,7 +198,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
       brokerId: this.brokerId,
       clientId: client.id,
       connectedAt: identity.connectedAt,
-      at: new Date().toISOString(),
+      at: this.clock.now().toISOString(),
       reason,
       detail: null,
     });
@@ -221,7 +223,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
   private handleRequest(iccid: string, request: DeviceRequest): boolean {
     if (!this.devices.has(iccid)) return false;
     if (request.kind === 'reset') return this.disconnectDevice(iccid, 'kicked_connectivity_reset');
-    const payload = Buffer.from(JSON.stringify({ type: 'ping', correlationId: request.correlationId, sentAt: new Date().toISOString() }));
+    const payload = Buffer.from(JSON.stringify({ type: 'ping', correlationId: request.correlationId, sentAt: this.clock.now().toISOString() }));
     this.publishToDevice(Topics.down(iccid, 'commands'), payload).catch((error: unknown) => this.logger.warn(`could not send a ping to ${iccid}: ${String(error)}`));
     return true;
   }
@@ -316,7 +318,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
       return this.refuse(identity, packet, done, [{ code: 'rate_limited', message: `more than ${this.config.mqtt.maxMessagesPerSecond} messages per second (MQTT_MAX_MESSAGES_PER_SECOND); this message was not accepted, resend it later` }], 'rate_limited');
     }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const { envelopes, problems, array } = this.validator.validate(identity, channel, payload, new Date());
+    const { envelopes, problems, array } = this.validator.validate(identity, channel, payload, this.clock.now());
     if (problems.length) {
       for (const p of problems) this.metrics.rejectedRecords.inc({ reason: p.code });
       this.publishErrors(identity, packet.topic, problems);
@@ -368,7 +370,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** To the device on its error topic, and to its account's integrations. */
   private publishErrors(identity: DeviceIdentity, topic: string, problems: RecordProblem[]): void {
-    const payload = Buffer.from(JSON.stringify({ topic, at: new Date().toISOString(), errors: problems }));
+    const payload = Buffer.from(JSON.stringify({ topic, at: this.clock.now().toISOString(), errors: problems }));
     for (const target of [Topics.errors(identity.iccid), accountTopic(identity.accountId, identity.iccid, 'errors')]) {
       this.aedes?.publish({ cmd: 'publish', topic: target, payload, qos: 1, retain: false, dup: false }, (error) => {
         if (error) this.logger.warn(`could not publish an error of ${identity.iccid}: ${error.message}`);

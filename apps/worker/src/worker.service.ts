@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { Clock } from '../../../libs/domain/src/clock/clock.js';
 import { newId } from '../../../libs/domain/src/ids.js';
 import { Metrics } from '../../../libs/observability/src/metrics.js';
 import { DeadLetterRepository } from '../../../libs/persistence/src/repositories/dead-letter.repository.js';
@@ -34,6 +35,7 @@ export class WorkerService implements OnApplicationBootstrap {
     @Inject(JobQueue) private readonly queue: JobQueue,
     @Inject(DeadLetterRepository) private readonly deadLetters: DeadLetterRepository,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   handlers(): ReadonlyMap<JobName, JobHandler<JobName>> {
@@ -54,7 +56,7 @@ export class WorkerService implements OnApplicationBootstrap {
         this.logger.warn(`job ${job} failed${final ? ' for good' : ', will retry'}: ${error instanceof Error ? error.message : String(error)}`);
       },
       onDeadLetter: async (dead) => {
-        await this.deadLetters.insert({ id: newId('dl'), queue: dead.queue, jobName: dead.jobName, jobId: dead.jobId, payload: dead.payload, error: dead.error, attempts: dead.attempts, failedAt: new Date() });
+        await this.deadLetters.insert({ id: newId('dl'), queue: dead.queue, jobName: dead.jobName, jobId: dead.jobId, payload: dead.payload, error: dead.error, attempts: dead.attempts, failedAt: this.clock.now() });
       },
     });
     this.logger.log(`worker consuming ${JOB_NAMES.join(', ')} (${this.queue.kind} queue)`);

@@ -1,6 +1,5 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
-import { Clock, SystemClock } from '../../domain/src/clock/clock.js';
 import { AccountRepository, ApiKeyRepository } from '../../persistence/src/repositories/account.repository.js';
 import { DeadLetterRepository } from '../../persistence/src/repositories/dead-letter.repository.js';
 import { EventRepository } from '../../persistence/src/repositories/event.repository.js';
@@ -46,7 +45,6 @@ const useCases = [AccountsService, ApiKeyAuthenticator, SimsService, StockServic
   providers: [
     ...repositories,
     ...useCases,
-    { provide: Clock, useClass: SystemClock },
     { provide: SessionRater, useClass: BillingSessionRater },
     {
       provide: DeviceSessions,
@@ -56,7 +54,7 @@ const useCases = [AccountsService, ApiKeyAuthenticator, SimsService, StockServic
         config.queue.kind === 'bullmq' ? new RedisDeviceSessions(config.queue.redisUrl, config.queue.prefix) : new LocalDeviceSessions(),
     },
   ],
-  exports: [...repositories, ...useCases, Clock, SessionRater, DeviceSessions],
+  exports: [...repositories, ...useCases, SessionRater, DeviceSessions],
 })
 export class ApplicationModule implements OnApplicationShutdown {
   constructor(@Inject(DeviceSessions) private readonly sessions: DeviceSessions) {}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pino } from 'pino';
 import { loadConfig, type AppConfig } from '../../../libs/config/src/index.js';
+import type { Clock } from '../../../libs/domain/src/clock/clock.js';
 import { startPlatform, type RunningPlatform } from '../../../apps/platform/platform.js';
 import { ROLES, type Role } from '../../../apps/platform/platform.module.js';
 import { createInfluxDatabase, createTestDatabase, serverAvailable, serverUrl, uniqueRedisPrefix } from '../../harness/isolation.js';
@@ -59,11 +60,12 @@ export async function provisionShape(shape: Shape): Promise<ShapeResources> {
   };
 }
 
-export async function startTestPlatform(env: Record<string, string>, roles: readonly Role[] = ROLES, extra: Record<string, string> = {}): Promise<TestPlatform> {
+/** Starts the platform in-process; `clock` lets a suite run it on a given day (the system clock otherwise). */
+export async function startTestPlatform(env: Record<string, string>, roles: readonly Role[] = ROLES, extra: Record<string, string> = {}, clock?: Clock): Promise<TestPlatform> {
   // Suites poll with eventually() (up to 20 requests/s per key): the default rate limit would throttle them; api-conventions.spec.ts sets its own.
   const merged = { PORT: '0', MQTT_PORT: '0', MQTT_WS_PORT: '0', HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', INGEST_BATCH_MAX_WAIT: '5ms', RATE_LIMIT_PER_MINUTE: '1000000', ...env, ...extra };
   const config = loadConfig(merged);
-  const platform = await startPlatform(config, roles, pino({ level: 'silent' }));
+  const platform = await startPlatform(config, roles, pino({ level: 'silent' }), { clock });
   return {
     platform,
     config,

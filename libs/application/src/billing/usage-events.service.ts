@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseEvent } from '../../../billing/src/index.js';
+import { Clock } from '../../../domain/src/clock/clock.js';
 import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
 import { Database } from '../../../persistence/src/database.js';
 import { UsageEventRepository, type NewUsageEvent, type StoredUsageEvent, type UsageEventFilter } from '../../../persistence/src/repositories/billing.repository.js';
@@ -29,6 +30,7 @@ export class UsageEventsService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(UsageEventRepository) private readonly events: UsageEventRepository,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   /**
@@ -64,7 +66,7 @@ export class UsageEventsService {
       }
       valid.set(event.id, { id: event.id, channel: event.channel, type: event.type, at: new Date(Date.parse(event.at)).toISOString(), event });
     });
-    const stored = await this.db.transaction((tx) => this.events.insertNew(tx, accountId, [...valid.values()]));
+    const stored = await this.db.transaction((tx) => this.events.insertNew(tx, accountId, [...valid.values()], this.clock.now()));
     return { accepted: stored.size, duplicates: duplicates + valid.size - stored.size, rejected };
   }
 

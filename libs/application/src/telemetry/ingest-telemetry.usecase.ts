@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../../../domain/src/clock/clock.js';
 import { idempotentEvent, type DomainEvent } from '../../../domain/src/events/domain-event.js';
 import { LAST_SEEN_RESOLUTION_MS, type IngestBatch, type LocationRecord, type SessionRecord, type StatusRecord } from '../../../domain/src/telemetry/records.js';
 import { Database } from '../../../persistence/src/database.js';
@@ -69,6 +70,7 @@ export class IngestTelemetry {
     @Inject(EventRepository) private readonly events: EventRepository,
     @Inject(SessionRater) private readonly rater: SessionRater,
     @Inject(AlertEvaluator) private readonly alerts: AlertEvaluator,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   private rating(e: LedgerEntry): Pick<LedgerEntry, 'zone' | 'amount' | 'currency'> {
@@ -131,7 +133,7 @@ export class IngestTelemetry {
     }));
 
     const alertEffects = await this.db.transaction(async (tx) => {
-      const results = await this.ledger.upsert(tx, entries);
+      const results = await this.ledger.upsert(tx, entries, this.clock.now());
       const rated = new Map(entries.map((e) => [sessionKey(e.iccid, e.sessionId), e]));
       const stored = results.map((r) => r.stored);
       await this.ledger.setRatings(

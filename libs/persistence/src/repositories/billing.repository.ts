@@ -138,16 +138,17 @@ export class UsageEventRepository {
    * Stores the events whose id the account has not used yet and returns the ids stored. Claiming the id
    * and storing the event are one statement: there is no window in which an id is taken but its event lost.
    */
-  async insertNew(tx: SqlExecutor, accountId: string, events: NewUsageEvent[]): Promise<Set<string>> {
+  /** `receivedAt` is the platform clock's: finalized invoices compare it with their own cut-off. */
+  async insertNew(tx: SqlExecutor, accountId: string, events: NewUsageEvent[], receivedAt: Date): Promise<Set<string>> {
     if (!events.length) return new Set();
     const rows = await tx.query<{ id: string }>(
-      `insert into usage_events (account_id, id, channel, type, at, event)
-       select $1, t.id, t.channel, t.type, t.at, t.event
+      `insert into usage_events (account_id, id, channel, type, at, event, received_at)
+       select $1, t.id, t.channel, t.type, t.at, t.event, $7
          from unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[]) with ordinality as t(id, channel, type, at, event, n)
         order by t.n
        on conflict (account_id, id) do nothing
        returning id`,
-      [accountId, events.map((e) => e.id), events.map((e) => e.channel), events.map((e) => e.type), events.map((e) => e.at), events.map((e) => JSON.stringify(e.event))],
+      [accountId, events.map((e) => e.id), events.map((e) => e.channel), events.map((e) => e.type), events.map((e) => e.at), events.map((e) => JSON.stringify(e.event)), receivedAt],
     );
     return new Set(rows.map((r) => r.id));
   }

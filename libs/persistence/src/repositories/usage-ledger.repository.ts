@@ -76,7 +76,8 @@ const toEntry = (r: LedgerRow): LedgerEntry => ({
 export class UsageLedgerRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  async upsert(tx: SqlExecutor, entries: LedgerEntry[]): Promise<LedgerUpsertResult[]> {
+  /** `recordedAt` (the platform clock's) marks the row changed: finalized invoices compare it with their cut-off. */
+  async upsert(tx: SqlExecutor, entries: LedgerEntry[], recordedAt: Date): Promise<LedgerUpsertResult[]> {
     if (!entries.length) return [];
     // The CTE reads the previous counters in the same statement, so callers can tell started/updated/ended.
     // The rating written is the record's: a caller whose stored row (`stored`) differs from what it rated
@@ -97,14 +98,14 @@ export class UsageLedgerRepository {
          ), previous as (
            select l.iccid, l.session_id, l.bytes_up, l.bytes_down, l.ended_at from usage_ledger l join input i using (iccid, session_id)
          ), upserted as (
-           insert into usage_ledger (iccid, session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat, zone, amount, currency)
-           select * from input
+           insert into usage_ledger (iccid, session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat, zone, amount, currency, updated_at)
+           select input.*, $2::timestamptz from input
            on conflict (iccid, session_id) do update set
              bytes_up = greatest(usage_ledger.bytes_up, excluded.bytes_up),
              bytes_down = greatest(usage_ledger.bytes_down, excluded.bytes_down),
              ended_at = coalesce(usage_ledger.ended_at, excluded.ended_at),
              zone = excluded.zone, amount = excluded.amount, currency = excluded.currency,
-             updated_at = now()
+             updated_at = excluded.updated_at
            returning usage_ledger.iccid, usage_ledger.session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat, zone, amount, currency
          )
          select u.*, p.iccid is null as inserted, p.bytes_up as prev_up, p.bytes_down as prev_down, p.ended_at as prev_ended
@@ -131,6 +132,7 @@ export class UsageLedgerRepository {
               currency: e.currency,
             })),
           ),
+          recordedAt,
         ],
       )
     ).map((r) => ({
