@@ -1,4 +1,4 @@
-# One image for every role: `node dist/apps/{api,broker,worker}/main.js`, or all three with dist/apps/platform/main.js.
+# One image for every role: `node dist/apps/{api,broker,worker}/src/main.js`, or all three with dist/apps/platform/src/main.js.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -17,4 +17,4 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
 USER node
 EXPOSE 3000 1883 8083
-CMD ["node", "dist/apps/platform/main.js"]
+CMD ["node", "dist/apps/platform/src/main.js"]

@@ -17,7 +17,11 @@ const swc = [
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^content-disposition$': '<rootDir>/test/shims/content-disposition.cjs' },
+  moduleNameMapper: {
+    '^@simfleet/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^content-disposition$': '<rootDir>/test/shims/content-disposition.cjs',
+  },
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/setup-env.ts'],
 };

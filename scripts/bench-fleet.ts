@@ -12,9 +12,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startPlatform } from '../apps/platform/platform.js';
-import { loadConfig } from '../libs/config/src/index.js';
-import { withCheckDigit } from '../libs/domain/src/sims/identifiers.js';
+import { startPlatform } from '@simfleet/bootstrap';
+import { ROLE_NAMES, rolesNamed } from '../apps/platform/src/roles.js';
+import { loadConfig } from '@simfleet/config';
+import { withCheckDigit } from '@simfleet/domain';
 import { startPostgres } from './lib/servers.js';
 
 const { values } = parseArgs({
@@ -130,18 +131,22 @@ async function main(): Promise<void> {
     // The benchmark measures latency, not the per-key rate limit.
     RATE_LIMIT_PER_MINUTE: '100000000',
   });
-  const platform = await startPlatform(config, undefined, pino({ level: 'warn' }));
+  const platform = await startPlatform(config, rolesNamed(ROLE_NAMES), pino({ level: 'warn' }));
   const lines: string[] = [];
   try {
     const base = platform.httpUrl;
     const account = await api(base, ADMIN_KEY, 'POST', '/v1/accounts', { name: 'Bench fleet' });
-    const key = (await api(base, ADMIN_KEY, 'POST', `/v1/accounts/${account.body.id}/api-keys`, { name: 'bench', scopes: ['write'] })).body.key as string;
+    const key = (await api(base, ADMIN_KEY, 'POST', `/v1/accounts/${account.body.id}/api-keys`, { name: 'bench', scopes: ['write'] })).body
+      .key as string;
     const groupIds: string[] = [];
-    for (let g = 0; g < 20; g++) groupIds.push((await api(base, key, 'POST', '/v1/groups', { name: `Group ${g}`, monthlyDataLimitBytes: 1_000_000 * (g + 1) })).body.id);
+    for (let g = 0; g < 20; g++)
+      groupIds.push((await api(base, key, 'POST', '/v1/groups', { name: `Group ${g}`, monthlyDataLimitBytes: 1_000_000 * (g + 1) })).body.id);
 
     const seedStart = Date.now();
     const { iccidAt } = await seed(databaseUrl, account.body.id, groupIds);
-    lines.push(`seeded ${SIMS.toLocaleString('en')} SIMs in one account in ${((Date.now() - seedStart) / 1000).toFixed(1)} s (batched INSERT … SELECT FROM unnest, then ANALYZE)`);
+    lines.push(
+      `seeded ${SIMS.toLocaleString('en')} SIMs in one account in ${((Date.now() - seedStart) / 1000).toFixed(1)} s (batched INSERT … SELECT FROM unnest, then ANALYZE)`,
+    );
     console.log(lines[lines.length - 1]);
 
     // Deterministic spread over the whole table.
@@ -153,7 +158,11 @@ async function main(): Promise<void> {
         api(base, key, 'GET', `/v1/sims?status=active&country=${COUNTRIES[i % COUNTRIES.length]}&tag=env:prod&sort=-lastSeenAt&limit=100`),
       ),
     );
-    lines.push(await measure('GET /v1/sims?q=<ICCID prefix>&limit=100', REQUESTS, (i) => api(base, key, 'GET', `/v1/sims?q=${iccidAt(pick(i)).slice(0, 14)}&limit=100`)));
+    lines.push(
+      await measure('GET /v1/sims?q=<ICCID prefix>&limit=100', REQUESTS, (i) =>
+        api(base, key, 'GET', `/v1/sims?q=${iccidAt(pick(i)).slice(0, 14)}&limit=100`),
+      ),
+    );
     lines.push(await measure('GET /v1/sims/summary', Math.max(20, Math.floor(REQUESTS / 10)), () => api(base, key, 'GET', '/v1/sims/summary')));
 
     // Bulk suspend of BULK active SIMs, through the job and the worker (each SIM its own transaction).
@@ -180,7 +189,9 @@ async function main(): Promise<void> {
         `(${Math.round(targets.length / bulkSeconds)} SIMs/s; succeeded ${job.succeeded}, failed ${job.failed})`,
     );
     console.log(lines[lines.length - 1]);
-    console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${new Date().toISOString()}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${new Date().toISOString()}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
   } finally {
     await platform.close();
     await temporary?.destroy();

@@ -85,7 +85,16 @@ const record = (run: string, device: number, seq: number, now: number) => {
   const start = Math.max(now, (lastStart.get(device) ?? 0) + 1);
   lastStart.set(device, start);
   const at = new Date(start).toISOString();
-  return JSON.stringify({ sessionId: `${run}-${device}-${seq}`, startedAt: at, endedAt: at, bytesUp: seq + 1, bytesDown: 2 * (seq + 1), mcc: '208', mnc: '01', rat: 'LTE-M' });
+  return JSON.stringify({
+    sessionId: `${run}-${device}-${seq}`,
+    startedAt: at,
+    endedAt: at,
+    bytesUp: seq + 1,
+    bytesDown: 2 * (seq + 1),
+    mcc: '208',
+    mnc: '01',
+    rat: 'LTE-M',
+  });
 };
 
 function publishOne(client: MqttClient, topic: string, payload: string): Promise<void> {
@@ -149,7 +158,10 @@ async function mosquittoReference(): Promise<{ rate: number; p50: number; p99: n
   const port = await freePort();
   const conf = join(work, 'mosquitto.conf');
   // Unlimited inflight and queue: the reference must not drop QoS 1 messages to its subscriber.
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\nlog_dest stderr\nlog_type error\n`);
+  writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\nlog_dest stderr\nlog_type error\n`,
+  );
   const broker = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', openSync(join(work, 'mosquitto.log'), 'a')] });
   children.push(broker);
   const url = `mqtt://127.0.0.1:${port}`;
@@ -158,7 +170,7 @@ async function mosquittoReference(): Promise<{ rate: number; p50: number; p99: n
       await (await mqtt.connectAsync(url, { reconnectPeriod: 0 })).endAsync();
       break;
     } catch (error) {
-      if (i > 100) throw new Error(`mosquitto did not start: ${String(error)}`);
+      if (i > 100) throw new Error(`mosquitto did not start: ${String(error)}`, { cause: error });
       await sleep(100);
     }
   }
@@ -229,14 +241,21 @@ async function backends(): Promise<Backends> {
 
 async function startRole(role: 'api' | 'broker' | 'worker', env: Record<string, string>, name: string = role): Promise<void> {
   // As `npm run start:*` and the Docker image run them.
-  const args = ['--max-semi-space-size=32', ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`, '--cpu-prof-name', `${name}.cpuprofile`] : [])];
+  const args = [
+    '--max-semi-space-size=32',
+    ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`, '--cpu-prof-name', `${name}.cpuprofile`] : []),
+  ];
   if (values.profile) mkdirSync(resolve(values.profile), { recursive: true });
   const out = openSync(join(work, `${name}.log`), 'a');
-  const child = spawn(process.execPath, [...args, join(DIST, `apps/${role}/main.js`)], { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...args, join(DIST, `apps/${role}/src/main.js`)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', out, out],
+  });
   children.push(child);
   const url = `http://127.0.0.1:${env.PORT}/health`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${readFileSync(join(work, `${name}.log`), 'utf8').slice(-3000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with ${child.exitCode}:\n${readFileSync(join(work, `${name}.log`), 'utf8').slice(-3000)}`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -271,7 +290,9 @@ async function influxCount(influxUrl: string, database: string, run: string): Pr
 async function waitStored(db: pg.Client, influxUrl: string, influxDb: string, run: string, load: LoadResult): Promise<StoredFigures> {
   const deadline = Date.now() + 300_000;
   for (;;) {
-    const [{ n }] = (await db.query(`select count(*)::int as n from usage_ledger where session_id like $1`, [`${run}-%`])).rows as Array<{ n: number }>;
+    const [{ n }] = (await db.query(`select count(*)::int as n from usage_ledger where session_id like $1`, [`${run}-%`])).rows as Array<{
+      n: number;
+    }>;
     const influx = n >= load.records ? await influxCount(influxUrl, influxDb, run) : { points: 0, bytesUp: 0 };
     if ((n >= load.records && influx.points >= load.records) || Date.now() > deadline) break;
     await sleep(200);
@@ -307,7 +328,12 @@ async function waitStored(db: pg.Client, influxUrl: string, influxDb: string, ru
 function exactlyOnce(figures: StoredFigures, devices: number, perDevice: number): string {
   const records = devices * perDevice;
   const up = (devices * perDevice * (perDevice + 1)) / 2;
-  const ok = figures.stored === records && figures.influxPoints === records && figures.bytesUp === up && figures.bytesDown === 2 * up && figures.influxBytesUp === up;
+  const ok =
+    figures.stored === records &&
+    figures.influxPoints === records &&
+    figures.bytesUp === up &&
+    figures.bytesDown === 2 * up &&
+    figures.influxBytesUp === up;
   return `${ok ? 'OK' : 'FAILED'} (ledger ${figures.stored}/${records} rows, bytesUp ${figures.bytesUp}/${up}; InfluxDB ${figures.influxPoints}/${records} points, bytesUp ${figures.influxBytesUp}/${up})`;
 }
 
@@ -317,12 +343,16 @@ function exactlyOncePaced(figures: StoredFigures, records: number): string {
 }
 
 async function main(): Promise<void> {
-  log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}; work dir ${work}`);
+  log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}; work dir ${work}`,
+  );
   log(`load: ${DEVICES} devices × ${MESSAGES} records, QoS 1, window ${WINDOW} per device`);
 
   log('(a) Mosquitto → 1 subscriber …');
   const reference = await mosquittoReference();
-  log(`    ${reference.rate.toFixed(0)} records/s, p50 ${reference.p50} ms, p99 ${reference.p99} ms, exactly once: ${reference.missing === 0 && reference.duplicates === 0 ? 'OK' : 'FAILED'} (${reference.received} received, ${reference.duplicates} duplicates)`);
+  log(
+    `    ${reference.rate.toFixed(0)} records/s, p50 ${reference.p50} ms, p99 ${reference.p99} ms, exactly once: ${reference.missing === 0 && reference.duplicates === 0 ? 'OK' : 'FAILED'} (${reference.received} received, ${reference.duplicates} duplicates)`,
+  );
 
   log('starting PostgreSQL, Redis and InfluxDB …');
   const servers = await backends();
@@ -348,7 +378,11 @@ async function main(): Promise<void> {
     startRole('broker', { ...env, PORT: String(brokerPort), MQTT_PORT: String(mqttPort), MQTT_WS_PORT: String(wsPort) }),
     startRole('worker', { ...env, PORT: String(workerPort), MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(wsPort3) }),
     ...Array.from({ length: WORKERS - 1 }, async (_, i) =>
-      startRole('worker', { ...env, PORT: String(await freePort()), MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(await freePort()) }, `worker-${i + 2}`),
+      startRole(
+        'worker',
+        { ...env, PORT: String(await freePort()), MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(await freePort()) },
+        `worker-${i + 2}`,
+      ),
     ),
   ]);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -374,7 +408,9 @@ async function main(): Promise<void> {
   const acked = load.records / ((load.lastAckAt - load.firstPublishAt) / 1000);
   const ours = await waitStored(db, servers.influxUrl, influxDatabase, 'max', load);
   const cpu = cpuPerRecord(cpuBefore, cpuSnapshot(), load.records);
-  log(`    ${ours.rate.toFixed(0)} records/s stored end to end (publishes acknowledged at ${acked.toFixed(0)}/s), p50 ${ours.p50.toFixed(0)} ms, p99 ${ours.p99.toFixed(0)} ms`);
+  log(
+    `    ${ours.rate.toFixed(0)} records/s stored end to end (publishes acknowledged at ${acked.toFixed(0)}/s), p50 ${ours.p50.toFixed(0)} ms, p99 ${ours.p99.toFixed(0)} ms`,
+  );
   log(`    exactly once: ${exactlyOnce(ours, DEVICES, MESSAGES)}`);
 
   let pacedFigures: StoredFigures | null = null;
@@ -385,7 +421,9 @@ async function main(): Promise<void> {
     const pacedLoad = await paced(clients, topics, 'paced', PACED_RATE, PACED_SECONDS);
     pacedFigures = await waitStored(db, servers.influxUrl, influxDatabase, 'paced', pacedLoad);
     pacedCpu = cpuPerRecord(pacedCpuBefore, cpuSnapshot(), pacedLoad.records);
-    log(`    p50 ${pacedFigures.p50.toFixed(0)} ms, p99 ${pacedFigures.p99.toFixed(0)} ms publish-to-stored; exactly once: ${exactlyOncePaced(pacedFigures, pacedLoad.records)}`);
+    log(
+      `    p50 ${pacedFigures.p50.toFixed(0)} ms, p99 ${pacedFigures.p99.toFixed(0)} ms publish-to-stored; exactly once: ${exactlyOncePaced(pacedFigures, pacedLoad.records)}`,
+    );
   }
   await Promise.all(clients.map((c) => c.endAsync()));
   await db.end();
@@ -395,13 +433,22 @@ async function main(): Promise<void> {
   log('| figure | value | target |');
   log('| --- | --- | --- |');
   log(`| Mosquitto → 1 subscriber (reference) | ${reference.rate.toFixed(0)} records/s (p50 ${reference.p50} ms, p99 ${reference.p99} ms) | |`);
-  log(`| our pipeline, stored in InfluxDB and the ledger | ${ours.rate.toFixed(0)} records/s (p50 ${ours.p50.toFixed(0)} ms, p99 ${ours.p99.toFixed(0)} ms) | ≥ 25,000 records/s |`);
+  log(
+    `| our pipeline, stored in InfluxDB and the ledger | ${ours.rate.toFixed(0)} records/s (p50 ${ours.p50.toFixed(0)} ms, p99 ${ours.p99.toFixed(0)} ms) | ≥ 25,000 records/s |`,
+  );
   log(`| ratio to Mosquitto | ${ratio.toFixed(2)} | ≥ 0.35 |`);
-  if (pacedFigures) log(`| p50 / p99 publish-to-stored at ${PACED_RATE} records/s | ${pacedFigures.p50.toFixed(0)} ms / ${pacedFigures.p99.toFixed(0)} ms | p99 ≤ 1 s |`);
-  log(`| exactly once | reference ${reference.missing === 0 && reference.duplicates === 0 ? 'OK' : 'FAILED'}; pipeline ${exactlyOnce(ours, DEVICES, MESSAGES).split(' ')[0]}${pacedFigures ? `; paced ${exactlyOncePaced(pacedFigures, Math.round(PACED_RATE * PACED_SECONDS)).split(' ')[0]}` : ''} | |`);
+  if (pacedFigures)
+    log(
+      `| p50 / p99 publish-to-stored at ${PACED_RATE} records/s | ${pacedFigures.p50.toFixed(0)} ms / ${pacedFigures.p99.toFixed(0)} ms | p99 ≤ 1 s |`,
+    );
+  log(
+    `| exactly once | reference ${reference.missing === 0 && reference.duplicates === 0 ? 'OK' : 'FAILED'}; pipeline ${exactlyOnce(ours, DEVICES, MESSAGES).split(' ')[0]}${pacedFigures ? `; paced ${exactlyOncePaced(pacedFigures, Math.round(PACED_RATE * PACED_SECONDS)).split(' ')[0]}` : ''} | |`,
+  );
   // Where the machine's CPU went, per record, from the first publish until every record was stored.
   const budget = (label: string, c: ReturnType<typeof cpuPerRecord>) =>
-    log(`CPU per record, ${label}: ${c.roles.map(([role, us]) => `${role} ${us.toFixed(0)} µs`).join(', ')}; total ${c.total.toFixed(0)} µs → at most ${((c.cores * 1e6) / c.total).toFixed(0)} records/s on ${c.cores} cores`);
+    log(
+      `CPU per record, ${label}: ${c.roles.map(([role, us]) => `${role} ${us.toFixed(0)} µs`).join(', ')}; total ${c.total.toFixed(0)} µs → at most ${((c.cores * 1e6) / c.total).toFixed(0)} records/s on ${c.cores} cores`,
+    );
   if (cpu.roles.length) {
     log('');
     budget('(b)', cpu);
@@ -412,7 +459,7 @@ async function main(): Promise<void> {
 
 async function cleanup(): Promise<void> {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
   await stopAllServers();
   rmSync(work, { recursive: true, force: true });
 }

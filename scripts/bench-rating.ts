@@ -4,7 +4,7 @@
  *   npm run bench:rating [-- --sessions 10000000 --sims 100000 --events 1000000 --tenants 10]
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_PLAN, InvoiceBuilder, type DataSessionRow } from '../libs/billing/src/index.js';
+import { DEFAULT_PLAN, InvoiceBuilder, type DataSessionRow } from '@simfleet/billing';
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +34,22 @@ const iccids = Array.from({ length: SIMS }, (_, i) => `8988${String(i).padStart(
 const monthStart = Date.parse('2026-10-01T00:00:00+02:00');
 const instants = Array.from({ length: 20_000 }, (_, i) => new Date(monthStart + Math.floor((i / 20_000) * 30 * 86_400_000)).toISOString());
 const networks: Array<[string, string]> = [
-  ['208', '01'], ['208', '10'], ['262', '01'], ['262', '02'], ['234', '15'], ['214', '07'], ['222', '10'], ['310', '260'],
-  ['311', '480'], ['302', '720'], ['440', '10'], ['505', '01'], ['724', '05'], ['404', '45'], ['655', '01'], ['901', '28'],
+  ['208', '01'],
+  ['208', '10'],
+  ['262', '01'],
+  ['262', '02'],
+  ['234', '15'],
+  ['214', '07'],
+  ['222', '10'],
+  ['310', '260'],
+  ['311', '480'],
+  ['302', '720'],
+  ['440', '10'],
+  ['505', '01'],
+  ['724', '05'],
+  ['404', '45'],
+  ['655', '01'],
+  ['901', '28'],
 ];
 
 function* dataSessions(): Generator<DataSessionRow> {
@@ -72,13 +86,31 @@ function* otherEvents(): Generator<Record<string, unknown>> {
         yield { id, channel: 'whatsapp', type: 'mo', sender: 'S1', from: to, at };
         break;
       case 5:
-        yield { id, channel: 'whatsapp', type: 'template', sender: 'S1', to, category: ['utility', 'marketing', 'authentication'][rnd(3)], delivered: true, at };
+        yield {
+          id,
+          channel: 'whatsapp',
+          type: 'template',
+          sender: 'S1',
+          to,
+          category: ['utility', 'marketing', 'authentication'][rnd(3)],
+          delivered: true,
+          at,
+        };
         break;
       case 6:
         yield { id, channel: 'voice', type: 'call', callId: id, service: 'ivr', to, answered: rnd(5) !== 0, durationSeconds: rnd(600), at };
         break;
       case 7:
-        yield { id, channel: 'viber', type: 'message', sender: `V${rnd(3)}`, to, messageType: rnd(2) ? 'session' : 'promotional', delivered: true, at };
+        yield {
+          id,
+          channel: 'viber',
+          type: 'message',
+          sender: `V${rnd(3)}`,
+          to,
+          messageType: rnd(2) ? 'session' : 'promotional',
+          delivered: true,
+          at,
+        };
         break;
       case 8:
         yield { id, channel: 'email', type: 'submitted', to: `u${rnd(100_000)}@example.com`, at };
@@ -133,7 +165,9 @@ function main(): void {
     firstInvoice: { total: invoices[0]!.total, lines: invoices[0]!.lines.length, unrated: invoices[0]!.unrated.length },
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  process.stdout.write(`rated ${total.toLocaleString('en')} records in ${seconds.toFixed(1)} s → ${summary.recordsPerSecond.toLocaleString('en')} records/s\n`);
+  process.stdout.write(
+    `rated ${total.toLocaleString('en')} records in ${seconds.toFixed(1)} s → ${summary.recordsPerSecond.toLocaleString('en')} records/s\n`,
+  );
 }
 
 main();

@@ -1,8 +1,7 @@
 // `npm run migrate`: applies the versioned SQL migrations to the configured system of record
 // (DATABASE_URL, or the embedded PGlite under DATA_DIR) and exits. The platform also migrates at startup.
-import { ConfigError, loadConfig } from '../libs/config/src/index.js';
-import { migrate, readMigrations } from '../libs/persistence/src/migrator.js';
-import { openDatabase } from '../libs/persistence/src/persistence.module.js';
+import { ConfigError, loadConfig } from '@simfleet/config';
+import { migrate, readMigrations, openDatabase } from '@simfleet/persistence';
 
 async function main(): Promise<number> {
   let config;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { InvoiceBuilder, parseEvent, validatePlan, fixedClock, type ThingsInput } from '../libs/billing/src/index.js';
+import { InvoiceBuilder, parseEvent, validatePlan, fixedClock, type ThingsInput } from '@simfleet/billing';
 
 const HELP = `Usage: npm run rate -- --plan <plan.json> --events <events.ndjson> --period <YYYY-MM> [options]
 
@@ -109,7 +109,11 @@ function main(): void {
       errors.push(`${args.things}: ${(e as Error).message}`);
     }
   }
-  if (errors.length) fail(1, `${errors.length} invalid input${errors.length === 1 ? '' : 's'}:\n${errors.slice(0, 50).join('\n')}${errors.length > 50 ? `\n… ${errors.length - 50} more` : ''}`);
+  if (errors.length)
+    fail(
+      1,
+      `${errors.length} invalid input${errors.length === 1 ? '' : 's'}:\n${errors.slice(0, 50).join('\n')}${errors.length > 50 ? `\n… ${errors.length - 50} more` : ''}`,
+    );
 
   let invoice;
   try {
@@ -118,7 +122,8 @@ function main(): void {
     return fail(1, (e as Error).message);
   }
   process.stdout.write(`${JSON.stringify(invoice, null, 2)}\n`);
-  for (const u of invoice.unrated) process.stderr.write(`warning: ${u.count} unrated ${u.channel}/${u.type}: ${u.reason} (e.g. ${u.examples.join(', ')})\n`);
+  for (const u of invoice.unrated)
+    process.stderr.write(`warning: ${u.count} unrated ${u.channel}/${u.type}: ${u.reason} (e.g. ${u.examples.join(', ')})\n`);
 }
 
 main();

@@ -111,7 +111,13 @@ async function main(): Promise<void> {
   let acked = 0;
   let failed = 0;
   const connected = await inParallel(devices, 16, async (device, index = devices.indexOf(device)) => {
-    const client = await mqtt.connectAsync(mqttUrl, { username: device.iccid, password: device.secret, clientId: `sim-${device.iccid}`, reconnectPeriod: 1_000, connectTimeout: 10_000 });
+    const client = await mqtt.connectAsync(mqttUrl, {
+      username: device.iccid,
+      password: device.secret,
+      clientId: `sim-${device.iccid}`,
+      reconnectPeriod: 1_000,
+      connectTimeout: 10_000,
+    });
     // Refused records come back with their reason on the device's error topic.
     await client.subscribeAsync(`things/${device.iccid}/errors`, { qos: 1 });
     client.on('message', (topic, payload) => errors.push(`${topic}: ${payload.toString('utf8').slice(0, 300)}`));
@@ -140,10 +146,17 @@ async function main(): Promise<void> {
   ) as Array<ReturnType<typeof setTimeout>>;
   const progress = setInterval(() => {
     const t = connected.reduce(
-      (s, { model }) => ({ sessions: s.sessions + model.sent.sessionsStarted, updates: s.updates + model.sent.sessionUpdates, locations: s.locations + model.sent.locations, statuses: s.statuses + model.sent.statuses }),
+      (s, { model }) => ({
+        sessions: s.sessions + model.sent.sessionsStarted,
+        updates: s.updates + model.sent.sessionUpdates,
+        locations: s.locations + model.sent.locations,
+        statuses: s.statuses + model.sent.statuses,
+      }),
       { sessions: 0, updates: 0, locations: 0, statuses: 0 },
     );
-    log(`${((Date.now() - started) / 1000).toFixed(0)}s  acked ${acked}  sessions ${t.sessions}  interim ${t.updates}  locations ${t.locations}  status ${t.statuses}  refused ${errors.length}${failed ? `  failed ${failed}` : ''}`);
+    log(
+      `${((Date.now() - started) / 1000).toFixed(0)}s  acked ${acked}  sessions ${t.sessions}  interim ${t.updates}  locations ${t.locations}  status ${t.statuses}  refused ${errors.length}${failed ? `  failed ${failed}` : ''}`,
+    );
   }, 1000);
 
   await new Promise((r) => setTimeout(r, durationMs));
@@ -168,10 +181,17 @@ async function main(): Promise<void> {
     { sessionsStarted: 0, sessionsEnded: 0, sessionUpdates: 0, locations: 0, statuses: 0, bytes: 0 },
   );
   const networks = new Map<string, number>();
-  for (const { model } of connected) networks.set(`${model.currentNetwork.mcc}-${model.currentNetwork.mnc} ${model.currentNetwork.name} (${model.currentNetwork.country})`, (networks.get(`${model.currentNetwork.mcc}-${model.currentNetwork.mnc} ${model.currentNetwork.name} (${model.currentNetwork.country})`) ?? 0) + 1);
+  for (const { model } of connected)
+    networks.set(
+      `${model.currentNetwork.mcc}-${model.currentNetwork.mnc} ${model.currentNetwork.name} (${model.currentNetwork.country})`,
+      (networks.get(`${model.currentNetwork.mcc}-${model.currentNetwork.mnc} ${model.currentNetwork.name} (${model.currentNetwork.country})`) ?? 0) +
+        1,
+    );
   log('');
   log(`sent in ${((Date.now() - started) / 1000).toFixed(1)} s by ${connected.length} devices (${acked} acknowledged, ${failed} failed):`);
-  log(`  sessions   ${totals.sessionsStarted} started, ${totals.sessionsEnded} ended, ${totals.sessionUpdates} interim updates, ${totals.bytes} bytes`);
+  log(
+    `  sessions   ${totals.sessionsStarted} started, ${totals.sessionsEnded} ended, ${totals.sessionUpdates} interim updates, ${totals.bytes} bytes`,
+  );
   log(`  locations  ${totals.locations}`);
   log(`  status     ${totals.statuses}`);
   log(`  networks at the end: ${[...networks.entries()].map(([n, c]) => `${n} ×${c}`).join(', ')}`);

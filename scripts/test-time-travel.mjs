@@ -18,7 +18,11 @@ if (probe.error || probe.status !== 0) {
 let exitCode = 0;
 for (const mode of ['year-ahead', 'month-end']) {
   process.stdout.write(`\n=== test:time-travel: TEST_CLOCK=${mode} ===\n`);
-  const res = spawnSync(process.execPath, [join(root, 'scripts', 'test.mjs'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env: { ...process.env, TEST_CLOCK: mode } });
+  const res = spawnSync(process.execPath, [join(root, 'scripts', 'test.mjs'), ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TEST_CLOCK: mode },
+  });
   if (res.status !== 0) {
     process.stderr.write(`test:time-travel: the suite failed with TEST_CLOCK=${mode}\n`);
     exitCode = 1;

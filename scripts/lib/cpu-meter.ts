@@ -28,7 +28,12 @@ export function cpuSnapshot(): CpuSnapshot {
       // Fields after the command name, which may contain spaces and parentheses.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      procs.push({ pid: Number(entry), ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND, cmdline });
+      procs.push({
+        pid: Number(entry),
+        ppid: Number(fields[1]),
+        seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND,
+        cmdline,
+      });
     } catch {
       // the process ended while being read
     }
@@ -43,9 +48,16 @@ export function cpuSnapshot(): CpuSnapshot {
 }
 
 /** CPU microseconds per record by role between two snapshots, busiest first, and the total. */
-export function cpuPerRecord(before: CpuSnapshot, after: CpuSnapshot, records: number): { roles: Array<[string, number]>; total: number; cores: number } {
+export function cpuPerRecord(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  records: number,
+): { roles: Array<[string, number]>; total: number; cores: number } {
   const byRole = new Map<string, number>();
   for (const [pid, { role, seconds }] of after) byRole.set(role, (byRole.get(role) ?? 0) + seconds - (before.get(pid)?.seconds ?? 0));
-  const roles = [...byRole].map(([role, seconds]) => [role, (seconds * 1e6) / records] as [string, number]).filter(([, us]) => us >= 0.5).sort((a, b) => b[1] - a[1]);
+  const roles = [...byRole]
+    .map(([role, seconds]) => [role, (seconds * 1e6) / records] as [string, number])
+    .filter(([, us]) => us >= 0.5)
+    .sort((a, b) => b[1] - a[1]);
   return { roles, total: roles.reduce((sum, [, us]) => sum + us, 0), cores: cpus().length };
 }

@@ -151,17 +151,29 @@ export class SimulatedDevice {
 
   private location(now: Date): DeviceMessage {
     // A slow random walk (a vehicle or an asset being moved), about a hundred metres per fix.
-    this.position = [Math.max(-89, Math.min(89, this.position[0] + (this.rnd() - 0.5) * 0.002)), ((this.position[1] + (this.rnd() - 0.5) * 0.002 + 540) % 360) - 180];
+    this.position = [
+      Math.max(-89, Math.min(89, this.position[0] + (this.rnd() - 0.5) * 0.002)),
+      ((this.position[1] + (this.rnd() - 0.5) * 0.002 + 540) % 360) - 180,
+    ];
     const gps = this.rnd() < 0.8;
     this.sent.locations++;
     return {
       channel: 'location',
-      payload: { lat: Number(this.position[0].toFixed(6)), lon: Number(this.position[1].toFixed(6)), accuracyM: gps ? 5 + Math.floor(this.rnd() * 20) : 300 + Math.floor(this.rnd() * 1_200), source: gps ? 'gps' : 'cell', at: now.toISOString() },
+      payload: {
+        lat: Number(this.position[0].toFixed(6)),
+        lon: Number(this.position[1].toFixed(6)),
+        accuracyM: gps ? 5 + Math.floor(this.rnd() * 20) : 300 + Math.floor(this.rnd() * 1_200),
+        source: gps ? 'gps' : 'cell',
+        at: now.toISOString(),
+      },
     };
   }
 
   private status(now: Date): DeviceMessage {
     this.sent.statuses++;
-    return { channel: 'status', payload: { imei: this.imei, signalDbm: -60 - Math.floor(this.rnd() * 55), firmware: '2.4.1', at: now.toISOString() } };
+    return {
+      channel: 'status',
+      payload: { imei: this.imei, signalDbm: -60 - Math.floor(this.rnd() * 55), firmware: '2.4.1', at: now.toISOString() },
+    };
   }
 }

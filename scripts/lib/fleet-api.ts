@@ -125,7 +125,10 @@ export async function provisionDevices(
   let inventory = await listSims(api, 'inventory');
   const missing = count - devices.length;
   if (inventory.length < missing) {
-    if (!admin) throw new Error(`the account has ${devices.length} known devices and ${inventory.length} SIMs in inventory; ordering ${missing - inventory.length} more needs an admin key (--admin-key or ADMIN_API_KEY)`);
+    if (!admin)
+      throw new Error(
+        `the account has ${devices.length} known devices and ${inventory.length} SIMs in inventory; ordering ${missing - inventory.length} more needs an admin key (--admin-key or ADMIN_API_KEY)`,
+      );
     await orderSims(admin, api, missing - inventory.length, log);
     inventory = await listSims(api, 'inventory');
   }

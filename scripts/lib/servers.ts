@@ -9,7 +9,20 @@
 // running when the Node process exits, and a small detached reaper (sh) kills the groups and
 // removes the dirs if the Node process dies without running either (SIGKILL, OOM, crash).
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { accessSync, appendFileSync, chownSync, constants, existsSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  appendFileSync,
+  chownSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -363,7 +376,7 @@ class ManagedServer implements ServerHandle {
     }
 
     const deadline = Date.now() + spec.startTimeoutMs;
-    let lastError = 'not probed yet';
+    let lastError: string;
     for (;;) {
       if (exitInfo !== undefined) {
         live.delete(spec.dir);
@@ -525,6 +538,7 @@ function postgresUser(): RunAs | undefined {
   } catch (err) {
     throw new Error(
       `servers: running as root, so PostgreSQL must run as the 'postgres' user, which does not exist (apt-get install postgresql creates it): ${errorMessage(err)}`,
+      { cause: err },
     );
   }
   const [, , uid, gid] = entry.split(':');
@@ -553,20 +567,33 @@ export async function startPostgres(options: StartOptions = {}): Promise<ServerH
       url,
       command: postgresBin,
       args: [
-        '-D', dataDir,
-        '-p', String(port),
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', `unix_socket_directories=${dir}`,
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'max_connections=300',
-        '-c', 'shared_buffers=256MB',
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${dir}`,
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=300',
+        '-c',
+        'shared_buffers=256MB',
         // Commit times of rows (pg_xact_commit_timestamp): the ingestion benchmark's "stored" instant.
-        '-c', 'track_commit_timestamp=on',
-        '-c', 'log_min_messages=warning',
-        '-c', 'log_destination=stderr',
-        '-c', 'logging_collector=off',
+        '-c',
+        'track_commit_timestamp=on',
+        '-c',
+        'log_min_messages=warning',
+        '-c',
+        'log_destination=stderr',
+        '-c',
+        'logging_collector=off',
       ],
       env,
       runAs,
@@ -611,16 +638,26 @@ export async function startRedis(options: RedisStartOptions = {}): Promise<Serve
       url: `redis://127.0.0.1:${port}`,
       command: bin,
       args: [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--dir', dir,
-        '--save', '',
-        '--appendonly', options.appendonly ? 'yes' : 'no',
-        '--appendfsync', 'always',
-        '--daemonize', 'no',
-        '--protected-mode', 'no',
-        '--loglevel', 'warning',
-        '--logfile', '', // stdout, which goes to the log file
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        options.appendonly ? 'yes' : 'no',
+        '--appendfsync',
+        'always',
+        '--daemonize',
+        'no',
+        '--protected-mode',
+        'no',
+        '--loglevel',
+        'warning',
+        '--logfile',
+        '', // stdout, which goes to the log file
       ],
       env: realClockEnv(),
       stopSignal: 'SIGTERM',

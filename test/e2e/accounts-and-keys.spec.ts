@@ -5,7 +5,14 @@ import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResourc
 const expectProblem = (res: { status: number; headers: Headers; body: Record<string, unknown> }, status: number, type: string) => {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ type: `/problems/${type}`, status, title: expect.any(String), detail: expect.any(String), instance: expect.any(String), requestId: expect.any(String) });
+  expect(res.body).toMatchObject({
+    type: `/problems/${type}`,
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+    instance: expect.any(String),
+    requestId: expect.any(String),
+  });
 };
 
 describe.each(SHAPES)('accounts, API keys and tenancy (%s shape)', (shape) => {
@@ -32,7 +39,11 @@ describe.each(SHAPES)('accounts, API keys and tenancy (%s shape)', (shape) => {
 
     const key = await admin.post(`/v1/accounts/${account.body.id}/api-keys`, { name: 'backend', scopes: ['read', 'write'] });
     expect(key.status).toBe(201);
-    expect(key.body).toMatchObject({ id: expect.stringMatching(/^key_/), key: expect.stringMatching(/^key_[0-9A-Z]{26}\.[A-Za-z0-9_-]{40,}$/), scopes: ['read', 'write'] });
+    expect(key.body).toMatchObject({
+      id: expect.stringMatching(/^key_/),
+      key: expect.stringMatching(/^key_[0-9A-Z]{26}\.[A-Za-z0-9_-]{40,}$/),
+      scopes: ['read', 'write'],
+    });
 
     const listed = await admin.get(`/v1/accounts/${account.body.id}/api-keys`);
     expect(listed.body.data).toHaveLength(1);
@@ -51,7 +62,11 @@ describe.each(SHAPES)('accounts, API keys and tenancy (%s shape)', (shape) => {
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
     expectProblem(await anonymous.get('/v1/sims', { authorization: 'Basic abc' }), 401, 'unauthenticated');
     expectProblem(await anonymous.withKey('not-a-key').get('/v1/sims'), 401, 'unauthenticated');
-    expectProblem(await anonymous.withKey('key_01ARZ3NDEKTSV4RRFFQ69G5FAV.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa').get('/v1/sims'), 401, 'unauthenticated');
+    expectProblem(
+      await anonymous.withKey('key_01ARZ3NDEKTSV4RRFFQ69G5FAV.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa').get('/v1/sims'),
+      401,
+      'unauthenticated',
+    );
 
     const account = await createAccount(admin, 'Revocable');
     const keys = await admin.get(`/v1/accounts/${account.accountId}/api-keys`);
@@ -112,7 +127,9 @@ describe.each(SHAPES)('accounts, API keys and tenancy (%s shape)', (shape) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await admin.get(`/v1/accounts?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await admin.get(
+        `/v1/accounts?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.data.map((a) => a.id));
       cursor = page.body.nextCursor;

@@ -73,9 +73,19 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
       );
     });
   const session = (device: Device, fields: Record<string, unknown>) =>
-    publish(device, 'sessions', { startedAt: new Date().toISOString(), endedAt: null, bytesUp: 0, bytesDown: 0, mcc: '208', mnc: '01', rat: 'LTE-M', ...fields });
+    publish(device, 'sessions', {
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      bytesUp: 0,
+      bytesDown: 0,
+      mcc: '208',
+      mnc: '01',
+      rat: 'LTE-M',
+      ...fields,
+    });
   const status = (device: Device, imei: string) => publish(device, 'status', { imei, at: new Date().toISOString() });
-  const location = (device: Device, lat: number, lon: number, at: Date, accuracyM = 10) => publish(device, 'location', { lat, lon, accuracyM, source: 'gps', at: at.toISOString() });
+  const location = (device: Device, lat: number, lon: number, at: Date, accuracyM = 10) =>
+    publish(device, 'location', { lat, lon, accuracyM, source: 'gps', at: at.toISOString() });
 
   const createRule = async (account: ProvisionedAccount, rule: Record<string, unknown>) => {
     const res = await account.api.post('/v1/alert-rules', rule);
@@ -91,10 +101,14 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
 
   /** Waits until the SIM's alerts satisfy `check`, returning them. */
   const waitAlerts = (account: ProvisionedAccount, iccid: string, check: (alerts: Array<Record<string, any>>) => boolean) =>
-    eventually(async () => {
-      const alerts = await alertsOf(account, `iccid=${iccid}`);
-      return check(alerts) ? alerts : undefined;
-    }, WAIT_MS, POLL_MS);
+    eventually(
+      async () => {
+        const alerts = await alertsOf(account, `iccid=${iccid}`);
+        return check(alerts) ? alerts : undefined;
+      },
+      WAIT_MS,
+      POLL_MS,
+    );
 
   const eventsOf = async (account: ProvisionedAccount, type: string, subject?: string) => {
     const res = await account.api.get(`/v1/events?type=${type}${subject ? `&subject=${subject}` : ''}&limit=1000`);
@@ -103,24 +117,51 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
   };
 
   const waitEvents = (account: ProvisionedAccount, type: string, subject: string, count = 1) =>
-    eventually(async () => {
-      const events = await eventsOf(account, type, subject);
-      return events.length >= count ? events : undefined;
-    }, WAIT_MS, POLL_MS);
+    eventually(
+      async () => {
+        const events = await eventsOf(account, type, subject);
+        return events.length >= count ? events : undefined;
+      },
+      WAIT_MS,
+      POLL_MS,
+    );
 
-  const simOf = async (account: ProvisionedAccount, iccid: string) => (await account.api.get(`/v1/sims/${iccid}`)).body as { blocks: string[]; status: string };
+  const simOf = async (account: ProvisionedAccount, iccid: string) =>
+    (await account.api.get(`/v1/sims/${iccid}`)).body as { blocks: string[]; status: string };
 
   it('data_usage_limit: warns, then blocks in-session and cuts the device off; raising the limit lifts the block', async () => {
     const { account, iccids, secrets } = await fleet(1);
     const [iccid] = iccids;
-    const rule = await createRule(account, { type: 'data_usage_limit', name: '1 MB a month', scope: { iccid }, severity: 'critical', action: 'block', params: { limitBytes: 1_000_000, period: 'month', warnAtPercent: 50 } });
+    const rule = await createRule(account, {
+      type: 'data_usage_limit',
+      name: '1 MB a month',
+      scope: { iccid },
+      severity: 'critical',
+      action: 'block',
+      params: { limitBytes: 1_000_000, period: 'month', warnAtPercent: 50 },
+    });
     const device = await connect(iccid, secrets[0]);
     const cut = closed(device.client);
 
     await session(device, { sessionId: 's-1', bytesUp: 100_000, bytesDown: 500_000 });
     const [warning] = await waitAlerts(account, iccid, (a) => a.length === 1);
-    expect(warning).toMatchObject({ ruleId: rule.id, type: 'data_usage_limit', status: 'active', severity: 'warning', level: 1, count: 1, block: null });
-    expect(warning.details).toMatchObject({ stage: 'warning', usageBytes: 600_000, limitBytes: 1_000_000, limitSource: 'rule', period: 'month', percent: 60 });
+    expect(warning).toMatchObject({
+      ruleId: rule.id,
+      type: 'data_usage_limit',
+      status: 'active',
+      severity: 'warning',
+      level: 1,
+      count: 1,
+      block: null,
+    });
+    expect(warning.details).toMatchObject({
+      stage: 'warning',
+      usageBytes: 600_000,
+      limitBytes: 1_000_000,
+      limitSource: 'rule',
+      period: 'month',
+      percent: 60,
+    });
     expect((await simOf(account, iccid)).blocks).toEqual([]);
 
     // The same open session crosses the limit: no new session needed, the interim update is enough.
@@ -129,16 +170,25 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
     expect(exceeded).toMatchObject({ id: warning.id, severity: 'critical', count: 2, block: 'data_limit_exceeded', status: 'active' });
     expect(exceeded.details).toMatchObject({ stage: 'limit_exceeded', usageBytes: 1_100_000 });
     await cut; // the broker dropped the connection
-    expect((await simOf(account, iccid))).toMatchObject({ status: 'active', blocks: ['data_limit_exceeded'] });
+    expect(await simOf(account, iccid)).toMatchObject({ status: 'active', blocks: ['data_limit_exceeded'] });
     expect(await connackCode(platform.mqttUrl, iccid, secrets[0])).toBe(5);
 
     const raised = await waitEvents(account, 'alert.raised', warning.id, 2);
     expect(raised.map((e) => e.data.level)).toEqual([1, 2]); // raised, then escalated
     const [blocked] = await waitEvents(account, 'sim.blocked', iccid);
-    expect(blocked.data).toMatchObject({ iccid, block: 'data_limit_exceeded', blocks: ['data_limit_exceeded'], actor: 'system', alertId: warning.id, ruleId: rule.id });
+    expect(blocked.data).toMatchObject({
+      iccid,
+      block: 'data_limit_exceeded',
+      blocks: ['data_limit_exceeded'],
+      actor: 'system',
+      alertId: warning.id,
+      ruleId: rule.id,
+    });
 
     // Raising the limit resolves the alert, which lifts its block.
-    const raisedLimit = await account.api.patch(`/v1/alert-rules/${rule.id}`, { params: { limitBytes: 5_000_000, period: 'month', warnAtPercent: 50 } });
+    const raisedLimit = await account.api.patch(`/v1/alert-rules/${rule.id}`, {
+      params: { limitBytes: 5_000_000, period: 'month', warnAtPercent: 50 },
+    });
     expect(raisedLimit.status).toBe(200);
     const [resolved] = await waitAlerts(account, iccid, (a) => a[0]?.status === 'resolved');
     expect(resolved).toMatchObject({ id: warning.id, resolution: 'below_limit', resolvedBy: 'system' });
@@ -147,7 +197,12 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
     expect((await waitEvents(account, 'alert.resolved', warning.id))[0].data).toMatchObject({ id: warning.id, status: 'resolved' });
     expect(await connackCode(platform.mqttUrl, iccid, secrets[0])).toBe(0);
 
-    const history = (await account.api.get(`/v1/sims/${iccid}/history`)).body.data as Array<{ action: string; actor: string; from: string; to: string }>;
+    const history = (await account.api.get(`/v1/sims/${iccid}/history`)).body.data as Array<{
+      action: string;
+      actor: string;
+      from: string;
+      to: string;
+    }>;
     expect(history.filter((h) => h.action === 'block' || h.action === 'unblock')).toEqual([
       expect.objectContaining({ action: 'block', actor: 'system', from: 'active', to: 'active' }),
       expect.objectContaining({ action: 'unblock', actor: 'system', from: 'active', to: 'active' }),
@@ -211,7 +266,13 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
     const group = await account.api.post('/v1/groups', { name: 'trackers', monthlyDataLimitBytes: 1_000_000 });
     expect(group.status).toBe(201);
     expect((await account.api.patch(`/v1/sims/${iccid}`, { groupId: group.body.id })).status).toBe(200);
-    await createRule(account, { type: 'data_usage_limit', scope: { groupId: group.body.id }, action: 'block', severity: 'critical', params: { period: 'month' } });
+    await createRule(account, {
+      type: 'data_usage_limit',
+      scope: { groupId: group.body.id },
+      action: 'block',
+      severity: 'critical',
+      params: { period: 'month' },
+    });
     const device = await connect(iccid, secrets[0]);
     const cut = closed(device.client);
     await session(device, { sessionId: 'g-1', bytesUp: 600_000, bytesDown: 600_000 });
@@ -232,7 +293,8 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
     const device = await connect(iccids[0], secrets[0]);
     const t0 = new Date(Date.now() - 60 * 60_000);
     // Each fix is stored before the next is sent: a fix older than the SIM's last known one is not compared.
-    const stored = (lat: number) => eventually(async () => ((await account.api.get(`/v1/sims/${iccids[0]}`)).body.lastLocation?.lat === lat ? true : undefined), WAIT_MS, POLL_MS);
+    const stored = (lat: number) =>
+      eventually(async () => ((await account.api.get(`/v1/sims/${iccids[0]}`)).body.lastLocation?.lat === lat ? true : undefined), WAIT_MS, POLL_MS);
     await location(device, 48.8566, 2.3522, t0); // Paris
     await stored(48.8566);
     await location(device, 48.9, 2.4, new Date(t0.getTime() + 30 * 60_000)); // 6 km in 30 min: fine
@@ -263,7 +325,18 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
 
   it('geofence: entering a GeoJSON polygon raises', async () => {
     const { account, iccids, secrets } = await fleet(1);
-    const polygon = { type: 'Polygon', coordinates: [[[2.2, 48.8], [2.5, 48.8], [2.5, 48.95], [2.2, 48.95], [2.2, 48.8]]] }; // around Paris
+    const polygon = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [2.2, 48.8],
+          [2.5, 48.8],
+          [2.5, 48.95],
+          [2.2, 48.95],
+          [2.2, 48.8],
+        ],
+      ],
+    }; // around Paris
     await createRule(account, { type: 'geofence', scope: { iccid: iccids[0] }, params: { on: 'enter', polygon } });
     const device = await connect(iccids[0], secrets[0]);
     await location(device, 45.764, 4.8357, new Date(Date.now() - 120_000));
@@ -385,7 +458,10 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
     const ack = await account.api.post(`/v1/alerts/${alert.id}/acknowledge`);
     expect(ack.status).toBe(200);
     expect(ack.body).toMatchObject({ status: 'acknowledged', acknowledgedBy: expect.stringMatching(/^api_key:/) });
-    expect((await account.api.post(`/v1/alerts/${alert.id}/acknowledge`)).body).toMatchObject({ status: 'acknowledged', acknowledgedAt: ack.body.acknowledgedAt });
+    expect((await account.api.post(`/v1/alerts/${alert.id}/acknowledge`)).body).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedAt: ack.body.acknowledgedAt,
+    });
     expect(await eventsOf(account, 'alert.acknowledged', alert.id)).toHaveLength(1);
 
     const resolved = await account.api.post(`/v1/alerts/${alert.id}/resolve`);
@@ -409,19 +485,45 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
     const other = await createAccount(admin, 'Other tenant');
     const [otherIccid] = await orderSims(admin, other, 1);
 
-    const invalid = await account.api.post('/v1/alert-rules', { type: 'geofence', severity: 'loud', action: 'block', params: { on: 'sideways', circle: { lat: 95, lon: 0, radiusM: -1 } } });
+    const invalid = await account.api.post('/v1/alert-rules', {
+      type: 'geofence',
+      severity: 'loud',
+      action: 'block',
+      params: { on: 'sideways', circle: { lat: 95, lon: 0, radiusM: -1 } },
+    });
     expect(invalid.status).toBe(422);
     expect(invalid.headers.get('content-type')).toContain('application/problem+json');
-    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['action', 'params/circle/lat', 'params/circle/radiusM', 'params/on', 'severity']);
+    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'action',
+      'params/circle/lat',
+      'params/circle/radiusM',
+      'params/on',
+      'severity',
+    ]);
     expect((await account.api.post('/v1/alert-rules', { type: 'nope' })).body.errors).toEqual([{ field: 'type', message: expect.any(String) }]);
     const foreign = await account.api.post('/v1/alert-rules', { type: 'imei_change', scope: { iccid: otherIccid } });
     expect(foreign.status).toBe(422);
     expect(foreign.body.errors).toEqual([{ field: 'scope/iccid', message: expect.stringContaining('no SIM') }]);
-    expect((await account.api.post('/v1/alert-rules', { type: 'imei_change', scope: { groupId: 'grp_missing' } })).body.errors[0].field).toBe('scope/groupId');
+    expect((await account.api.post('/v1/alert-rules', { type: 'imei_change', scope: { groupId: 'grp_missing' } })).body.errors[0].field).toBe(
+      'scope/groupId',
+    );
 
-    const created = await account.api.post('/v1/alert-rules', { type: 'silent', name: 'quiet trackers', scope: { iccid: iccids[0] }, params: { hours: 24 } });
+    const created = await account.api.post('/v1/alert-rules', {
+      type: 'silent',
+      name: 'quiet trackers',
+      scope: { iccid: iccids[0] },
+      params: { hours: 24 },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.stringMatching(/^rule_/), type: 'silent', severity: 'warning', action: 'notify', enabled: true, scope: { iccid: iccids[0] }, params: { hours: 24 } });
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^rule_/),
+      type: 'silent',
+      severity: 'warning',
+      action: 'notify',
+      enabled: true,
+      scope: { iccid: iccids[0] },
+      params: { hours: 24 },
+    });
     const id = created.body.id;
     expect((await account.api.get(`/v1/alert-rules/${id}`)).body).toEqual(created.body);
     expect((await account.api.get('/v1/alert-rules?type=silent')).body.data.map((r: { id: string }) => r.id)).toEqual([id]);
@@ -432,7 +534,9 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
     expect(patched.body).toMatchObject({ severity: 'critical', params: { hours: 2 }, name: 'quiet trackers' });
     const badPatch = await account.api.patch(`/v1/alert-rules/${id}`, { type: 'geofence', params: { hours: -1 } });
     expect(badPatch.status).toBe(422);
-    expect((await account.api.patch(`/v1/alert-rules/${id}`, { params: { hours: -1 } })).body.errors).toEqual([{ field: 'params/hours', message: expect.any(String) }]);
+    expect((await account.api.patch(`/v1/alert-rules/${id}`, { params: { hours: -1 } })).body.errors).toEqual([
+      { field: 'params/hours', message: expect.any(String) },
+    ]);
     expect((await account.api.patch(`/v1/alert-rules/${id}`, { action: 'block' })).body.errors[0].field).toBe('action');
 
     expect((await other.api.get(`/v1/alert-rules/${id}`)).status).toBe(404);
@@ -445,7 +549,14 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
 
     const openApi = await new ApiClient(platform.url).get('/openapi.json');
     expect(Object.keys(openApi.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/alert-rules', '/v1/alert-rules/{id}', '/v1/alerts', '/v1/alerts/{id}', '/v1/alerts/{id}/acknowledge', '/v1/alerts/{id}/resolve']),
+      expect.arrayContaining([
+        '/v1/alert-rules',
+        '/v1/alert-rules/{id}',
+        '/v1/alerts',
+        '/v1/alerts/{id}',
+        '/v1/alerts/{id}/acknowledge',
+        '/v1/alerts/{id}/resolve',
+      ]),
     );
     expect(Object.keys(openApi.body.paths['/v1/alert-rules/{id}']).sort()).toEqual(['delete', 'get', 'patch']);
   });

@@ -1,12 +1,11 @@
 import mqtt from 'mqtt';
-import { DEFAULT_PLAN } from '../../libs/billing/src/index.js';
-import { Database } from '../../libs/persistence/src/database.js';
-import { UsageEventRepository } from '../../libs/persistence/src/repositories/billing.repository.js';
-import { JobQueue } from '../../libs/queue/src/job-queue.js';
+import { DEFAULT_PLAN } from '@simfleet/billing';
+import { Database, UsageEventRepository } from '@simfleet/persistence';
+import { JobQueue } from '@simfleet/queue';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
-import { ShiftedClock } from '../../libs/domain/src/clock/clock.js';
+import { ShiftedClock } from '@simfleet/application';
 import { LAST_MONTH, at, shiftPeriod } from '../support/test-time.js';
 
 // The platform under test lives on the 28th of P at noon (UTC), on a clock that runs from there: P is the
@@ -28,9 +27,15 @@ interface Line {
 }
 
 /** The same prices as the default plan, with other SIM fees so the plan in force is visible on the invoice. */
-const customPlan = { ...DEFAULT_PLAN, id: 'iot-custom', name: 'IoT custom', things: { ...DEFAULT_PLAN.things!, activationFee: '3.00', monthlyFee: '2.00' } };
+const customPlan = {
+  ...DEFAULT_PLAN,
+  id: 'iot-custom',
+  name: 'IoT custom',
+  things: { ...DEFAULT_PLAN.things!, activationFee: '3.00', monthlyFee: '2.00' },
+};
 
-const byDescription = (lines: Line[]) => Object.fromEntries(lines.map((l) => [l.description, { quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount }]));
+const byDescription = (lines: Line[]) =>
+  Object.fromEntries(lines.map((l) => [l.description, { quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount }]));
 
 describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
   let resources: ShapeResources;
@@ -61,7 +66,16 @@ describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
     expect(list.body.data.map((p: { id: string }) => p.id)).toContain('default-eur');
     const openApi = await new ApiClient(platform.url).get('/openapi.json');
     expect(Object.keys(openApi.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/price-plans', '/v1/price-plans/{id}', '/v1/accounts/{id}/price-plan', '/v1/usage-events', '/v1/invoices', '/v1/invoices/{id}', '/v1/invoices/{id}/lines/{n}/usage', '/v1/invoices/{id}/finalize']),
+      expect.arrayContaining([
+        '/v1/price-plans',
+        '/v1/price-plans/{id}',
+        '/v1/accounts/{id}/price-plan',
+        '/v1/usage-events',
+        '/v1/invoices',
+        '/v1/invoices/{id}',
+        '/v1/invoices/{id}/lines/{n}/usage',
+        '/v1/invoices/{id}/finalize',
+      ]),
     );
     expect((await admin.get('/v1/price-plans/default-eur')).body).toMatchObject({ id: 'default-eur', isDefault: true, plan: { currency: 'EUR' } });
     expect((await admin.get('/v1/price-plans/nope')).status).toBe(404);
@@ -138,7 +152,11 @@ describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
     const ndjson = `${JSON.stringify({ id: 'push-1', channel: 'push', type: 'notification', to: 'device-1', at: `${P}-12T10:00:00Z` })}\n{oops\n`;
     const nd = await account.api.post('/v1/usage-events', ndjson, { 'content-type': 'application/x-ndjson' });
     expect(nd.status).toBe(200);
-    expect(nd.body).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ index: 1, errors: [{ field: '(line)', message: expect.stringContaining('invalid JSON') }] }] });
+    expect(nd.body).toMatchObject({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [{ index: 1, errors: [{ field: '(line)', message: expect.stringContaining('invalid JSON') }] }],
+    });
 
     // A write that fails claims nothing: the id is taken in the statement that stores the event, so the
     // event is accepted when sent again.
@@ -153,7 +171,13 @@ describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
     expect((await account.api.post('/v1/usage-events', [older])).body).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     expect((await account.api.post('/v1/usage-events', [older])).body).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
 
-    const tooMany = Array.from({ length: 10_001 }, (_, i) => ({ id: `p-${i}`, channel: 'push', type: 'notification', to: 'd', at: `${P}-12T10:00:00Z` }));
+    const tooMany = Array.from({ length: 10_001 }, (_, i) => ({
+      id: `p-${i}`,
+      channel: 'push',
+      type: 'notification',
+      to: 'd',
+      at: `${P}-12T10:00:00Z`,
+    }));
     const refused = await account.api.post('/v1/usage-events', tooMany);
     expect(refused.status).toBe(413);
     expect((await account.api.post('/v1/usage-events', { id: 'x' })).status).toBe(422);
@@ -168,7 +192,9 @@ describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
     const page1 = await account.api.get('/v1/usage-events?limit=2');
     const page2 = await account.api.get(`/v1/usage-events?limit=2&cursor=${page1.body.nextCursor}`);
     expect([...page1.body.data, ...page2.body.data].map((e: { id: string }) => e.id)).toEqual(['sms-1', 'mail-1', 'push-1', 'sms-retried']);
-    expect((await account.api.get(`/v1/usage-events?from=${P}-11T00:00:00Z&to=${P}-12T00:00:00Z`)).body.data.map((e: { id: string }) => e.id)).toEqual(['mail-1']);
+    expect(
+      (await account.api.get(`/v1/usage-events?from=${P}-11T00:00:00Z&to=${P}-12T00:00:00Z`)).body.data.map((e: { id: string }) => e.id),
+    ).toEqual(['mail-1']);
   });
 
   it('turns a month of SIMs, MQTT data sessions and SMS into an invoice that matches the catalogue', async () => {
@@ -187,8 +213,34 @@ describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
 
     // Data sessions over real MQTT: 1 MiB in France (zone-1), 2 MiB in the US (zone-2).
     for (const [iccid, secret, session] of [
-      [a, secretA, { sessionId: 'a-1', startedAt: `${P}-28T08:00:00.000Z`, endedAt: `${P}-28T08:10:00.000Z`, bytesUp: 48_576, bytesDown: 1_000_000, mcc: '208', mnc: '01', rat: 'LTE-M' }],
-      [b, secretB, { sessionId: 'b-1', startedAt: `${P}-28T08:00:00.000Z`, endedAt: `${P}-28T08:10:00.000Z`, bytesUp: 97_152, bytesDown: 2_000_000, mcc: '310', mnc: '260', rat: 'LTE-M' }],
+      [
+        a,
+        secretA,
+        {
+          sessionId: 'a-1',
+          startedAt: `${P}-28T08:00:00.000Z`,
+          endedAt: `${P}-28T08:10:00.000Z`,
+          bytesUp: 48_576,
+          bytesDown: 1_000_000,
+          mcc: '208',
+          mnc: '01',
+          rat: 'LTE-M',
+        },
+      ],
+      [
+        b,
+        secretB,
+        {
+          sessionId: 'b-1',
+          startedAt: `${P}-28T08:00:00.000Z`,
+          endedAt: `${P}-28T08:10:00.000Z`,
+          bytesUp: 97_152,
+          bytesDown: 2_000_000,
+          mcc: '310',
+          mnc: '260',
+          rat: 'LTE-M',
+        },
+      ],
     ] as const) {
       const client = await mqtt.connectAsync(platform.mqttUrl, { username: iccid, password: secret, clientId: `dev-${iccid}`, reconnectPeriod: 0 });
       await client.publishAsync(`things/${iccid}/sessions`, JSON.stringify(session), { qos: 1 });
@@ -214,7 +266,14 @@ describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
     expect(drafted.status).toBe(201);
     const invoice = drafted.body.data[0];
     openInvoiceId = invoice.id;
-    expect(invoice).toMatchObject({ accountId: account.accountId, status: 'draft', planId: 'iot-custom', currency: 'EUR', provisional: true, period: { id: P, timeZone: 'Europe/Paris' } });
+    expect(invoice).toMatchObject({
+      accountId: account.accountId,
+      status: 'draft',
+      planId: 'iot-custom',
+      currency: 'EUR',
+      provisional: true,
+      period: { id: P, timeZone: 'Europe/Paris' },
+    });
     const lines = byDescription(invoice.lines);
     expect(lines).toEqual({
       // a, b and c activated this month (plan iot-custom: 3.00); d in PREV.
@@ -275,7 +334,9 @@ describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
     expect(usage.status).toBe(200);
     expect(usage.body.data.map((u: { iccid: string }) => u.iccid).sort()).toEqual([...sims].sort());
     const zone2 = invoice.lines.findIndex((l: Line) => l.description === 'Data traffic, zone zone-2');
-    expect((await reader.get(`/v1/invoices/${openInvoiceId}/lines/${zone2}/usage`)).body.data).toEqual([expect.objectContaining({ kind: 'data-session', sessionId: 'b-1', bytesDown: 2_000_000 })]);
+    expect((await reader.get(`/v1/invoices/${openInvoiceId}/lines/${zone2}/usage`)).body.data).toEqual([
+      expect.objectContaining({ kind: 'data-session', sessionId: 'b-1', bytesDown: 2_000_000 }),
+    ]);
     const sms33 = invoice.lines.findIndex((l: Line) => l.description === 'SMS MT to +33');
     const smsUsage = (await reader.get(`/v1/invoices/${openInvoiceId}/lines/${sms33}/usage`)).body.data;
     expect(smsUsage.filter((u: { kind: string }) => u.kind === 'usage-event').map((u: { id: string }) => u.id)).toEqual(['sms-1']);
@@ -298,7 +359,9 @@ describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
     expect(regenerate.body.type).toContain('conflict');
 
     // A late SMS of P arrives after finalization.
-    const late = await account.api.post('/v1/usage-events', [{ id: 'sms-late', channel: 'sms', type: 'mt', to: '+33612345679', at: `${P}-20T10:00:00Z` }]);
+    const late = await account.api.post('/v1/usage-events', [
+      { id: 'sms-late', channel: 'sms', type: 'mt', to: '+33612345679', at: `${P}-20T10:00:00Z` },
+    ]);
     expect(late.body).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     const frozen = (await admin.get(`/v1/invoices/${openInvoiceId}`)).body;
     expect(JSON.stringify(frozen.lines)).toBe(JSON.stringify(finalized.body.lines));
@@ -308,11 +371,22 @@ describe.each(SHAPES)('billing through the API (%s shape)', (shape) => {
     const lines = next.body.data[0].lines as Line[];
     // P's SMS MT to +33 is now 2 × 0.045 = 0.09, of which 0.05 was billed.
     expect(lines.filter((l) => l.adjusts)).toEqual([
-      { product: 'channels', channel: 'sms', description: `Adjustment for ${P}: SMS MT to +33`, quantity: '1', unit: 'segment', unitPrice: '0.045', amount: '0.04', adjusts: P },
+      {
+        product: 'channels',
+        channel: 'sms',
+        description: `Adjustment for ${P}: SMS MT to +33`,
+        quantity: '1',
+        unit: 'segment',
+        unitPrice: '0.045',
+        amount: '0.04',
+        adjusts: P,
+      },
     ]);
     expect(next.body.data[0].adjusts).toEqual([P]);
     // a, b and d are active on the 1st of NEXT; c stays suspended.
-    expect(byDescription(lines.filter((l) => !l.adjusts))).toEqual({ 'SIM monthly subscription (active at any time in the month)': { quantity: '3', unitPrice: '2', amount: '6.00' } });
+    expect(byDescription(lines.filter((l) => !l.adjusts))).toEqual({
+      'SIM monthly subscription (active at any time in the month)': { quantity: '3', unitPrice: '2', amount: '6.00' },
+    });
     expect(next.body.data[0].total).toBe('6.04');
     const usage = await admin.get(`/v1/invoices/${next.body.data[0].id}/lines/${lines.findIndex((l) => l.adjusts)}/usage`);
     expect(usage.body.data.filter((u: { kind: string }) => u.kind === 'usage-event').map((u: { id: string }) => u.id)).toEqual(['sms-late']);

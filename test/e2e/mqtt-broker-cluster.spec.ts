@@ -2,8 +2,7 @@ import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { freePort, influxQuery, requireServers } from '../harness/isolation.js';
 import { startInflux, type ServerHandle } from '../harness/servers.js';
-import { Database } from '../../libs/persistence/src/database.js';
-import { SimConnectionRepository } from '../../libs/persistence/src/repositories/sim-connection.repository.js';
+import { Database, SimConnectionRepository } from '@simfleet/persistence';
 import { buildPlatform, kill9, startBrokerProcess } from './support/broker-process.js';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
@@ -25,12 +24,18 @@ const session = (sessionId: string, i: number, bytesUp = 100, bytesDown = 200) =
 });
 
 async function usageSessions(account: ProvisionedAccount, iccid: string): Promise<number> {
-  const res = await account.api.get(`/v1/sims/${iccid}/usage?from=${new Date(Date.now() - 48 * HOUR).toISOString()}&to=${new Date(Date.now() + HOUR).toISOString()}&interval=day`);
+  const res = await account.api.get(
+    `/v1/sims/${iccid}/usage?from=${new Date(Date.now() - 48 * HOUR).toISOString()}&to=${new Date(Date.now() + HOUR).toISOString()}&interval=day`,
+  );
   return res.body.totals?.sessions ?? 0;
 }
 
 // Several brokers sharing sessions and messages through Redis: only meaningful in the servers shape.
-requireServers('postgres', 'redis', 'influx')('MQTT brokers in separate processes (servers shape)', () => {
+requireServers(
+  'postgres',
+  'redis',
+  'influx',
+)('MQTT brokers in separate processes (servers shape)', () => {
   describe('two brokers, an API + worker process', () => {
     let resources: ShapeResources;
     let core: TestPlatform;
@@ -125,7 +130,9 @@ requireServers('postgres', 'redis', 'influx')('MQTT brokers in separate processe
       await collect(device, [`things/${iccid}/commands`]);
       device.on('message', (_topic, payload) => {
         const { correlationId } = JSON.parse(payload.toString()) as { correlationId: string };
-        void device.publishAsync(`things/${iccid}/status`, JSON.stringify({ imei: '490154203237518', at: new Date().toISOString(), correlationId }), { qos: 1 });
+        void device.publishAsync(`things/${iccid}/status`, JSON.stringify({ imei: '490154203237518', at: new Date().toISOString(), correlationId }), {
+          qos: 1,
+        });
       });
       const connections = core.platform.app.get(SimConnectionRepository);
       const state = await eventually(async () => {
@@ -136,7 +143,9 @@ requireServers('postgres', 'redis', 'influx')('MQTT brokers in separate processe
       const ping = await account.api.post(`/v1/sims/${iccid}/connectivity-test`, {});
       expect(ping.body).toMatchObject({ iccid, result: 'answered', roundTripMs: expect.any(Number) });
       expect((await account.api.post(`/v1/sims/${iccid}/reset-connectivity`)).body).toEqual({ iccid, result: 'disconnected' });
-      await eventually(async () => ((await connections.connectionState(iccid)).lastDisconnectReason === 'kicked_connectivity_reset' ? true : undefined));
+      await eventually(async () =>
+        (await connections.connectionState(iccid)).lastDisconnectReason === 'kicked_connectivity_reset' ? true : undefined,
+      );
       expect((await account.api.post(`/v1/sims/${iccid}/connectivity-test`, { timeoutMs: 300 })).body).toEqual({ iccid, result: 'offline' });
     });
 
@@ -178,7 +187,14 @@ requireServers('postgres', 'redis', 'influx')('MQTT brokers in separate processe
       const [iccid] = await orderSims(admin, account, 1);
       const secret = await activate(account, iccid);
       const port = await freePort();
-      const env = { ...core.env, PORT: '0', MQTT_WS_PORT: '0', LOG_LEVEL: 'warn', MQTT_BROKER_ID: 'broker-killed', MQTT_MAX_MESSAGES_PER_SECOND: '10000' };
+      const env = {
+        ...core.env,
+        PORT: '0',
+        MQTT_WS_PORT: '0',
+        LOG_LEVEL: 'warn',
+        MQTT_BROKER_ID: 'broker-killed',
+        MQTT_MAX_MESSAGES_PER_SECOND: '10000',
+      };
       broker = await startBrokerProcess(build.dir, env, port);
 
       const device = await connectClient(`mqtt://127.0.0.1:${port}`, iccid, secret, { clientId: `dev-${iccid}`, clean: false, reconnectPeriod: 250 });
@@ -234,7 +250,9 @@ requireServers('postgres', 'redis', 'influx')('MQTT brokers in separate processe
     });
 
     const influxCount = async (iccid: string): Promise<number> => {
-      const res = (await influxQuery(influx.url, `SELECT count(bytes_up) FROM data_session WHERE iccid = '${iccid}'`, 'outage')) as { results?: Array<{ series?: Array<{ values: number[][] }> }> };
+      const res = (await influxQuery(influx.url, `SELECT count(bytes_up) FROM data_session WHERE iccid = '${iccid}'`, 'outage')) as {
+        results?: Array<{ series?: Array<{ values: number[][] }> }>;
+      };
       return res.results?.[0]?.series?.[0]?.values[0][1] ?? 0;
     };
 
@@ -268,16 +286,23 @@ requireServers('postgres', 'redis', 'influx')('MQTT brokers in separate processe
       const [iccid] = await orderSims(admin, account, 1);
       const secret = await activate(account, iccid);
       // Another writer made cell_id an integer field in this shard: our string cell_id can never be written there.
-      const seeded = await fetch(`${influx.url}/write?db=outage&precision=ms`, { method: 'POST', body: `data_session,iccid=seed cell_id=5i ${DAY_START.getTime()}` });
+      const seeded = await fetch(`${influx.url}/write?db=outage&precision=ms`, {
+        method: 'POST',
+        body: `data_session,iccid=seed cell_id=5i ${DAY_START.getTime()}`,
+      });
       expect(seeded.status).toBe(204);
       const device = await connectClient(platform.mqttUrl, iccid, secret);
-      await device.publishAsync(`things/${iccid}/sessions`, JSON.stringify([session('ok-1', 100), { ...session('poison', 101), cellId: 'A1' }, session('ok-2', 102)]), { qos: 1 });
+      await device.publishAsync(
+        `things/${iccid}/sessions`,
+        JSON.stringify([session('ok-1', 100), { ...session('poison', 101), cellId: 'A1' }, session('ok-2', 102)]),
+        { qos: 1 },
+      );
       await device.endAsync();
       const dead = await eventually(async () => {
         const res = await admin.get('/v1/admin/dead-letters?limit=100');
-        return (res.body.data as Array<{ jobName: string; error: string; payload: { records: Array<{ iccid: string; record: { sessionId: string } }> } }>).find(
-          (d) => d.payload.records.some((r) => r.iccid === iccid),
-        );
+        return (
+          res.body.data as Array<{ jobName: string; error: string; payload: { records: Array<{ iccid: string; record: { sessionId: string } }> } }>
+        ).find((d) => d.payload.records.some((r) => r.iccid === iccid));
       }, 30_000);
       expect(dead.jobName).toBe('telemetry.ingest');
       expect(dead.error).toContain('field type conflict');

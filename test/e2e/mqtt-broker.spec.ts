@@ -1,5 +1,4 @@
-import { Database } from '../../libs/persistence/src/database.js';
-import { SimConnectionRepository } from '../../libs/persistence/src/repositories/sim-connection.repository.js';
+import { Database, SimConnectionRepository } from '@simfleet/persistence';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { collect, connackCode, connectClient, connectPacket, mosquitto, publishQos1Packet, rawConnect, waitFor } from './support/mqtt.js';
@@ -30,9 +29,11 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
   let otherSims: string[];
   let port: number;
 
-  const events = async (type: string, iccid: string) => (await account.api.get(`/v1/events?type=${type}&subject=${iccid}&limit=100`)).body.data as Array<{ data: Record<string, unknown> }>;
+  const events = async (type: string, iccid: string) =>
+    (await account.api.get(`/v1/events?type=${type}&subject=${iccid}&limit=100`)).body.data as Array<{ data: Record<string, unknown> }>;
   const usageTotals = async (iccid: string) =>
-    (await account.api.get(`/v1/sims/${iccid}/usage?from=${iso(48 * HOUR)}&to=${new Date(Date.now() + HOUR).toISOString()}&interval=day`)).body.totals;
+    (await account.api.get(`/v1/sims/${iccid}/usage?from=${iso(48 * HOUR)}&to=${new Date(Date.now() + HOUR).toISOString()}&interval=day`)).body
+      .totals;
 
   beforeAll(async () => {
     resources = await provisionShape(shape);
@@ -56,7 +57,24 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
     it('accepts the right secret, by ICCID and over mosquitto_pub', async () => {
       const [iccid] = sims;
       expect(await connackCode(platform.mqttUrl, iccid, secrets.get(iccid)!)).toBe(0);
-      const pub = await mosquitto('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-u', iccid, '-P', secrets.get(iccid)!, '-q', '1', '-t', `things/${iccid}/sessions`, '-m', JSON.stringify(session('mosq-1', 10, 20))]);
+      const pub = await mosquitto('mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-V',
+        'mqttv311',
+        '-u',
+        iccid,
+        '-P',
+        secrets.get(iccid)!,
+        '-q',
+        '1',
+        '-t',
+        `things/${iccid}/sessions`,
+        '-m',
+        JSON.stringify(session('mosq-1', 10, 20)),
+      ]);
       expect(pub).toMatchObject({ code: 0 });
       await eventually(async () => ((await usageTotals(iccid))?.sessions === 1 ? true : undefined));
     });
@@ -65,7 +83,22 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
       expect(await connackCode(platform.mqttUrl, sims[0], 'wrong-secret-wrong-secret')).toBe(4);
       expect(await connackCode(platform.mqttUrl, '8988303999999999999', 'whatever-secret-123456')).toBe(4);
       expect(await connackCode(platform.mqttUrl, sims[0], '')).toBe(4);
-      const pub = await mosquitto('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-u', sims[0], '-P', 'wrong', '-t', `things/${sims[0]}/sessions`, '-m', '{}']);
+      const pub = await mosquitto('mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-V',
+        'mqttv311',
+        '-u',
+        sims[0],
+        '-P',
+        'wrong',
+        '-t',
+        `things/${sims[0]}/sessions`,
+        '-m',
+        '{}',
+      ]);
       expect(pub.code).not.toBe(0);
       expect(pub.stderr.toLowerCase()).toContain('bad user name or password');
     });
@@ -74,7 +107,22 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
       const [, suspended, terminated, blocked] = sims;
       expect((await account.api.post(`/v1/sims/${suspended}/suspend`)).status).toBe(200);
       expect(await connackCode(platform.mqttUrl, suspended, secrets.get(suspended)!)).toBe(5);
-      const pub = await mosquitto('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-u', suspended, '-P', secrets.get(suspended)!, '-t', `things/${suspended}/sessions`, '-m', '{}']);
+      const pub = await mosquitto('mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-V',
+        'mqttv311',
+        '-u',
+        suspended,
+        '-P',
+        secrets.get(suspended)!,
+        '-t',
+        `things/${suspended}/sessions`,
+        '-m',
+        '{}',
+      ]);
       expect(pub.code).not.toBe(0);
       expect(pub.stderr.toLowerCase()).toContain('not authori');
       expect((await account.api.post(`/v1/sims/${terminated}/terminate`)).status).toBe(200);
@@ -102,7 +150,10 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
       await device.publishAsync(`things/${sims[5]}/sessions`, JSON.stringify(session('foreign', 1, 1)), { qos: 1 });
       await device.publishAsync(`things/${iccid}/commands`, '{}', { qos: 1 });
       const errors = await waitFor(() => (messages.length >= 2 ? messages : undefined));
-      expect(errors[0]).toMatchObject({ topic: `things/${iccid}/errors`, json: { topic: `things/${sims[5]}/sessions`, errors: [{ code: 'topic_not_allowed' }] } });
+      expect(errors[0]).toMatchObject({
+        topic: `things/${iccid}/errors`,
+        json: { topic: `things/${sims[5]}/sessions`, errors: [{ code: 'topic_not_allowed' }] },
+      });
       expect(errors[1].json).toMatchObject({ topic: `things/${iccid}/commands`, errors: [{ code: 'topic_not_allowed' }] });
       await device.endAsync();
       expect(await usageTotals(sims[5])).toMatchObject({ sessions: 0 });
@@ -115,7 +166,24 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
       expect(granted).toEqual([128, 1, 128, 128]);
       expect(device.connected).toBe(true);
       await device.endAsync();
-      const sub = await mosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-u', iccid, '-P', secrets.get(iccid)!, '-t', `things/${sims[5]}/sms`, '-C', '1', '-W', '3']);
+      const sub = await mosquitto('mosquitto_sub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-V',
+        'mqttv311',
+        '-u',
+        iccid,
+        '-P',
+        secrets.get(iccid)!,
+        '-t',
+        `things/${sims[5]}/sms`,
+        '-C',
+        '1',
+        '-W',
+        '3',
+      ]);
       expect(`${sub.stdout}${sub.stderr}`.toLowerCase()).toContain('denied');
     });
   });
@@ -148,7 +216,12 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
       messages.length = 0;
       await device.publishAsync(
         `things/${iccid}/sessions`,
-        JSON.stringify([session('good-a', 100, 200), { nonsense: true }, session('good-b', 300, 400, { startedAt: iso(HOUR) }), session('bad-c', 1, 1, { rat: '6G' })]),
+        JSON.stringify([
+          session('good-a', 100, 200),
+          { nonsense: true },
+          session('good-b', 300, 400, { startedAt: iso(HOUR) }),
+          session('bad-c', 1, 1, { rat: '6G' }),
+        ]),
         { qos: 1 },
       );
       const mixed = await waitFor(() => messages[0]);
@@ -168,11 +241,23 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
       const iccid = sims[7];
       const device = await connectClient(platform.mqttUrl, iccid, secrets.get(iccid)!);
       const { messages } = await collect(device, [`things/${iccid}/errors`]);
-      await device.publishAsync(`things/${iccid}/sessions`, JSON.stringify({ ...session('big', 1, 1), network: 'x'.repeat(90), pad: 'y'.repeat(5000) }), { qos: 1 });
+      await device.publishAsync(
+        `things/${iccid}/sessions`,
+        JSON.stringify({ ...session('big', 1, 1), network: 'x'.repeat(90), pad: 'y'.repeat(5000) }),
+        { qos: 1 },
+      );
       const tooLarge = await waitFor(() => messages.find((m) => m.json.errors[0].code === 'payload_too_large'));
       expect(tooLarge.json.errors[0].message).toContain('MQTT_MAX_PAYLOAD_BYTES');
       // 60 messages at once against a bucket of 20 per second: the excess is refused, each one reported.
-      await Promise.all(Array.from({ length: 60 }, (_, i) => device.publishAsync(`things/${iccid}/location`, JSON.stringify({ lat: 48.85, lon: 2.35 + i / 1000, accuracyM: 5, source: 'gps', at: iso(i * 1000) }), { qos: 1 })));
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          device.publishAsync(
+            `things/${iccid}/location`,
+            JSON.stringify({ lat: 48.85, lon: 2.35 + i / 1000, accuracyM: 5, source: 'gps', at: iso(i * 1000) }),
+            { qos: 1 },
+          ),
+        ),
+      );
       const limited = await waitFor(() => {
         const found = messages.filter((m) => m.json.errors[0].code === 'rate_limited');
         return found.length >= 30 ? found : undefined;
@@ -213,7 +298,9 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
       const connections = platform.platform.app.get(SimConnectionRepository);
       expect(await connections.connectionState(iccid)).toEqual({ online: false, since: null, brokerId: null, lastDisconnectReason: null });
       const device = await connectClient(platform.mqttUrl, iccid, secrets.get(iccid)!);
-      const online = await eventually(async () => ((await connections.connectionState(iccid)).online ? connections.connectionState(iccid) : undefined));
+      const online = await eventually(async () =>
+        (await connections.connectionState(iccid)).online ? connections.connectionState(iccid) : undefined,
+      );
       expect(online.since).toBeInstanceOf(Date);
       expect(online.brokerId).toEqual(expect.stringContaining(String(port)));
       await device.endAsync();
@@ -251,7 +338,12 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
       let answering = true;
       device.on('message', (topic, payload) => {
         const command = JSON.parse(payload.toString()) as { type: string; correlationId: string };
-        if (answering && command.type === 'ping') void device.publishAsync(`things/${iccid}/status`, JSON.stringify({ imei: '490154203237518', at: new Date().toISOString(), correlationId: command.correlationId }), { qos: 1 });
+        if (answering && command.type === 'ping')
+          void device.publishAsync(
+            `things/${iccid}/status`,
+            JSON.stringify({ imei: '490154203237518', at: new Date().toISOString(), correlationId: command.correlationId }),
+            { qos: 1 },
+          );
       });
       await eventually(async () => ((await events('sim.connected', iccid)).length === 1 ? true : undefined));
       const answered = await account.api.post(`/v1/sims/${iccid}/connectivity-test`, {});
@@ -265,7 +357,9 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
 
       const reset = await account.api.post(`/v1/sims/${iccid}/reset-connectivity`);
       expect(reset.body).toEqual({ iccid, result: 'disconnected' });
-      await eventually(async () => ((await events('sim.disconnected', iccid)).some((e) => e.data.reason === 'kicked_connectivity_reset') ? true : undefined));
+      await eventually(async () =>
+        (await events('sim.disconnected', iccid)).some((e) => e.data.reason === 'kicked_connectivity_reset') ? true : undefined,
+      );
       await eventually(async () => (device.connected ? undefined : true));
       device.end(true);
 
@@ -290,7 +384,14 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
     it("delivers its own account's accepted records and errors, never another account's", async () => {
       const key = (await admin.post(`/v1/accounts/${account.accountId}/api-keys`, { name: 'backend', scopes: ['mqtt'] })).body.key;
       const integration = await connectClient(platform.mqttUrl, account.accountId, key, { clientId: `int-${account.accountId}` });
-      const { messages, granted } = await collect(integration, ['things/+/sessions', 'things/+/errors', `things/${sims[11]}/location`, `things/${otherSims[0]}/sessions`, 'things/#', '$simfleet/#']);
+      const { messages, granted } = await collect(integration, [
+        'things/+/sessions',
+        'things/+/errors',
+        `things/${sims[11]}/location`,
+        `things/${otherSims[0]}/sessions`,
+        'things/#',
+        '$simfleet/#',
+      ]);
       expect(granted).toEqual([1, 1, 1, 128, 128, 128]);
 
       const mine = await connectClient(platform.mqttUrl, sims[11], secrets.get(sims[11])!);
@@ -298,11 +399,19 @@ describe.each(SHAPES)('MQTT broker: device contract (%s shape)', (shape) => {
       await theirs.publishAsync(`things/${otherSims[0]}/sessions`, JSON.stringify(session('theirs', 1, 1)), { qos: 1 });
       await theirs.publishAsync(`things/${otherSims[0]}/sessions`, 'garbage', { qos: 1 });
       await mine.publishAsync(`things/${sims[11]}/sessions`, JSON.stringify([session('mine', 10, 20), { bad: 1 }]), { qos: 1 });
-      await mine.publishAsync(`things/${sims[11]}/location`, JSON.stringify({ lat: 1, lon: 2, accuracyM: 3, source: 'cell', at: iso(0) }), { qos: 1 });
+      await mine.publishAsync(`things/${sims[11]}/location`, JSON.stringify({ lat: 1, lon: 2, accuracyM: 3, source: 'cell', at: iso(0) }), {
+        qos: 1,
+      });
       await waitFor(() => (messages.length >= 3 ? true : undefined));
       await new Promise((r) => setTimeout(r, 300));
-      expect(messages.map((m) => m.topic).sort()).toEqual([`things/${sims[11]}/errors`, `things/${sims[11]}/location`, `things/${sims[11]}/sessions`]);
-      expect(messages.find((m) => m.topic.endsWith('/sessions'))!.json).toEqual([session('mine', 10, 20)].map((s) => ({ ...s, startedAt: expect.any(String) })));
+      expect(messages.map((m) => m.topic).sort()).toEqual([
+        `things/${sims[11]}/errors`,
+        `things/${sims[11]}/location`,
+        `things/${sims[11]}/sessions`,
+      ]);
+      expect(messages.find((m) => m.topic.endsWith('/sessions'))!.json).toEqual(
+        [session('mine', 10, 20)].map((s) => ({ ...s, startedAt: expect.any(String) })),
+      );
       expect(messages.find((m) => m.topic.endsWith('/errors'))!.json.errors).toEqual([expect.objectContaining({ code: 'invalid_record', index: 1 })]);
 
       // An integration only subscribes: a publish closes its connection and reaches no device.

@@ -64,7 +64,23 @@ describe('operations endpoints (embedded shape)', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
     const paths = doc.body.paths as Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown; requestBody?: unknown }>>;
-    for (const required of ['/v1/accounts', '/v1/accounts/{id}/api-keys', '/v1/stock', '/v1/orders', '/v1/orders/{id}/cancel', '/v1/sims', '/v1/sims/{iccid}', '/v1/sims/{iccid}/activate', '/v1/sims/{iccid}/usage', '/v1/sims/{iccid}/history', '/v1/sims/{iccid}/credentials', '/v1/events', '/v1/admin/dead-letters', '/health', '/ready']) {
+    for (const required of [
+      '/v1/accounts',
+      '/v1/accounts/{id}/api-keys',
+      '/v1/stock',
+      '/v1/orders',
+      '/v1/orders/{id}/cancel',
+      '/v1/sims',
+      '/v1/sims/{iccid}',
+      '/v1/sims/{iccid}/activate',
+      '/v1/sims/{iccid}/usage',
+      '/v1/sims/{iccid}/history',
+      '/v1/sims/{iccid}/credentials',
+      '/v1/events',
+      '/v1/admin/dead-letters',
+      '/health',
+      '/ready',
+    ]) {
       expect(Object.keys(paths)).toContain(required);
     }
     // Every /v1 operation documents its success, its auth errors and a problem+json schema.
@@ -80,7 +96,11 @@ describe('operations endpoints (embedded shape)', () => {
           expect(operation.security).toBeDefined();
         }
         if (method === 'post' || method === 'put' || method === 'patch') {
-          expect({ route, method, invalid: codes.includes('422') || codes.includes('409') || codes.includes('404') }).toEqual({ route, method, invalid: true });
+          expect({ route, method, invalid: codes.includes('422') || codes.includes('409') || codes.includes('404') }).toEqual({
+            route,
+            method,
+            invalid: true,
+          });
         }
       }
     }

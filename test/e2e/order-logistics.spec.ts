@@ -1,4 +1,4 @@
-import { luhnCheckDigit } from '../../libs/domain/src/sims/identifiers.js';
+import { luhnCheckDigit } from '@simfleet/domain';
 import { ApiClient, eventually } from './support/http.js';
 import { createAccount, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
@@ -13,7 +13,8 @@ describe.each(SHAPES)('order logistics: stock, shipping, delivery (%s shape)', (
   let other: ProvisionedAccount;
 
   const orderOf = async (id: string) => (await account.api.get(`/v1/orders/${id}`)).body;
-  const statusBecomes = (id: string, status: string) => eventually(async () => ((await orderOf(id)).status === status ? orderOf(id) : undefined), 20_000);
+  const statusBecomes = (id: string, status: string) =>
+    eventually(async () => ((await orderOf(id)).status === status ? orderOf(id) : undefined), 20_000);
 
   beforeAll(async () => {
     resources = await provisionShape(shape);
@@ -51,7 +52,11 @@ describe.each(SHAPES)('order logistics: stock, shipping, delivery (%s shape)', (
 
   it('ships with carrier and tracking number, delivers, and refuses steps out of order', async () => {
     expect((await admin.post('/v1/stock', { count: 1, formFactor: '3FF' })).status).toBe(201);
-    const order = await account.api.post('/v1/orders', { quantity: 1, formFactor: '3FF', shippingAddress: { name: 'Acme', line1: '1 rue de la Paix', postalCode: '75002', city: 'Paris', country: 'FR' } });
+    const order = await account.api.post('/v1/orders', {
+      quantity: 1,
+      formFactor: '3FF',
+      shippingAddress: { name: 'Acme', line1: '1 rue de la Paix', postalCode: '75002', city: 'Paris', country: 'FR' },
+    });
     await statusBecomes(order.body.id, 'allocated');
     const id = order.body.id;
 
@@ -61,7 +66,13 @@ describe.each(SHAPES)('order logistics: stock, shipping, delivery (%s shape)', (
 
     const shipped = await admin.post(`/v1/admin/orders/${id}/ship`, { carrier: 'La Poste', trackingNumber: '6A12345678901' });
     expect(shipped.status).toBe(200);
-    expect(shipped.body).toMatchObject({ status: 'shipped', carrier: 'La Poste', trackingNumber: '6A12345678901', shippedAt: expect.any(String), deliveredAt: null });
+    expect(shipped.body).toMatchObject({
+      status: 'shipped',
+      carrier: 'La Poste',
+      trackingNumber: '6A12345678901',
+      shippedAt: expect.any(String),
+      deliveredAt: null,
+    });
     expect((await orderOf(id)).trackingNumber).toBe('6A12345678901');
 
     const cancel = await account.api.post(`/v1/orders/${id}/cancel`);
@@ -74,7 +85,7 @@ describe.each(SHAPES)('order logistics: stock, shipping, delivery (%s shape)', (
     expect(delivered.body).toMatchObject({ status: 'delivered', deliveredAt: expect.any(String) });
     expect((await admin.post(`/v1/admin/orders/${id}/deliver`)).status).toBe(409);
 
-    const types = ((await account.api.get(`/v1/events?subject=${id}&limit=100`)).body.data as Array<{ type: string; data: Record<string, unknown> }>);
+    const types = (await account.api.get(`/v1/events?subject=${id}&limit=100`)).body.data as Array<{ type: string; data: Record<string, unknown> }>;
     expect(types.map((e) => e.type).sort()).toEqual(['order.allocated', 'order.created', 'order.delivered', 'order.shipped']);
     expect(types.find((e) => e.type === 'order.shipped')!.data).toMatchObject({ carrier: 'La Poste', trackingNumber: '6A12345678901' });
 
@@ -85,7 +96,9 @@ describe.each(SHAPES)('order logistics: stock, shipping, delivery (%s shape)', (
 
   it('a pending order can be shipped by no one, and bad input and foreign keys are refused', async () => {
     const pending = await other.api.post('/v1/orders', { quantity: 50, formFactor: 'MFF2' });
-    await eventually(async () => ((await other.api.get(`/v1/orders/${pending.body.id}`)).body.statusReason?.startsWith('not enough') ? true : undefined));
+    await eventually(async () =>
+      (await other.api.get(`/v1/orders/${pending.body.id}`)).body.statusReason?.startsWith('not enough') ? true : undefined,
+    );
     const ship = await admin.post(`/v1/admin/orders/${pending.body.id}/ship`, {});
     expect(ship.status).toBe(409);
     expect(ship.body).toMatchObject({ currentStatus: 'pending', allowedActions: ['cancel'] });
@@ -126,7 +139,9 @@ describe.each(SHAPES)('simulated logistics (%s shape)', (shape) => {
       return res.body.status === 'delivered' ? res.body : undefined;
     }, 20_000);
     expect(delivered).toMatchObject({ carrier: 'simulated', shippedAt: expect.any(String), deliveredAt: expect.any(String) });
-    const types = ((await account.api.get(`/v1/events?subject=${order.body.id}&limit=100`)).body.data as Array<{ type: string }>).map((e) => e.type).sort();
+    const types = ((await account.api.get(`/v1/events?subject=${order.body.id}&limit=100`)).body.data as Array<{ type: string }>)
+      .map((e) => e.type)
+      .sort();
     expect(types).toEqual(['order.allocated', 'order.created', 'order.delivered', 'order.shipped']);
   });
 });

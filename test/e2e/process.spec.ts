@@ -19,7 +19,11 @@ interface Started {
 
 function run(entry: string, env: Record<string, string>): Started {
   let output = '';
-  const child = spawn(node, [path.join(root, entry)], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, [path.join(root, entry)], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -41,8 +45,15 @@ describe('the platform as processes', () => {
   it('starts with embedded defaults, prints its URLs and a generated admin key once, and stops on SIGTERM with exit 0', async () => {
     const [port, mqttPort, wsPort] = [await freePort(), await freePort(), await freePort()];
     // The test polls faster than a person would: lift the per-key rate limit.
-    const env = { DATA_DIR: dataDir, PORT: String(port), MQTT_PORT: String(mqttPort), MQTT_WS_PORT: String(wsPort), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '100000' };
-    const first = run('dist/apps/platform/main.js', env);
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      MQTT_PORT: String(mqttPort),
+      MQTT_WS_PORT: String(wsPort),
+      HOST: '127.0.0.1',
+      RATE_LIMIT_PER_MINUTE: '100000',
+    };
+    const first = run('dist/apps/platform/src/main.js', env);
     const banner = await eventually(async () => (/Platform admin API key/.test(first.output()) ? first.output() : undefined), 60_000);
     expect(banner).toContain(`HTTP    http://127.0.0.1:${port}`);
     expect(banner).toContain(`MQTT    mqtt://localhost:${mqttPort}`);
@@ -61,7 +72,20 @@ describe('the platform as processes', () => {
     const secret = await activate(account, iccid);
     const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: iccid, password: secret, reconnectPeriod: 0 });
     const closed = new Promise<void>((resolve) => device.on('close', () => resolve()));
-    await device.publishAsync(`things/${iccid}/sessions`, JSON.stringify({ sessionId: 'p1', startedAt: new Date(Date.now() - 60_000).toISOString(), endedAt: null, bytesUp: 10, bytesDown: 20, mcc: '262', mnc: '01', rat: '4G' }), { qos: 1 });
+    await device.publishAsync(
+      `things/${iccid}/sessions`,
+      JSON.stringify({
+        sessionId: 'p1',
+        startedAt: new Date(Date.now() - 60_000).toISOString(),
+        endedAt: null,
+        bytesUp: 10,
+        bytesDown: 20,
+        mcc: '262',
+        mnc: '01',
+        rat: '4G',
+      }),
+      { qos: 1 },
+    );
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     await closed;
@@ -74,24 +98,26 @@ describe('the platform as processes', () => {
     expect(logs).toMatch(/"reqId":"[0-9a-f-]{36}"/);
 
     // Restarted on the same data: the key still works, no new key is printed, the acknowledged record was kept.
-    const second = run('dist/apps/platform/main.js', env);
+    const second = run('dist/apps/platform/src/main.js', env);
     await eventually(async () => (/ready —/.test(second.output()) ? true : undefined), 60_000);
     expect(second.output()).not.toContain('Platform admin API key');
-    const usage = await new ApiClient(admin.baseUrl, account.readKey).get(`/v1/sims/${iccid}/usage?from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}&interval=day`);
+    const usage = await new ApiClient(admin.baseUrl, account.readKey).get(
+      `/v1/sims/${iccid}/usage?from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}&interval=day`,
+    );
     expect(usage.body.totals).toEqual({ bytesUp: 10, bytesDown: 20, bytesTotal: 30, sessions: 1 });
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 180_000);
 
   it('refuses to start on a wrong value, naming the variable', async () => {
-    const started = run('dist/apps/platform/main.js', { DATA_DIR: dataDir, PORT: 'eighty', LOG_LEVEL: 'loud' });
+    const started = run('dist/apps/platform/src/main.js', { DATA_DIR: dataDir, PORT: 'eighty', LOG_LEVEL: 'loud' });
     expect(await started.exited).toBe(78);
     expect(started.output()).toContain('PORT expects a port number from 0 to 65535; got "eighty"');
     expect(started.output()).toContain('LOG_LEVEL expects one of');
   });
 
   it.each(['api', 'broker', 'worker'])('refuses to run the %s role alone on embedded parts', async (role) => {
-    const started = run(`dist/apps/${role}/main.js`, { DATA_DIR: dataDir });
+    const started = run(`dist/apps/${role}/src/main.js`, { DATA_DIR: dataDir });
     expect(await started.exited).toBe(78);
     expect(started.output()).toContain(`DATABASE_URL and REDIS_URL expects a value when running ${role} alone`);
   });

@@ -9,7 +9,11 @@ import { dayOf } from '../support/test-time.js';
 const [DAY, NEXT_DAY] = [dayOf(new Date(), -1), dayOf(new Date())];
 
 // The scale-out shape: api, broker and worker as separate platforms sharing PostgreSQL, Redis and InfluxDB.
-requireServers('postgres', 'redis', 'influx')('scale-out: api, broker and worker as separate processes', () => {
+requireServers(
+  'postgres',
+  'redis',
+  'influx',
+)('scale-out: api, broker and worker as separate processes', () => {
   let resources: ShapeResources;
   let api: TestPlatform;
   let broker: TestPlatform;
@@ -46,7 +50,16 @@ requireServers('postgres', 'redis', 'influx')('scale-out: api, broker and worker
     const device = await mqtt.connectAsync(broker.mqttUrl, { username: iccid, password: secret, reconnectPeriod: 0 });
     await device.publishAsync(
       `things/${iccid}/sessions`,
-      JSON.stringify({ sessionId: 'scale-1', startedAt: `${DAY}T08:00:00Z`, endedAt: null, bytesUp: 500, bytesDown: 1500, mcc: '234', mnc: '15', rat: 'NB-IoT' }),
+      JSON.stringify({
+        sessionId: 'scale-1',
+        startedAt: `${DAY}T08:00:00Z`,
+        endedAt: null,
+        bytesUp: 500,
+        bytesDown: 1500,
+        mcc: '234',
+        mnc: '15',
+        rat: 'NB-IoT',
+      }),
       { qos: 1 },
     );
     const usage = await eventually(async () => {

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import mqtt from 'mqtt';
-import { withCheckDigit } from '../../libs/domain/src/sims/identifiers.js';
+import { withCheckDigit } from '@simfleet/domain';
 import { ApiClient, eventually, type ApiResponse } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
@@ -62,9 +62,21 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
   describe('PATCH /v1/sims/{iccid}', () => {
     it('names, tags, labels, IMEI-locks a SIM; the name then works in place of the ICCID', async () => {
       const iccid = sims[0];
-      const res = await acme.api.patch(`/v1/sims/${iccid}`, { name: 'pump-lyon-1', tags: { env: 'prod', site: 'lyon' }, labels: ['pilot', 'pilot', 'north'], authorizedImeis: [IMEI] });
+      const res = await acme.api.patch(`/v1/sims/${iccid}`, {
+        name: 'pump-lyon-1',
+        tags: { env: 'prod', site: 'lyon' },
+        labels: ['pilot', 'pilot', 'north'],
+        authorizedImeis: [IMEI],
+      });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ iccid, name: 'pump-lyon-1', tags: { env: 'prod', site: 'lyon' }, labels: ['pilot', 'north'], authorizedImeis: [IMEI], allowedActions: ['activate', 'terminate'] });
+      expect(res.body).toMatchObject({
+        iccid,
+        name: 'pump-lyon-1',
+        tags: { env: 'prod', site: 'lyon' },
+        labels: ['pilot', 'north'],
+        authorizedImeis: [IMEI],
+        allowedActions: ['activate', 'terminate'],
+      });
       expect(res.body.policy).toEqual({
         monthlyDataLimitBytes: { value: null, source: 'none', groupId: null },
         allowedCountries: { value: null, source: 'none', groupId: null },
@@ -178,7 +190,12 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
       const created = await acme.api.post('/v1/groups', { name: 'Pumps', monthlyDataLimitBytes: 50_000_000, allowedCountries: ['FR', 'DE'] });
       expect(created.status).toBe(201);
       const id = created.body.id;
-      expect(created.body).toMatchObject({ id: expect.stringMatching(/^grp_/), name: 'Pumps', monthlyDataLimitBytes: 50_000_000, allowedCountries: ['FR', 'DE'] });
+      expect(created.body).toMatchObject({
+        id: expect.stringMatching(/^grp_/),
+        name: 'Pumps',
+        monthlyDataLimitBytes: 50_000_000,
+        allowedCountries: ['FR', 'DE'],
+      });
       expectProblem(await acme.api.post('/v1/groups', { name: 'Pumps' }), 409);
       expect((await read.get(`/v1/groups/${id}`)).body.name).toBe('Pumps');
 
@@ -313,7 +330,16 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
       const now = new Date();
       await client.publishAsync(
         `things/${iccid}/sessions`,
-        JSON.stringify({ sessionId: 'org-1', startedAt: new Date(now.getTime() - 60_000).toISOString(), endedAt: now.toISOString(), bytesUp: 10, bytesDown: 20, mcc: '208', mnc: '01', rat: 'LTE-M' }),
+        JSON.stringify({
+          sessionId: 'org-1',
+          startedAt: new Date(now.getTime() - 60_000).toISOString(),
+          endedAt: now.toISOString(),
+          bytesUp: 10,
+          bytesDown: 20,
+          mcc: '208',
+          mnc: '01',
+          rat: 'LTE-M',
+        }),
         { qos: 1 },
       );
       await client.endAsync();
@@ -338,9 +364,18 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
         { status: 'suspended', count: 0 },
         { status: 'terminated', count: 0 },
       ]);
-      expect(summary.body.byCountry).toEqual([{ country: null, count: 11 }, { country: 'FR', count: 1 }]);
-      expect(summary.body.byNetwork).toEqual([{ network: null, count: 11 }, { network: 'Orange', count: 1 }]);
-      expect(summary.body.byGroup).toEqual([{ groupId: null, groupName: null, count: 11 }, { groupId: expect.stringMatching(/^grp_/), groupName: 'Pumps', count: 1 }]);
+      expect(summary.body.byCountry).toEqual([
+        { country: null, count: 11 },
+        { country: 'FR', count: 1 },
+      ]);
+      expect(summary.body.byNetwork).toEqual([
+        { network: null, count: 11 },
+        { network: 'Orange', count: 1 },
+      ]);
+      expect(summary.body.byGroup).toEqual([
+        { groupId: null, groupName: null, count: 11 },
+        { groupId: expect.stringMatching(/^grp_/), groupName: 'Pumps', count: 1 },
+      ]);
 
       // The other tenant sees only its own SIMs.
       const theirs = await other.api.get('/v1/sims/summary');
@@ -420,42 +455,43 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
   });
 
   // The 10,000-SIM run is the embedded shape's; the servers shape covers bulk jobs above with fewer SIMs.
-  if (shape === 'embedded') it('runs a bulk job over 10,000 SIMs with visible progress; bad SIMs never fail the rest', async () => {
-    const big = await createAccount(admin, 'Big fleet');
-    expect((await admin.post('/v1/stock', { count: 10_000, formFactor: '4FF' })).status).toBe(201);
-    const order = await big.api.post('/v1/orders', { quantity: 10_000, formFactor: '4FF' });
-    await eventually(async () => ((await big.api.get(`/v1/orders/${order.body.id}`)).body.status === 'allocated' ? true : undefined), 120_000, 200);
-    const iccids: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: ApiResponse = await big.api.get(`/v1/sims?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
-      iccids.push(...page.body.data.map((s: { iccid: string }) => s.iccid));
-      cursor = page.body.nextCursor;
-    } while (cursor);
-    expect(iccids).toHaveLength(10_000);
-    // Three SIMs are already terminated: terminating them again is refused, SIM by SIM.
-    for (const iccid of iccids.slice(100, 103)) expect((await big.api.post(`/v1/sims/${iccid}/terminate`)).status).toBe(200);
+  if (shape === 'embedded')
+    it('runs a bulk job over 10,000 SIMs with visible progress; bad SIMs never fail the rest', async () => {
+      const big = await createAccount(admin, 'Big fleet');
+      expect((await admin.post('/v1/stock', { count: 10_000, formFactor: '4FF' })).status).toBe(201);
+      const order = await big.api.post('/v1/orders', { quantity: 10_000, formFactor: '4FF' });
+      await eventually(async () => ((await big.api.get(`/v1/orders/${order.body.id}`)).body.status === 'allocated' ? true : undefined), 120_000, 200);
+      const iccids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: ApiResponse = await big.api.get(`/v1/sims?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+        iccids.push(...page.body.data.map((s: { iccid: string }) => s.iccid));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(iccids).toHaveLength(10_000);
+      // Three SIMs are already terminated: terminating them again is refused, SIM by SIM.
+      for (const iccid of iccids.slice(100, 103)) expect((await big.api.post(`/v1/sims/${iccid}/terminate`)).status).toBe(200);
 
-    const accepted = await big.api.post('/v1/sims/bulk', { action: 'terminate', iccids: [...iccids, UNKNOWN_ICCID] });
-    expect(accepted.status).toBe(202);
-    expect(accepted.body.total).toBe(10_001);
-    const seen: number[] = [];
-    const job = await eventually(
-      async () => {
-        const res = await big.api.get(`/v1/jobs/${accepted.body.id}`);
-        seen.push(res.body.processed);
-        return res.body.status === 'completed' ? res.body : undefined;
-      },
-      600_000,
-      200,
-    );
-    // Progress was observed between the start and the end.
-    expect(seen.some((n) => n > 0 && n < 10_001)).toBe(true);
-    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
-    expect(job).toMatchObject({ status: 'completed', total: 10_001, processed: 10_001, succeeded: 9_997, failed: 4 });
-    expect(job.failures.map((f: { iccid: string }) => f.iccid)).toEqual([...iccids.slice(100, 103), UNKNOWN_ICCID]);
-    expect(job.failures[0].reason).toContain('terminated');
-    const summary = await big.api.get('/v1/sims/summary');
-    expect(summary.body.byStatus).toContainEqual({ status: 'terminated', count: 10_000 });
-  }, 900_000);
+      const accepted = await big.api.post('/v1/sims/bulk', { action: 'terminate', iccids: [...iccids, UNKNOWN_ICCID] });
+      expect(accepted.status).toBe(202);
+      expect(accepted.body.total).toBe(10_001);
+      const seen: number[] = [];
+      const job = await eventually(
+        async () => {
+          const res = await big.api.get(`/v1/jobs/${accepted.body.id}`);
+          seen.push(res.body.processed);
+          return res.body.status === 'completed' ? res.body : undefined;
+        },
+        600_000,
+        200,
+      );
+      // Progress was observed between the start and the end.
+      expect(seen.some((n) => n > 0 && n < 10_001)).toBe(true);
+      expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+      expect(job).toMatchObject({ status: 'completed', total: 10_001, processed: 10_001, succeeded: 9_997, failed: 4 });
+      expect(job.failures.map((f: { iccid: string }) => f.iccid)).toEqual([...iccids.slice(100, 103), UNKNOWN_ICCID]);
+      expect(job.failures[0].reason).toContain('terminated');
+      const summary = await big.api.get('/v1/sims/summary');
+      expect(summary.body.byStatus).toContainEqual({ status: 'terminated', count: 10_000 });
+    }, 900_000);
 });

@@ -1,14 +1,20 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
-import { SimBlocksService } from '../../libs/application/src/sims/sim-blocks.service.js';
-import { luhnCheckDigit } from '../../libs/domain/src/sims/identifiers.js';
+import { SimBlocksService } from '@simfleet/application';
+import { luhnCheckDigit } from '@simfleet/domain';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
 
 const connectDevice = (platform: TestPlatform, iccid: string, secret: string): Promise<MqttClient> =>
-  mqtt.connectAsync(platform.mqttUrl, { username: iccid, password: secret, clientId: `dev-${iccid}-${Date.now()}`, reconnectPeriod: 0, protocolVersion: 4 });
+  mqtt.connectAsync(platform.mqttUrl, {
+    username: iccid,
+    password: secret,
+    clientId: `dev-${iccid}-${Date.now()}`,
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
 
 /** Resolves with the next message the client receives on `topic`. */
 const nextMessage = (client: MqttClient, topic: string, timeoutMs = 15_000): Promise<Record<string, unknown>> =>
@@ -39,7 +45,8 @@ describe.each(SHAPES)('wake-up and MT SMS over the network simulator (%s shape)'
       const sms = await smsOf(id);
       return sms.status === status ? sms : undefined;
     }, timeoutMs);
-  const eventTypes = async (id: string) => ((await account.api.get(`/v1/events?subject=${id}&limit=100`)).body.data as Array<{ type: string }>).map((e) => e.type);
+  const eventTypes = async (id: string) =>
+    ((await account.api.get(`/v1/events?subject=${id}&limit=100`)).body.data as Array<{ type: string }>).map((e) => e.type);
 
   beforeAll(async () => {
     resources = await provisionShape(shape);
@@ -71,7 +78,14 @@ describe.each(SHAPES)('wake-up and MT SMS over the network simulator (%s shape)'
       expect(res.body.submittedAt).toEqual(expect.any(String));
       expect(res.body).not.toHaveProperty('accountId');
 
-      expect(await received).toEqual({ id: res.body.id, kind: 'wake-up', text: 'WAKE-UP', encoding: 'gsm7', segments: 1, sentAt: expect.any(String) });
+      expect(await received).toEqual({
+        id: res.body.id,
+        kind: 'wake-up',
+        text: 'WAKE-UP',
+        encoding: 'gsm7',
+        segments: 1,
+        sentAt: expect.any(String),
+      });
       const delivered = await statusBecomes(res.body.id, 'delivered');
       expect(delivered.deliveredAt).toEqual(expect.any(String));
       expect(delivered.sentAt).toEqual(expect.any(String));
@@ -248,7 +262,11 @@ describe.each(SHAPES)('wake-up and MT SMS over the network simulator (%s shape)'
     });
 
     it('answers 404 on the provider webhook when no provider is configured', async () => {
-      const res = await new ApiClient(platform.url).post('/v1/sms-provider/delivery-reports', { messageId: 'x', status: 'delivered' }, { authorization: 'Bearer whatever-secret-value' });
+      const res = await new ApiClient(platform.url).post(
+        '/v1/sms-provider/delivery-reports',
+        { messageId: 'x', status: 'delivered' },
+        { authorization: 'Bearer whatever-secret-value' },
+      );
       expect(res.status).toBe(404);
     });
   });
@@ -293,12 +311,17 @@ describe.each(SHAPES)('MT SMS through an HTTP SMS provider (%s shape)', (shape) 
   let account: ProvisionedAccount;
   let iccid: string;
   const provider = new StandInProvider();
-  const report = (body: unknown, secret = SECRET) => new ApiClient(platform.url).post('/v1/sms-provider/delivery-reports', body, { authorization: `Bearer ${secret}` });
+  const report = (body: unknown, secret = SECRET) =>
+    new ApiClient(platform.url).post('/v1/sms-provider/delivery-reports', body, { authorization: `Bearer ${secret}` });
 
   beforeAll(async () => {
     await provider.start();
     resources = await provisionShape(shape);
-    platform = await startTestPlatform(resources.env, undefined, { SMS_PROVIDER_URL: provider.url, SMS_PROVIDER_TOKEN: TOKEN, SMS_PROVIDER_WEBHOOK_SECRET: SECRET });
+    platform = await startTestPlatform(resources.env, undefined, {
+      SMS_PROVIDER_URL: provider.url,
+      SMS_PROVIDER_TOKEN: TOKEN,
+      SMS_PROVIDER_WEBHOOK_SECRET: SECRET,
+    });
     admin = new ApiClient(platform.url, ADMIN_KEY);
     account = await createAccount(admin, 'Provider Tests');
     [iccid] = await orderSims(admin, account, 1);
@@ -319,10 +342,20 @@ describe.each(SHAPES)('MT SMS through an HTTP SMS provider (%s shape)', (shape) 
     expect(res.body).toMatchObject({ status: 'sent', gateway: 'http-provider', submittedAt: expect.any(String), sentAt: expect.any(String) });
     const request = provider.requests.at(-1)!;
     expect(request.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(request.body).toEqual({ reference: res.body.id, to: sim.msisdn, text: 'hello via provider', encoding: 'gsm7', segments: 1, validityPeriodSeconds: 3600, kind: 'sms' });
+    expect(request.body).toEqual({
+      reference: res.body.id,
+      to: sim.msisdn,
+      text: 'hello via provider',
+      encoding: 'gsm7',
+      segments: 1,
+      validityPeriodSeconds: 3600,
+      kind: 'sms',
+    });
 
     expect((await report({ messageId: 'prov-42', status: 'delivered' }, 'wrong-secret-wrong-secret')).status).toBe(401);
-    expect((await new ApiClient(platform.url).post('/v1/sms-provider/delivery-reports', { messageId: 'prov-42', status: 'delivered' })).status).toBe(401);
+    expect((await new ApiClient(platform.url).post('/v1/sms-provider/delivery-reports', { messageId: 'prov-42', status: 'delivered' })).status).toBe(
+      401,
+    );
     expect((await report({ messageId: 'prov-unknown', status: 'delivered' })).status).toBe(404);
     const bad = await report({ messageId: '', status: 'read' });
     expect(bad.status).toBe(422);
@@ -333,7 +366,9 @@ describe.each(SHAPES)('MT SMS through an HTTP SMS provider (%s shape)', (shape) 
     expect(delivered.body).toMatchObject({ id: res.body.id, status: 'delivered', deliveredAt: expect.any(String) });
     // A late or repeated report does not move a delivered message back.
     expect((await report({ messageId: 'prov-42', status: 'failed', reason: 'late' })).body.status).toBe('delivered');
-    const types = ((await account.api.get(`/v1/events?subject=${res.body.id}&limit=100`)).body.data as Array<{ type: string }>).map((e) => e.type).sort();
+    const types = ((await account.api.get(`/v1/events?subject=${res.body.id}&limit=100`)).body.data as Array<{ type: string }>)
+      .map((e) => e.type)
+      .sort();
     expect(types).toEqual(['sms.delivered', 'sms.queued', 'sms.sent']);
   });
 

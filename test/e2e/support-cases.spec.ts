@@ -1,4 +1,4 @@
-import { luhnCheckDigit } from '../../libs/domain/src/sims/identifiers.js';
+import { luhnCheckDigit } from '@simfleet/domain';
 import { ApiClient } from './support/http.js';
 import { createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
@@ -12,7 +12,8 @@ describe.each(SHAPES)('dedicated support cases (%s shape)', (shape) => {
   let sims: string[];
   let otherSims: string[];
 
-  const eventTypes = async (caseId: string) => ((await account.api.get(`/v1/events?subject=${caseId}&limit=100`)).body.data as Array<{ type: string }>).map((e) => e.type).sort();
+  const eventTypes = async (caseId: string) =>
+    ((await account.api.get(`/v1/events?subject=${caseId}&limit=100`)).body.data as Array<{ type: string }>).map((e) => e.type).sort();
 
   beforeAll(async () => {
     resources = await provisionShape(shape);
@@ -30,9 +31,21 @@ describe.each(SHAPES)('dedicated support cases (%s shape)', (shape) => {
   });
 
   it('runs a case from open to waiting to closed, and a customer message reopens it', async () => {
-    const opened = await account.api.post('/v1/support-cases', { subject: 'No data in Lyon', description: 'Both trackers attach but pass no data since 9:00.', severity: 'high', iccids: sims });
+    const opened = await account.api.post('/v1/support-cases', {
+      subject: 'No data in Lyon',
+      description: 'Both trackers attach but pass no data since 9:00.',
+      severity: 'high',
+      iccids: sims,
+    });
     expect(opened.status).toBe(201);
-    expect(opened.body).toMatchObject({ id: expect.stringMatching(/^case_/), accountId: account.accountId, status: 'open', severity: 'high', iccids: sims, closedAt: null });
+    expect(opened.body).toMatchObject({
+      id: expect.stringMatching(/^case_/),
+      accountId: account.accountId,
+      status: 'open',
+      severity: 'high',
+      iccids: sims,
+      closedAt: null,
+    });
     const id = opened.body.id;
 
     const reply = await admin.post(`/v1/admin/support-cases/${id}/messages`, { body: 'Could you send the IMEIs?' });
@@ -66,16 +79,33 @@ describe.each(SHAPES)('dedicated support cases (%s shape)', (shape) => {
     expect(again.body).toMatchObject({ currentStatus: 'closed', allowedActions: ['message'] });
 
     expect(await eventTypes(id)).toEqual(
-      ['support_case.opened', 'support_case.updated', 'support_case.updated', 'support_case.closed', 'support_case.updated', 'support_case.closed'].sort(),
+      [
+        'support_case.opened',
+        'support_case.updated',
+        'support_case.updated',
+        'support_case.closed',
+        'support_case.updated',
+        'support_case.closed',
+      ].sort(),
     );
   });
 
   it('lists cases for the account and for support, filtered and paginated', async () => {
-    const low = await account.api.post('/v1/support-cases', { subject: 'Question', description: 'How do I rename a SIM?', severity: 'low', iccids: [sims[0]] });
+    const low = await account.api.post('/v1/support-cases', {
+      subject: 'Question',
+      description: 'How do I rename a SIM?',
+      severity: 'low',
+      iccids: [sims[0]],
+    });
     expect(low.body.severity).toBe('low');
     const defaulted = await account.api.post('/v1/support-cases', { subject: 'Another', description: 'Default severity', iccids: [sims[1]] });
     expect(defaulted.body.severity).toBe('normal');
-    const theirs = await other.api.post('/v1/support-cases', { subject: 'Theirs', description: 'Other tenant', severity: 'urgent', iccids: otherSims });
+    const theirs = await other.api.post('/v1/support-cases', {
+      subject: 'Theirs',
+      description: 'Other tenant',
+      severity: 'urgent',
+      iccids: otherSims,
+    });
     expect(theirs.status).toBe(201);
 
     const mine = await account.api.get('/v1/support-cases?limit=100');
@@ -100,7 +130,11 @@ describe.each(SHAPES)('dedicated support cases (%s shape)', (shape) => {
     const res = await account.api.post('/v1/support-cases', { subject: '', severity: 'critical', iccids: [] });
     expect(res.status).toBe(422);
     expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['description', 'iccids', 'severity', 'subject']);
-    const badIccids = await account.api.post('/v1/support-cases', { subject: 'x', description: 'y', iccids: [sims[0], '8988303000000000000', otherSims[0]] });
+    const badIccids = await account.api.post('/v1/support-cases', {
+      subject: 'x',
+      description: 'y',
+      iccids: [sims[0], '8988303000000000000', otherSims[0]],
+    });
     expect(badIccids.status).toBe(422);
     expect(badIccids.body.errors.map((e: { field: string }) => e.field)).toEqual(['iccids/1']);
     const unknown = `898830399999999999${luhnCheckDigit('898830399999999999')}`;

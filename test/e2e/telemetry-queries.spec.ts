@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { Database } from '../../libs/persistence/src/database.js';
+import { Database } from '@simfleet/persistence';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
@@ -16,7 +16,16 @@ const RANGE = `from=${FROM}&to=${TO}`;
 const IMEI_1 = '356938035643809';
 const IMEI_2 = '356938035643817';
 
-const session = (sessionId: string, startedAt: string, endedAt: string | null, bytesUp: number, bytesDown: number, mcc: string, mnc: string, rat: string) => ({
+const session = (
+  sessionId: string,
+  startedAt: string,
+  endedAt: string | null,
+  bytesUp: number,
+  bytesDown: number,
+  mcc: string,
+  mnc: string,
+  rat: string,
+) => ({
   sessionId,
   startedAt,
   endedAt,
@@ -59,19 +68,30 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
     read = new ApiClient(platform.url, account.readKey);
     [s1, s2, s3] = await orderSims(admin, account, 3);
     [foreign] = await orderSims(admin, other, 1);
-    const secrets = { s1: await activate(account, s1), s2: await activate(account, s2), s3: await activate(account, s3), foreign: await activate(other, foreign) };
+    const secrets = {
+      s1: await activate(account, s1),
+      s2: await activate(account, s2),
+      s3: await activate(account, s3),
+      foreign: await activate(other, foreign),
+    };
 
     // Fixture data the SIM organisation API owns (group, name, declarations): seeded in the system of record.
     const db = platform.platform.app.get(Database);
     await db.query(`insert into sim_groups (id, account_id, name) values ('grp_meters', $1, 'Meters')`, [account.accountId]);
     await db.query(`update sims set group_id = 'grp_meters' where iccid = any($1::text[])`, [[s1, s2]]);
-    await db.query(`update sims set name = 'meter, "north"', authorized_imeis = $2, end_user_device = true, end_user_device_declared_by = 'ops@acme.example', end_user_device_declared_at = '${P}-01T00:00:00Z' where iccid = $1`, [s1, [IMEI_1]]);
+    await db.query(
+      `update sims set name = 'meter, "north"', authorized_imeis = $2, end_user_device = true, end_user_device_declared_by = 'ops@acme.example', end_user_device_declared_at = '${P}-01T00:00:00Z' where iccid = $1`,
+      [s1, [IMEI_1]],
+    );
     await db.query(`update sims set authorized_imeis = $2 where iccid = $1`, [s2, ['111111111111111']]);
 
     const d1 = await connect(s1, secrets.s1);
     // a1: an interim update, then the final counters of the same session (counted once: 300 / 3000).
     await publish(d1, s1, 'sessions', session('a1', `${P}-20T08:00:00Z`, null, 100, 1000, '208', '01', 'LTE-M'));
-    await eventually(async () => ((await read.get(`/v1/sims/${s1}/usage?${RANGE}&interval=day`)).body.totals?.sessions === 1 ? true : undefined), 20_000);
+    await eventually(
+      async () => ((await read.get(`/v1/sims/${s1}/usage?${RANGE}&interval=day`)).body.totals?.sessions === 1 ? true : undefined),
+      20_000,
+    );
     await publish(d1, s1, 'sessions', [
       session('a1', `${P}-20T08:00:00Z`, `${P}-20T08:30:00Z`, 300, 3000, '208', '01', 'LTE-M'),
       session('a2', `${P}-20T12:00:00Z`, `${P}-20T12:05:00Z`, 50, 500, '262', '01', 'NB-IoT'),
@@ -118,9 +138,18 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
         const diag = await read.get(`/v1/sims/${s3}/diagnostics`);
         const errors = await read.get(`/v1/sims/${s1}/diagnostics`);
         const foreignUsage = await new ApiClient(platform.url, other.readKey).get(`/v1/sims/${foreign}/usage?${RANGE}`);
-        const seen = { sessions, total, locations: locations.body.data?.length, open: diag.body.openSession?.sessionId, errors: errors.body.recentErrors?.length, imei: errors.body.imei, foreign: foreignUsage.body.totals?.sessions };
+        const seen = {
+          sessions,
+          total,
+          locations: locations.body.data?.length,
+          open: diag.body.openSession?.sessionId,
+          errors: errors.body.recentErrors?.length,
+          imei: errors.body.imei,
+          foreign: foreignUsage.body.totals?.sessions,
+        };
         // Thrown, so that a timeout says what was still missing.
-        if (JSON.stringify(seen) !== JSON.stringify({ sessions: 4, total: 12850, locations: 3, open: 'c3', errors: 2, imei: IMEI_1, foreign: 1 })) throw new Error(`not yet stored: ${JSON.stringify(seen)}`);
+        if (JSON.stringify(seen) !== JSON.stringify({ sessions: 4, total: 12850, locations: 3, open: 'c3', errors: 2, imei: IMEI_1, foreign: 1 }))
+          throw new Error(`not yet stored: ${JSON.stringify(seen)}`);
         return true;
       },
       90_000,
@@ -196,7 +225,11 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
       ].join('\r\n'),
     );
     const groups = await read.get(`/v1/reports/usage?groupBy=group&${RANGE}`, { accept: 'text/csv, application/json;q=0.5' });
-    expect(groups.body).toBe(['key,label,bytesUp,bytesDown,bytesTotal,sessions,sims', 'grp_meters,Meters,1350,10500,11850,3,2', ',No group,200,800,1000,1,1', ''].join('\r\n'));
+    expect(groups.body).toBe(
+      ['key,label,bytesUp,bytesDown,bytesTotal,sessions,sims', 'grp_meters,Meters,1350,10500,11850,3,2', ',No group,200,800,1000,1,1', ''].join(
+        '\r\n',
+      ),
+    );
     // JSON preferred over CSV: JSON.
     const json = await read.get(`/v1/reports/usage?groupBy=rat&${RANGE}`, { accept: 'application/json, text/csv;q=0.1' });
     expect(json.headers.get('content-type')).toContain('application/json');
@@ -206,9 +239,45 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
     const res = await read.get(`/v1/network-stats?${RANGE}`);
     expect(res.status).toBe(200);
     expect(res.body.networks).toEqual([
-      { key: '208-01', mcc: '208', mnc: '01', name: 'Orange', country: 'FR', sessions: 2, bytesUp: 1300, bytesDown: 10000, bytesTotal: 11300, sims: 2, rats: [{ rat: 'LTE-M', sessions: 2, bytesTotal: 11300, sims: 2 }] },
-      { key: '208-10', mcc: '208', mnc: '10', name: 'SFR', country: 'FR', sessions: 1, bytesUp: 200, bytesDown: 800, bytesTotal: 1000, sims: 1, rats: [{ rat: '4G', sessions: 1, bytesTotal: 1000, sims: 1 }] },
-      { key: '262-01', mcc: '262', mnc: '01', name: 'Telekom', country: 'DE', sessions: 1, bytesUp: 50, bytesDown: 500, bytesTotal: 550, sims: 1, rats: [{ rat: 'NB-IoT', sessions: 1, bytesTotal: 550, sims: 1 }] },
+      {
+        key: '208-01',
+        mcc: '208',
+        mnc: '01',
+        name: 'Orange',
+        country: 'FR',
+        sessions: 2,
+        bytesUp: 1300,
+        bytesDown: 10000,
+        bytesTotal: 11300,
+        sims: 2,
+        rats: [{ rat: 'LTE-M', sessions: 2, bytesTotal: 11300, sims: 2 }],
+      },
+      {
+        key: '208-10',
+        mcc: '208',
+        mnc: '10',
+        name: 'SFR',
+        country: 'FR',
+        sessions: 1,
+        bytesUp: 200,
+        bytesDown: 800,
+        bytesTotal: 1000,
+        sims: 1,
+        rats: [{ rat: '4G', sessions: 1, bytesTotal: 1000, sims: 1 }],
+      },
+      {
+        key: '262-01',
+        mcc: '262',
+        mnc: '01',
+        name: 'Telekom',
+        country: 'DE',
+        sessions: 1,
+        bytesUp: 50,
+        bytesDown: 500,
+        bytesTotal: 550,
+        sims: 1,
+        rats: [{ rat: 'NB-IoT', sessions: 1, bytesTotal: 550, sims: 1 }],
+      },
     ]);
 
     const geo = await read.get(`/v1/network-stats?${RANGE}&format=geojson`);
@@ -239,7 +308,16 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
           type: 'Feature',
           id: 'DE',
           geometry: { type: 'Point', coordinates: [10.451526, 51.165691] },
-          properties: { country: 'DE', name: 'Germany', sessions: 1, bytesUp: 50, bytesDown: 500, bytesTotal: 550, sims: 1, networks: [{ key: '262-01', mcc: '262', mnc: '01', name: 'Telekom', sessions: 1, bytesTotal: 550, sims: 1 }] },
+          properties: {
+            country: 'DE',
+            name: 'Germany',
+            sessions: 1,
+            bytesUp: 50,
+            bytesDown: 500,
+            bytesTotal: 550,
+            sims: 1,
+            networks: [{ key: '262-01', mcc: '262', mnc: '01', name: 'Telekom', sessions: 1, bytesTotal: 550, sims: 1 }],
+          },
         },
       ],
     });
@@ -261,7 +339,11 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
 
     const latest = await read.get(`/v1/sims/${s1}/locations/latest`);
     expect(latest.status).toBe(200);
-    expect(latest.body).toEqual({ iccid: s1, endUserDevice: declaration, location: { at: `${P}-20T08:20:00.000Z`, lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps' } });
+    expect(latest.body).toEqual({
+      iccid: s1,
+      endUserDevice: declaration,
+      location: { at: `${P}-20T08:20:00.000Z`, lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps' },
+    });
     const none = await read.get(`/v1/sims/${s2}/locations/latest`);
     expect(none.body).toEqual({ iccid: s2, endUserDevice: { declared: false, declaredBy: null, declaredAt: null }, location: null });
   });
@@ -275,7 +357,19 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
       // Its device is still connected: the broker's connection log says online.
       connection: { state: 'online', since: expect.any(String), source: 'broker' },
       openSession: null,
-      lastSession: { sessionId: 'a2', startedAt: `${P}-20T12:00:00.000Z`, endedAt: `${P}-20T12:05:00.000Z`, bytesUp: 50, bytesDown: 500, bytesTotal: 550, mcc: '262', mnc: '01', network: 'Telekom', country: 'DE', rat: 'NB-IoT' },
+      lastSession: {
+        sessionId: 'a2',
+        startedAt: `${P}-20T12:00:00.000Z`,
+        endedAt: `${P}-20T12:05:00.000Z`,
+        bytesUp: 50,
+        bytesDown: 500,
+        bytesTotal: 550,
+        mcc: '262',
+        mnc: '01',
+        network: 'Telekom',
+        country: 'DE',
+        rat: 'NB-IoT',
+      },
       network: { mcc: '262', mnc: '01', name: 'Telekom', country: 'DE' },
       rat: 'NB-IoT',
       signalDbm: -85,
@@ -319,9 +413,18 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
   });
 
   it('answers 404 for another tenant’s SIM', async () => {
-    for (const path of [`/v1/sims/${foreign}/locations?${RANGE}`, `/v1/sims/${foreign}/locations/latest`, `/v1/sims/${foreign}/diagnostics`, `/v1/sims/${foreign}/usage?${RANGE}`]) {
+    for (const path of [
+      `/v1/sims/${foreign}/locations?${RANGE}`,
+      `/v1/sims/${foreign}/locations/latest`,
+      `/v1/sims/${foreign}/diagnostics`,
+      `/v1/sims/${foreign}/usage?${RANGE}`,
+    ]) {
       const res = await read.get(path);
-      expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({ path, status: 404, type: expect.stringContaining('application/problem+json') });
+      expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({
+        path,
+        status: 404,
+        type: expect.stringContaining('application/problem+json'),
+      });
     }
     // And the other tenant's sessions are in none of this account's reports.
     const report = await read.get(`/v1/reports/usage?groupBy=sim&${RANGE}`);
@@ -333,10 +436,15 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
     const db = platform.platform.app.get(Database);
     const row = (expected: { bytesDown: number; ended: boolean }) =>
       eventually(async () => {
-        const [r] = await db.query<{ mcc: string; network: string; zone: string; amount: string; bytes_up: number; bytes_down: number; ended_at: Date | null }>(
-          `select mcc, network, zone, amount, bytes_up, bytes_down, ended_at from usage_ledger where iccid = $1 and session_id = 'roam-1'`,
-          [s3],
-        );
+        const [r] = await db.query<{
+          mcc: string;
+          network: string;
+          zone: string;
+          amount: string;
+          bytes_up: number;
+          bytes_down: number;
+          ended_at: Date | null;
+        }>(`select mcc, network, zone, amount, bytes_up, bytes_down, ended_at from usage_ledger where iccid = $1 and session_id = 'roam-1'`, [s3]);
         return r && r.bytes_down === expected.bytesDown && (r.ended_at !== null) === expected.ended ? r : undefined;
       }, 20_000);
     const d3 = devices.get(s3)!;

@@ -26,7 +26,8 @@ describe.each(SHAPES)('vertical slice (%s shape)', (shape) => {
   it('runs on the configured parts', async () => {
     const ready = await new ApiClient(platform.url).get('/ready');
     expect(ready.status).toBe(200);
-    const expected = shape === 'embedded' ? ['database:pglite', 'queue:in-process', 'telemetry:sql'] : ['database:postgres', 'queue:bullmq', 'telemetry:influx'];
+    const expected =
+      shape === 'embedded' ? ['database:pglite', 'queue:in-process', 'telemetry:sql'] : ['database:postgres', 'queue:bullmq', 'telemetry:influx'];
     expect(Object.keys(ready.body.details).sort()).toEqual(expected);
   });
 
@@ -41,13 +42,24 @@ describe.each(SHAPES)('vertical slice (%s shape)', (shape) => {
     const startedAt = `${DAY}T10:00:00.000Z`;
     await client.publishAsync(
       `things/${iccid}/sessions`,
-      JSON.stringify({ sessionId: 's-1', startedAt, endedAt: `${DAY}T10:20:00.000Z`, bytesUp: 1200, bytesDown: 34000, mcc: '208', mnc: '01', rat: 'LTE-M' }),
+      JSON.stringify({
+        sessionId: 's-1',
+        startedAt,
+        endedAt: `${DAY}T10:20:00.000Z`,
+        bytesUp: 1200,
+        bytesDown: 34000,
+        mcc: '208',
+        mnc: '01',
+        rat: 'LTE-M',
+      }),
       { qos: 1 },
     );
     await client.endAsync();
 
     const usage = await eventually(async () => {
-      const res = await new ApiClient(platform.url, account.readKey).get(`/v1/sims/${iccid}/usage?from=${DAY}T00:00:00Z&to=${NEXT_DAY}T00:00:00Z&interval=hour`);
+      const res = await new ApiClient(platform.url, account.readKey).get(
+        `/v1/sims/${iccid}/usage?from=${DAY}T00:00:00Z&to=${NEXT_DAY}T00:00:00Z&interval=hour`,
+      );
       return res.body.totals?.sessions === 1 ? res : undefined;
     });
     expect(usage.status).toBe(200);

@@ -28,7 +28,15 @@ interface Delivery {
   eventType: string;
   status: string;
   attemptCount: number;
-  attempts: Array<{ attempt: number; statusCode: number | null; responseExcerpt: string | null; latencyMs: number; error: string | null; url: string; attemptedAt: string }>;
+  attempts: Array<{
+    attempt: number;
+    statusCode: number | null;
+    responseExcerpt: string | null;
+    latencyMs: number;
+    error: string | null;
+    url: string;
+    attemptedAt: string;
+  }>;
 }
 
 describe.each(SHAPES)('webhooks (%s shape)', (shape) => {
@@ -79,7 +87,13 @@ describe.each(SHAPES)('webhooks (%s shape)', (shape) => {
   it('registers an endpoint, shows its secret once, and validates every field', async () => {
     const created = await account.api.post('/v1/webhooks', { url: 'http://127.0.0.1:9/hooks', events: ['sim.*', 'order.shipped'], enabled: false });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ url: 'http://127.0.0.1:9/hooks', events: ['sim.*', 'order.shipped'], enabled: false, description: null, disabledReason: 'manual' });
+    expect(created.body).toMatchObject({
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['sim.*', 'order.shipped'],
+      enabled: false,
+      description: null,
+      disabledReason: 'manual',
+    });
     expect(created.body.id).toMatch(/^whk_/);
     expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(Buffer.from(created.body.secret.slice(6), 'base64').length).toBeGreaterThanOrEqual(24);
@@ -138,7 +152,15 @@ describe.each(SHAPES)('webhooks (%s shape)', (shape) => {
     expect(request.path).toBe('/hooks');
     expect(request.headers['webhook-id']).toBe(event.id);
     expect(request.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(request.body)).toEqual({ id: event.id, type: 'webhook.test', occurredAt: expect.any(String), accountId: account.accountId, subject: hook.id, data: event.data, schemaVersion: 1 });
+    expect(JSON.parse(request.body)).toEqual({
+      id: event.id,
+      type: 'webhook.test',
+      occurredAt: expect.any(String),
+      accountId: account.accountId,
+      subject: hook.id,
+      data: event.data,
+      schemaVersion: 1,
+    });
     expect(() => new Webhook(`whsec_${Buffer.alloc(24, 7).toString('base64')}`).verify(request.body, request.headers)).toThrow();
 
     const [logged] = await eventually(async () => {
@@ -147,7 +169,15 @@ describe.each(SHAPES)('webhooks (%s shape)', (shape) => {
     });
     expect(logged).toMatchObject({ id: queued.body.id, eventId: event.id, attemptCount: 1 });
     expect(logged.attempts).toEqual([
-      { attempt: 1, attemptedAt: expect.any(String), url: `${r.url}/hooks`, statusCode: 200, responseExcerpt: 'thanks', latencyMs: expect.any(Number), error: null },
+      {
+        attempt: 1,
+        attemptedAt: expect.any(String),
+        url: `${r.url}/hooks`,
+        statusCode: 200,
+        responseExcerpt: 'thanks',
+        latencyMs: expect.any(Number),
+        error: null,
+      },
     ]);
   }, 180_000);
 
@@ -345,7 +375,11 @@ describe.each(SHAPES)('webhooks (%s shape)', (shape) => {
     expect(target.verified(ok.secret)).toHaveLength(1);
 
     const refusedMeta = await eventually(async () => (await deliveries(metadata.id))[0]?.attempts[0]);
-    expect(refusedMeta).toMatchObject({ url: 'http://169.254.169.254/latest/meta-data/', statusCode: null, error: 'refused: 169.254.169.254 is a linkLocal address' });
+    expect(refusedMeta).toMatchObject({
+      url: 'http://169.254.169.254/latest/meta-data/',
+      statusCode: null,
+      error: 'refused: 169.254.169.254 is a linkLocal address',
+    });
     const refused6 = await eventually(async () => (await deliveries(loopback6.id))[0]?.attempts[0]);
     expect(refused6).toMatchObject({ statusCode: null, error: 'refused: ::1 is a loopback address' });
     // Nothing ever reached the target through the refused hops.
@@ -359,11 +393,23 @@ describe.each(SHAPES)('webhooks (%s shape)', (shape) => {
     const iccid = iccids[4];
     const secret = (await account.api.post(`/v1/sims/${iccid}/credentials`)).body.secret as string;
     expect((await account.api.patch(`/v1/sims/${iccid}`, { authorizedImeis: ['356938035643809'] })).status).toBe(200);
-    expect((await account.api.post('/v1/alert-rules', { type: 'imei_change', scope: { iccid }, severity: 'critical', action: 'block' })).status).toBe(201);
+    expect((await account.api.post('/v1/alert-rules', { type: 'imei_change', scope: { iccid }, severity: 'critical', action: 'block' })).status).toBe(
+      201,
+    );
 
     const device = await connectClient(platform.mqttUrl, iccid, secret, { clientId: `dev-${iccid}` });
     const cut = new Promise<void>((resolve) => device.once('close', () => resolve()));
-    const record = { sessionId: 's-stolen', startedAt: new Date().toISOString(), endedAt: null, bytesUp: 10, bytesDown: 10, mcc: '208', mnc: '01', rat: 'LTE-M', imei: '490154203237518' };
+    const record = {
+      sessionId: 's-stolen',
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      bytesUp: 10,
+      bytesDown: 10,
+      mcc: '208',
+      mnc: '01',
+      rat: 'LTE-M',
+      imei: '490154203237518',
+    };
     // The block may cut the device off before its PUBACK arrives.
     await Promise.race([device.publishAsync(`things/${iccid}/sessions`, JSON.stringify(record), { qos: 1 }), cut]);
     await cut;
@@ -387,7 +433,15 @@ describe.each(SHAPES)('webhooks (%s shape)', (shape) => {
     const all = await read.get(`/v1/events?type=sim.*&subject=${iccids[2]}&since=${encodeURIComponent(since)}`);
     expect(all.status).toBe(200);
     expect(all.body.data.map((e: { type: string }) => e.type)).toEqual(['sim.suspended', 'sim.resumed', 'sim.suspended', 'sim.resumed']);
-    expect(all.body.data[0]).toEqual({ id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/), type: 'sim.suspended', occurredAt: expect.any(String), accountId: account.accountId, subject: iccids[2], data: expect.objectContaining({ iccid: iccids[2] }), schemaVersion: 1 });
+    expect(all.body.data[0]).toEqual({
+      id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+      type: 'sim.suspended',
+      occurredAt: expect.any(String),
+      accountId: account.accountId,
+      subject: iccids[2],
+      data: expect.objectContaining({ iccid: iccids[2] }),
+      schemaVersion: 1,
+    });
     const exact = await read.get(`/v1/events?type=sim.resumed&subject=${iccids[2]}&since=${encodeURIComponent(since)}`);
     expect(exact.body.data).toHaveLength(2);
     expect((await read.get(`/v1/events?type=sim.sus&subject=${iccids[2]}`)).body.data).toEqual([]);
@@ -449,12 +503,16 @@ describe.each(SHAPES)('webhook SSRF refusals, WEBHOOK_ALLOWED_CIDRS unset (%s sh
     ['http://[fe80::1]/', 'linkLocal'],
     ['http://[::ffff:127.0.0.1]/', 'loopback'],
     ['http://[::ffff:169.254.169.254]/', 'linkLocal'],
-  ])('refuses to register %s (%s)', async (template, range) => {
-    const url = template.replace('{port}', new URL(local.url).port);
-    const res = await account.api.post('/v1/webhooks', { url, events: ['*'] });
-    expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([{ field: 'url', message: expect.stringMatching(new RegExp(`a ${range} address$`)) }]);
-  }, 180_000);
+  ])(
+    'refuses to register %s (%s)',
+    async (template, range) => {
+      const url = template.replace('{port}', new URL(local.url).port);
+      const res = await account.api.post('/v1/webhooks', { url, events: ['*'] });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([{ field: 'url', message: expect.stringMatching(new RegExp(`a ${range} address$`)) }]);
+    },
+    180_000,
+  );
 
   it('refuses other schemes, and a private URL on update too', async () => {
     const public4 = await account.api.post('/v1/webhooks', { url: 'http://93.184.215.14/hooks', events: ['order.delivered'], enabled: false });

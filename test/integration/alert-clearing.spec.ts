@@ -1,20 +1,26 @@
-import { AlertEvaluator, ingestedRecords } from '../../libs/application/src/alerts/alert-evaluator.js';
-import { AlertRuleCache } from '../../libs/application/src/alerts/alert-rule-cache.js';
-import { AlertScanner } from '../../libs/application/src/alerts/alert-scanner.js';
-import { AlertEffects, AlertWriter } from '../../libs/application/src/alerts/alert-writer.js';
-import { SimBlocksService } from '../../libs/application/src/sims/sim-blocks.service.js';
-import { LocalDeviceSessions } from '../../libs/application/src/telemetry/device-sessions.js';
-import { parseRuleDraft } from '../../libs/domain/src/alerts/alert-rule.js';
-import { FixedClock } from '../../libs/domain/src/clock/clock.js';
-import { DomainError } from '../../libs/domain/src/errors/domain-error.js';
-import { migrate, PgliteDatabase } from '../../libs/persistence/src/index.js';
-import { AlertEvaluationRepository } from '../../libs/persistence/src/repositories/alert-evaluation.repository.js';
-import { AlertRuleRepository } from '../../libs/persistence/src/repositories/alert-rule.repository.js';
-import { AlertRepository } from '../../libs/persistence/src/repositories/alert.repository.js';
-import { EventRepository } from '../../libs/persistence/src/repositories/event.repository.js';
-import { SimBlocksRepository } from '../../libs/persistence/src/repositories/sim-blocks.repository.js';
-import { SimRepository } from '../../libs/persistence/src/repositories/sim.repository.js';
-import { UsageLedgerRepository, type LedgerEntry } from '../../libs/persistence/src/repositories/usage-ledger.repository.js';
+import {
+  AlertEvaluator,
+  ingestedRecords,
+  AlertRuleCache,
+  AlertScanner,
+  type AlertEffects,
+  AlertWriter,
+  SimBlocksService,
+  LocalDeviceSessions,
+} from '@simfleet/application';
+import { parseRuleDraft, FixedClock, DomainError } from '@simfleet/domain';
+import {
+  migrate,
+  PgliteDatabase,
+  AlertEvaluationRepository,
+  AlertRuleRepository,
+  AlertRepository,
+  EventRepository,
+  SimBlocksRepository,
+  SimRepository,
+  UsageLedgerRepository,
+  type LedgerEntry,
+} from '@simfleet/persistence';
 
 // What the e2e suite cannot wait for: a data-limit block lifted at the period rollover, with the clock
 // moved to the next month. Also SimBlocksService's own block/unblock. Real PGlite, real repositories.
@@ -59,18 +65,47 @@ describe('alert clearing in time and SIM blocks', () => {
   async function ingest(entry: LedgerEntry): Promise<void> {
     const effects: AlertEffects = await db.transaction(async (tx) => {
       const results = await ledger().upsert(tx, [entry], clock.now());
-      return evaluator.evaluate(tx, ingestedRecords([entry], results, [{ iccid: entry.iccid, receivedAt: clock.now().toISOString(), record: { sessionId: entry.sessionId } }], [], []));
+      return evaluator.evaluate(
+        tx,
+        ingestedRecords(
+          [entry],
+          results,
+          [{ iccid: entry.iccid, receivedAt: clock.now().toISOString(), record: { sessionId: entry.sessionId } }],
+          [],
+          [],
+        ),
+      );
     });
     await evaluator.afterCommit(effects);
   }
 
   const entry = (iccid: string, sessionId: string, bytes: number, startedAt: Date): LedgerEntry => ({
-    iccid, sessionId, accountId: 'acc_a', startedAt, endedAt: null, bytesUp: bytes, bytesDown: 0, mcc: '208', mnc: '01', country: 'FR', network: 'Orange', rat: 'LTE-M', zone: null, amount: null, currency: null,
+    iccid,
+    sessionId,
+    accountId: 'acc_a',
+    startedAt,
+    endedAt: null,
+    bytesUp: bytes,
+    bytesDown: 0,
+    mcc: '208',
+    mnc: '01',
+    country: 'FR',
+    network: 'Orange',
+    rat: 'LTE-M',
+    zone: null,
+    amount: null,
+    currency: null,
   });
 
   it('a monthly data-limit block is lifted at the rollover, by the scheduled scan', async () => {
     const iccid = '8988303000000000001';
-    const draft = parseRuleDraft({ type: 'data_usage_limit', action: 'block', severity: 'critical', scope: { iccid }, params: { limitBytes: 1_000, period: 'month' } });
+    const draft = parseRuleDraft({
+      type: 'data_usage_limit',
+      action: 'block',
+      severity: 'critical',
+      scope: { iccid },
+      params: { limitBytes: 1_000, period: 'month' },
+    });
     if (!draft.ok) throw new Error('invalid draft');
     await rules.insert(db, 'rule_month', 'acc_a', draft.draft, clock.now());
 
@@ -89,7 +124,9 @@ describe('alert clearing in time and SIM blocks', () => {
     expect(await alerts.get('acc_a', open.id)).toMatchObject({ status: 'resolved', resolution: 'period_rollover', resolvedBy: 'system' });
     expect((await new SimRepository(db).findByRef('acc_a', iccid))?.blocks).toEqual([]);
     const unblocked = await events.list({ accountId: 'acc_a', type: 'sim.unblocked', subject: iccid, limit: 10 });
-    expect(unblocked.map((e) => e.data)).toEqual([expect.objectContaining({ block: 'data_limit_exceeded', blocks: [], actor: 'system', alertId: open.id })]);
+    expect(unblocked.map((e) => e.data)).toEqual([
+      expect.objectContaining({ block: 'data_limit_exceeded', blocks: [], actor: 'system', alertId: open.id }),
+    ]);
 
     // November's session no longer counts in December; a December session over the limit blocks again.
     await ingest(entry(iccid, 's-nov', 6_000, new Date('2026-11-28T09:00:00Z')));
@@ -107,7 +144,10 @@ describe('alert clearing in time and SIM blocks', () => {
     expect(await blocks.block('acc_a', iccid, 'unauthorized_imei', 'stolen')).toBe(false); // already there
     expect(await blocks.block('acc_a', iccid, 'data_limit_exceeded', 'over')).toBe(true);
     expect(kicked).toEqual([iccid, iccid]);
-    expect(await new SimRepository(db).findByRef('acc_a', iccid)).toMatchObject({ status: 'active', blocks: ['unauthorized_imei', 'data_limit_exceeded'] });
+    expect(await new SimRepository(db).findByRef('acc_a', iccid)).toMatchObject({
+      status: 'active',
+      blocks: ['unauthorized_imei', 'data_limit_exceeded'],
+    });
 
     expect(await blocks.unblock('acc_a', iccid, 'unauthorized_imei', 'found')).toBe(true);
     expect(await blocks.unblock('acc_a', iccid, 'unauthorized_imei', 'found')).toBe(false);
@@ -121,7 +161,11 @@ describe('alert clearing in time and SIM blocks', () => {
     ]);
     const emitted = await events.list({ accountId: 'acc_a', subject: iccid, limit: 10 });
     // (The fixed clock gives the three events one instant, so their ids do not order them.)
-    expect(emitted.map((e) => `${e.type} ${String(e.data.block)}`).sort()).toEqual(['sim.blocked data_limit_exceeded', 'sim.blocked unauthorized_imei', 'sim.unblocked unauthorized_imei']);
+    expect(emitted.map((e) => `${e.type} ${String(e.data.block)}`).sort()).toEqual([
+      'sim.blocked data_limit_exceeded',
+      'sim.blocked unauthorized_imei',
+      'sim.unblocked unauthorized_imei',
+    ]);
 
     // Another tenant's SIM is not found (nothing changes).
     await expect(blocks.block('acc_b', iccid, 'unauthorized_imei', 'x')).rejects.toThrow(DomainError);

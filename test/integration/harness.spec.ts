@@ -3,7 +3,15 @@
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createInfluxDatabase, createTestDatabase, freePort, influxQuery, requireServers, serverUrl, uniqueRedisPrefix } from '../harness/isolation.js';
+import {
+  createInfluxDatabase,
+  createTestDatabase,
+  freePort,
+  influxQuery,
+  requireServers,
+  serverUrl,
+  uniqueRedisPrefix,
+} from '../harness/isolation.js';
 import { missingBinaries, startInflux, startPostgres, startRedis, type ServerHandle, type ServerName } from '../harness/servers.js';
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -66,8 +74,9 @@ requireServers('postgres')('harness: PostgreSQL', () => {
       await a.drop();
       await b.drop();
     }
-    const left = await withClient(serverUrl('postgres'), async (c) =>
-      (await c.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [[a.database, b.database]])).rows,
+    const left = await withClient(
+      serverUrl('postgres'),
+      async (c) => (await c.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [[a.database, b.database]])).rows,
     );
     expect(left).toEqual([]);
   });

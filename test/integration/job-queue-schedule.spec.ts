@@ -1,9 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { BullMqJobQueue } from '../../libs/queue/src/bullmq.queue.js';
-import { InProcessJobQueue } from '../../libs/queue/src/in-process.queue.js';
-import type { JobHandler, JobQueue } from '../../libs/queue/src/job-queue.js';
-import type { JobName } from '../../libs/queue/src/jobs.js';
+import { BullMqJobQueue, InProcessJobQueue, type JobHandler, type JobQueue, type JobName } from '@simfleet/queue';
 import { eventually } from '../e2e/support/http.js';
 import { requireServers, serverUrl, uniqueRedisPrefix } from '../harness/isolation.js';
 

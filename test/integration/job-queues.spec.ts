@@ -1,7 +1,4 @@
-import { BullMqJobQueue } from '../../libs/queue/src/bullmq.queue.js';
-import { InProcessJobQueue } from '../../libs/queue/src/in-process.queue.js';
-import type { DeadLetter, JobHandler, JobQueue } from '../../libs/queue/src/job-queue.js';
-import type { JobName } from '../../libs/queue/src/jobs.js';
+import { BullMqJobQueue, InProcessJobQueue, type DeadLetter, type JobHandler, type JobQueue, type JobName } from '@simfleet/queue';
 import { eventually } from '../e2e/support/http.js';
 import { requireServers, serverUrl, uniqueRedisPrefix } from '../harness/isolation.js';
 
@@ -60,7 +57,10 @@ describe.each(implementations)('%s job queue', (_kind, create, suite) => {
       const payload = { name: 'orders.fulfil', orderId: 'ord_retry' };
       failUntilAttempt.set(JSON.stringify(payload), 2);
       await queue.add('orders.fulfil', payload as never);
-      await eventually(async () => (calls.some((c) => (c.payload as { orderId: string }).orderId === 'ord_retry' && c.attempt === 2) ? true : undefined), 15_000);
+      await eventually(
+        async () => (calls.some((c) => (c.payload as { orderId: string }).orderId === 'ord_retry' && c.attempt === 2) ? true : undefined),
+        15_000,
+      );
       expect(calls.filter((c) => (c.payload as { orderId: string }).orderId === 'ord_retry').map((c) => c.attempt)).toEqual([1, 2]);
       expect(failures).toContainEqual({ job: 'orders.fulfil', final: false });
     });

@@ -1,22 +1,40 @@
-import { Database, migrate, PgliteDatabase, PostgresDatabase, readMigrations } from '../../libs/persistence/src/index.js';
-import { jsonTextArray } from '../../libs/persistence/src/database.js';
-import { domainEvent } from '../../libs/domain/src/events/domain-event.js';
-import { EventRepository } from '../../libs/persistence/src/repositories/event.repository.js';
-import { SimRepository } from '../../libs/persistence/src/repositories/sim.repository.js';
-import { WebhookRepository } from '../../libs/persistence/src/repositories/webhook.repository.js';
+import {
+  type Database,
+  migrate,
+  PgliteDatabase,
+  PostgresDatabase,
+  readMigrations,
+  jsonTextArray,
+  EventRepository,
+  SimRepository,
+  WebhookRepository,
+} from '@simfleet/persistence';
+import { domainEvent } from '@simfleet/domain';
 import { createTestDatabase, requireServers, type TestDatabase } from '../harness/isolation.js';
 
 // The same migrations and SQL on both engines: PGlite (embedded) and PostgreSQL (servers).
 const engines: Array<[string, () => Promise<{ db: Database; release(): Promise<void> }>]> = [
-  ['pglite', async () => {
-    const db = await PgliteDatabase.open();
-    return { db, release: () => db.close() };
-  }],
-  ['postgres', async () => {
-    const testDb: TestDatabase = await createTestDatabase();
-    const db = new PostgresDatabase(testDb.url, 4);
-    return { db, release: async () => { await db.close(); await testDb.drop(); } };
-  }],
+  [
+    'pglite',
+    async () => {
+      const db = await PgliteDatabase.open();
+      return { db, release: () => db.close() };
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const testDb: TestDatabase = await createTestDatabase();
+      const db = new PostgresDatabase(testDb.url, 4);
+      return {
+        db,
+        release: async () => {
+          await db.close();
+          await testDb.drop();
+        },
+      };
+    },
+  ],
 ];
 
 describe.each(engines)('system of record on %s', (engine, open) => {
@@ -39,7 +57,9 @@ describe.each(engines)('system of record on %s', (engine, open) => {
     });
 
     it('parses int8 as a safe number and numeric as an exact string, the same on both engines', async () => {
-      const [row] = await db.query<{ big: number; money: string; at: Date }>("select 9007199254740991::int8 as big, 0.1::numeric + 0.2::numeric as money, '2026-11-28T10:00:00Z'::timestamptz as at");
+      const [row] = await db.query<{ big: number; money: string; at: Date }>(
+        "select 9007199254740991::int8 as big, 0.1::numeric + 0.2::numeric as money, '2026-11-28T10:00:00Z'::timestamptz as at",
+      );
       expect(row).toEqual({ big: 9007199254740991, money: '0.3', at: new Date('2026-11-28T10:00:00Z') });
       await expect(db.query('select 9007199254740993::int8 as too_big')).rejects.toThrow(/safe integer/);
     });
@@ -57,7 +77,13 @@ describe.each(engines)('system of record on %s', (engine, open) => {
     });
 
     it('passes JSON texts as a text[] literal that PostgreSQL reads back unchanged', async () => {
-      const values = [{ a: 'quote " backslash \\ slash /' }, { line: 'one\ntwo\ttab \u0001', unicode: 'Zürich 東京 😀', nested: { list: [1, null, true, '}{,'] } }, {}, { empty: '' }, { braces: '{"x": [1]}' }];
+      const values = [
+        { a: 'quote " backslash \\ slash /' },
+        { line: 'one\ntwo\ttab \u0001', unicode: 'Zürich 東京 😀', nested: { list: [1, null, true, '}{,'] } },
+        {},
+        { empty: '' },
+        { braces: '{"x": [1]}' },
+      ];
       const rows = await db.query<{ text: string }>('select unnest($1::text[]) as text', [jsonTextArray(values)]);
       expect(rows.map((r) => JSON.parse(r.text))).toEqual(values);
       expect(rows.map((r) => r.text)).toEqual(values.map((v) => JSON.stringify(v)));
@@ -70,9 +96,15 @@ describe.each(engines)('system of record on %s', (engine, open) => {
       const sims = new SimRepository(db);
       const iccid = '8988303000000009991';
       const at = (ms: number) => new Date(Date.parse('2026-11-28T10:00:00Z') + ms);
-      const apply = (update: Omit<Parameters<SimRepository['applyTelemetry']>[1][number], 'iccid'>) => db.transaction((tx) => sims.applyTelemetry(tx, [{ iccid, ...update }], 1_000));
+      const apply = (update: Omit<Parameters<SimRepository['applyTelemetry']>[1][number], 'iccid'>) =>
+        db.transaction((tx) => sims.applyTelemetry(tx, [{ iccid, ...update }], 1_000));
       const row = async () =>
-        (await db.query<{ last_seen_at: Date; rat: string | null; last_lat: number | null }>('select last_seen_at, rat, last_lat from sims where iccid = $1', [iccid]))[0];
+        (
+          await db.query<{ last_seen_at: Date; rat: string | null; last_lat: number | null }>(
+            'select last_seen_at, rat, last_lat from sims where iccid = $1',
+            [iccid],
+          )
+        )[0];
 
       await apply({ lastSeenAt: at(0), mcc: '208', mnc: '01', rat: 'LTE-M' });
       expect(await row()).toEqual({ last_seen_at: at(0), rat: 'LTE-M', last_lat: null });
@@ -95,7 +127,11 @@ describe.each(engines)('system of record on %s', (engine, open) => {
            ('whk_on', 'acc_hooked', 'https://example.com/a', '{*}', true, 's'), ('whk_off', 'acc_quiet', 'https://example.com/b', '{*}', false, 's')`,
       );
       const at = new Date('2026-11-28T10:00:00Z');
-      const events = [domainEvent('group.created', 'acc_hooked', 'grp_1', { n: 1 }, at), domainEvent('group.created', 'acc_quiet', 'grp_2', { n: 2 }, at), domainEvent('group.created', null, 'system', { n: 3 }, at)];
+      const events = [
+        domainEvent('group.created', 'acc_hooked', 'grp_1', { n: 1 }, at),
+        domainEvent('group.created', 'acc_quiet', 'grp_2', { n: 2 }, at),
+        domainEvent('group.created', null, 'system', { n: 3 }, at),
+      ];
       await db.transaction((tx) => new EventRepository(db).append(tx, events));
       const rows = await db.query<{ account_id: string | null; undispatched: boolean; data: string }>(
         'select account_id, dispatched_at is null as undispatched, data from events where id = any($1::text[]) order by subject',

@@ -1,6 +1,6 @@
 // The SMS downlink across processes: requests reach every broker over Redis pub/sub and the broker
 // holding the device answers; the others answer `absent`, so "not connected" needs no timeout.
-import { LocalSmsDownlink, RedisSmsDownlink, type DeviceSms } from '../../libs/application/src/sms/sms-downlink.js';
+import { LocalSmsDownlink, RedisSmsDownlink, type DeviceSms } from '@simfleet/application';
 import { requireServers, serverUrl, uniqueRedisPrefix } from '../harness/isolation.js';
 
 const sms: DeviceSms = { id: 'sms_1', kind: 'wake-up', text: 'WAKE-UP', encoding: 'gsm7', segments: 1, sentAt: '2026-11-28T12:00:00.000Z' };

@@ -1,7 +1,5 @@
-import { PgliteDatabase, migrate, type Database } from '../../libs/persistence/src/index.js';
-import { InfluxTelemetryStore } from '../../libs/telemetry/src/influx-telemetry.store.js';
-import { SqlTelemetryStore } from '../../libs/telemetry/src/sql-telemetry.repository.js';
-import type { SessionPoint, TelemetryStore } from '../../libs/telemetry/src/telemetry-store.js';
+import { PgliteDatabase, migrate, type Database } from '@simfleet/persistence';
+import { InfluxTelemetryStore, SqlTelemetryStore, type SessionPoint, type TelemetryStore } from '@simfleet/telemetry';
 import { createInfluxDatabase, influxQuery, requireServers, type InfluxDatabase } from '../harness/isolation.js';
 
 const session = (overrides: Partial<SessionPoint>): SessionPoint => ({
@@ -27,7 +25,13 @@ const empty = { locations: [], statuses: [] };
 async function exercise(store: TelemetryStore) {
   await store.write({ sessions: [session({})], ...empty });
   // An interim update of s1 (same key, larger cumulative counters) and a second session the next day.
-  await store.write({ sessions: [session({ bytesUp: 150, bytesDown: 1500, endedAt: new Date('2026-11-28T00:10:00Z') }), session({ sessionId: 's2', startedAt: new Date('2026-11-28T10:15:00Z'), bytesUp: 7, bytesDown: 3 })], ...empty });
+  await store.write({
+    sessions: [
+      session({ bytesUp: 150, bytesDown: 1500, endedAt: new Date('2026-11-28T00:10:00Z') }),
+      session({ sessionId: 's2', startedAt: new Date('2026-11-28T10:15:00Z'), bytesUp: 7, bytesDown: 3 }),
+    ],
+    ...empty,
+  });
   // A redelivered batch changes nothing.
   await store.write({ sessions: [session({ sessionId: 's2', startedAt: new Date('2026-11-28T10:15:00Z'), bytesUp: 7, bytesDown: 3 })], ...empty });
   const query = { accountId: 'acc_1', iccid: '8988303000000000017', from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') };
@@ -86,7 +90,11 @@ requireServers('influx')('InfluxDB telemetry store', () => {
   it('escapes tag values and reports an unreachable server as a retryable error', async () => {
     const store = new InfluxTelemetryStore({ url: influx.url, database: influx.database, retentionDays: 400 });
     await store.write({ sessions: [session({ iccid: '8988303000000000025', network: 'Vodafone, UK = "best"' })], ...empty });
-    const tags = await influxQuery(influx.url, `SHOW TAG VALUES FROM data_session WITH KEY = "network" WHERE iccid = '8988303000000000025'`, influx.database);
+    const tags = await influxQuery(
+      influx.url,
+      `SHOW TAG VALUES FROM data_session WITH KEY = "network" WHERE iccid = '8988303000000000025'`,
+      influx.database,
+    );
     expect(tags.results?.[0].series?.[0].values).toEqual([['network', 'Vodafone, UK = "best"']]);
     const down = new InfluxTelemetryStore({ url: 'http://127.0.0.1:9', database: 'x', retentionDays: 1, timeoutMs: 1_000 });
     await expect(down.write({ sessions: [session({})], ...empty })).rejects.toMatchObject({ name: 'InfluxError', permanent: false });
@@ -100,7 +108,13 @@ requireServers('influx')('InfluxDB telemetry store', () => {
       const fresh = await createInfluxDatabase();
       try {
         const store = new InfluxTelemetryStore({ url: fresh.url, database: fresh.database, retentionDays: 400 });
-        const query = { accountId: 'acc_1', iccid: '8988303000000000017', from: new Date('2026-11-27T00:00:00Z'), to: new Date('2026-11-29T00:00:00Z'), interval: 'day' as const };
+        const query = {
+          accountId: 'acc_1',
+          iccid: '8988303000000000017',
+          from: new Date('2026-11-27T00:00:00Z'),
+          to: new Date('2026-11-29T00:00:00Z'),
+          interval: 'day' as const,
+        };
         let written = false;
         const polling = (async () => {
           for (;;) {
@@ -111,7 +125,15 @@ requireServers('influx')('InfluxDB telemetry store', () => {
           }
         })();
         await new Promise((resolve) => setTimeout(resolve, round % 5));
-        const fix = { accountId: 'acc_1', iccid: '8988303000000000017', at: new Date('2026-11-28T09:00:00Z'), lat: 48.85, lon: 2.35, accuracyM: 12, source: 'cell' as const };
+        const fix = {
+          accountId: 'acc_1',
+          iccid: '8988303000000000017',
+          at: new Date('2026-11-28T09:00:00Z'),
+          lat: 48.85,
+          lon: 2.35,
+          accuracyM: 12,
+          source: 'cell' as const,
+        };
         await store.write({ sessions: [session({ bytesUp: 150, bytesDown: 1500 })], locations: [fix], statuses: [] });
         written = true;
         await polling;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { configSchema } from '../../libs/config/src/config.schema.js';
+import { configSchema } from '@simfleet/config';
 
 // Docker does not run on our machines: this checks the compose file against the configuration schema.
 const compose = parse(readFileSync(path.resolve('docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -13,7 +13,7 @@ const platformServices = ['api', 'broker', 'worker'];
 describe('docker-compose.yml', () => {
   it('starts the production shape: PostgreSQL, Redis, InfluxDB and the three roles', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['api', 'broker', 'influxdb', 'postgres', 'redis', 'worker']);
-    for (const name of platformServices) expect(compose.services[name].command).toEqual(['node', `dist/apps/${name}/main.js`]);
+    for (const name of platformServices) expect(compose.services[name].command).toEqual(['node', `dist/apps/${name}/src/main.js`]);
   });
 
   it.each(platformServices)('%s sets only variables the configuration schema knows', (name) => {
@@ -24,7 +24,9 @@ describe('docker-compose.yml', () => {
 
   it('gives each role the servers it needs', () => {
     for (const name of platformServices) {
-      expect(compose.services[name].environment).toEqual(expect.objectContaining({ DATABASE_URL: expect.stringMatching(/^postgres:\/\//), REDIS_URL: expect.stringMatching(/^redis:\/\//) }));
+      expect(compose.services[name].environment).toEqual(
+        expect.objectContaining({ DATABASE_URL: expect.stringMatching(/^postgres:\/\//), REDIS_URL: expect.stringMatching(/^redis:\/\//) }),
+      );
     }
   });
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { configSchema } from '../../libs/config/src/config.schema.js';
+import { configSchema } from '@simfleet/config';
 
 // The README is the user's manual: its configuration table must name every variable the schema reads.
 const readme = readFileSync('README.md', 'utf8');

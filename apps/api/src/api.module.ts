@@ -18,7 +18,19 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 /** The REST API of operators and admins (`/v1`). */
 @Module({
   imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule],
-  controllers: [AccountsController, StockController, OrdersController, SimsController, EventsController, AdminController, TelemetryReportsController, SimTelemetryController, WebhooksController, ConnectivityController, ...BILLING_CONTROLLERS],
+  controllers: [
+    AccountsController,
+    StockController,
+    OrdersController,
+    SimsController,
+    EventsController,
+    AdminController,
+    TelemetryReportsController,
+    SimTelemetryController,
+    WebhooksController,
+    ConnectivityController,
+    ...BILLING_CONTROLLERS,
+  ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
 })
 export class ApiModule {}

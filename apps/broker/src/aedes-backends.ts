@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import mqemitterRedis, { type MQEmitterPacket } from 'mqemitter-redis';
-import type { AppConfig } from '../../../libs/config/src/index.js';
-import { Topics } from '../../../libs/domain/src/telemetry/topics.js';
-import { closeRedis } from '../../../libs/queue/src/redis-connections.js';
+import type { AppConfig } from '@simfleet/config';
+import { Topics } from '@simfleet/domain';
+import { closeRedis } from '@simfleet/queue';
 import { IntegrationInterest } from './integration-interest.js';
 
 /** What aedes is built on: its own in-memory defaults, or Redis so that brokers share sessions and messages. */

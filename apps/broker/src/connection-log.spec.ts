@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { ConnectionChange } from '../../../libs/domain/src/telemetry/connections.js';
-import type { EnqueueOptions, JobQueue } from '../../../libs/queue/src/job-queue.js';
+import type { ConnectionChange } from '@simfleet/domain';
+import type { EnqueueOptions, JobQueue } from '@simfleet/queue';
 import { ConnectionLog } from './connection-log.js';
 
 class FlakyQueue {
@@ -13,7 +13,15 @@ class FlakyQueue {
   }
 }
 
-const connected = (connectionId: string): ConnectionChange => ({ kind: 'connected', connectionId, iccid: '89883', accountId: 'acc', brokerId: 'b', clientId: 'c', at: '2026-11-28T10:00:00.000Z' });
+const connected = (connectionId: string): ConnectionChange => ({
+  kind: 'connected',
+  connectionId,
+  iccid: '89883',
+  accountId: 'acc',
+  brokerId: 'b',
+  clientId: 'c',
+  at: '2026-11-28T10:00:00.000Z',
+});
 const ids = (changes: ConnectionChange[]) => changes.map((c) => (c.kind === 'broker-started' ? c.kind : c.connectionId));
 
 describe('ConnectionLog', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
-import type { ConnectionChange } from '../../../libs/domain/src/telemetry/connections.js';
-import type { JobQueue } from '../../../libs/queue/src/job-queue.js';
+import type { ConnectionChange } from '@simfleet/domain';
+import type { JobQueue } from '@simfleet/queue';
 
 const RETRY_AFTER_MS = 1_000;
 
@@ -50,7 +50,9 @@ export class ConnectionLog {
         this.inFlight = undefined;
         this.pending.unshift(...changes);
         if (this.closed) {
-          this.logger.error(`broker stopping: ${this.pending.length} connection changes not recorded (${String(error)}); its next start closes the connections it left open`);
+          this.logger.error(
+            `broker stopping: ${this.pending.length} connection changes not recorded (${String(error)}); its next start closes the connections it left open`,
+          );
           return;
         }
         this.logger.warn(`could not queue ${changes.length} connection changes, retrying: ${String(error)}`);

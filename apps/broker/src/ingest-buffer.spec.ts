@@ -1,5 +1,5 @@
-import type { TelemetryEnvelope } from '../../../libs/domain/src/telemetry/records.js';
-import type { JobQueue } from '../../../libs/queue/src/job-queue.js';
+import type { TelemetryEnvelope } from '@simfleet/domain';
+import type { JobQueue } from '@simfleet/queue';
 import { IngestBuffer } from './ingest-buffer.js';
 
 const record = (n: number): TelemetryEnvelope => ({

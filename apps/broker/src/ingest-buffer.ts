@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { TelemetryEnvelope } from '../../../libs/domain/src/telemetry/records.js';
-import type { JobQueue } from '../../../libs/queue/src/job-queue.js';
+import type { TelemetryEnvelope } from '@simfleet/domain';
+import type { JobQueue } from '@simfleet/queue';
 
 interface Waiter {
   resolve(): void;

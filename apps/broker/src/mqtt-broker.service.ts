@@ -7,16 +7,19 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { APP_CONFIG, type AppConfig } from '../../../libs/config/src/index.js';
-import { Clock } from '../../../libs/domain/src/clock/clock.js';
-import { DeviceAuthenticator } from '../../../libs/application/src/telemetry/device-authenticator.js';
-import { DeviceSessions, type DeviceRequest } from '../../../libs/application/src/telemetry/device-sessions.js';
-import { IngestionErrors, KEPT_INGESTION_ERRORS } from '../../../libs/application/src/telemetry/ingestion-errors.usecase.js';
-import { IntegrationAuthenticator, looksLikeApiKey } from '../../../libs/application/src/telemetry/integration-authenticator.js';
-import { Metrics } from '../../../libs/observability/src/metrics.js';
-import { JobQueue } from '../../../libs/queue/src/job-queue.js';
-import type { DisconnectReason } from '../../../libs/domain/src/telemetry/connections.js';
-import { DOWN_CHANNELS, Topics, UP_CHANNELS, type UpChannel } from '../../../libs/domain/src/telemetry/topics.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { Clock, type DisconnectReason, DOWN_CHANNELS, Topics, UP_CHANNELS, type UpChannel } from '@simfleet/domain';
+import {
+  DeviceAuthenticator,
+  DeviceSessions,
+  type DeviceRequest,
+  IngestionErrors,
+  KEPT_INGESTION_ERRORS,
+  IntegrationAuthenticator,
+  looksLikeApiKey,
+} from '@simfleet/application';
+import { Metrics } from '@simfleet/observability';
+import { JobQueue } from '@simfleet/queue';
 import { createAedesBackends, type AedesBackends } from './aedes-backends.js';
 import { ConnectionLog } from './connection-log.js';
 import { IngestBuffer } from './ingest-buffer.js';
@@ -131,10 +134,15 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     this.wss.on('connection', (socket, request) => aedes.handle(createWebSocketStream(socket), request));
     this.ports.ws = await this.listen(http, this.config.mqtt.wsPort);
     if (this.config.mqtt.tls) {
-      const tls = createTlsServer({ cert: readFileSync(this.config.mqtt.tls.certFile), key: readFileSync(this.config.mqtt.tls.keyFile) }, aedes.handle);
+      const tls = createTlsServer(
+        { cert: readFileSync(this.config.mqtt.tls.certFile), key: readFileSync(this.config.mqtt.tls.keyFile) },
+        aedes.handle,
+      );
       this.ports.tls = await this.listen(tls, this.config.mqtt.tls.port);
     }
-    this.logger.log(`MQTT broker ${this.brokerId} (${this.backends.kind} sessions) listening: tcp ${this.ports.tcp}, ws ${this.ports.ws}${this.ports.tls ? `, tls ${this.ports.tls}` : ''}`);
+    this.logger.log(
+      `MQTT broker ${this.brokerId} (${this.backends.kind} sessions) listening: tcp ${this.ports.tcp}, ws ${this.ports.ws}${this.ports.tls ? `, tls ${this.ports.tls}` : ''}`,
+    );
   }
 
   private listen(server: TcpServer | HttpServer, port: number): Promise<number> {
@@ -145,7 +153,12 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     });
   }
 
-  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
     const secret = password?.toString('utf8') ?? '';
     const refuse = (reason: 'bad_credentials' | 'not_authorized', detail: string) => {
       this.metrics.mqttRefused.inc({ reason });
@@ -165,7 +178,13 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     }
     this.auth.authenticate(username, password).then((result) => {
       if (!result.ok) return refuse(result.reason, result.detail);
-      this.identities.set(client, { kind: 'device', iccid: result.iccid, accountId: result.accountId, tokens: this.config.mqtt.maxMessagesPerSecond, refilledAt: Date.now() });
+      this.identities.set(client, {
+        kind: 'device',
+        iccid: result.iccid,
+        accountId: result.accountId,
+        tokens: this.config.mqtt.maxMessagesPerSecond,
+        refilledAt: Date.now(),
+      });
       done(null, true);
     }, unavailable);
   }
@@ -179,7 +198,15 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     this.devices.set(identity.iccid, client);
     identity.connectionId = randomUUID();
     identity.connectedAt = this.clock.now().toISOString();
-    this.connections?.record({ kind: 'connected', connectionId: identity.connectionId, iccid: identity.iccid, accountId: identity.accountId, brokerId: this.brokerId, clientId: client.id, at: identity.connectedAt });
+    this.connections?.record({
+      kind: 'connected',
+      connectionId: identity.connectionId,
+      iccid: identity.iccid,
+      accountId: identity.accountId,
+      brokerId: this.brokerId,
+      clientId: client.id,
+      at: identity.connectedAt,
+    });
   }
 
   private onClientDisconnect(client: Client): void {
@@ -224,11 +251,17 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     if (!this.devices.has(iccid)) return false;
     if (request.kind === 'reset') return this.disconnectDevice(iccid, 'kicked_connectivity_reset');
     const payload = Buffer.from(JSON.stringify({ type: 'ping', correlationId: request.correlationId, sentAt: this.clock.now().toISOString() }));
-    this.publishToDevice(Topics.down(iccid, 'commands'), payload).catch((error: unknown) => this.logger.warn(`could not send a ping to ${iccid}: ${String(error)}`));
+    this.publishToDevice(Topics.down(iccid, 'commands'), payload).catch((error: unknown) =>
+      this.logger.warn(`could not send a ping to ${iccid}: ${String(error)}`),
+    );
     return true;
   }
 
-  private authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
+  private authorizeSubscribe(
+    client: Client,
+    subscription: Subscription,
+    done: (error: Error | null, subscription?: Subscription | null) => void,
+  ): void {
     const identity = this.identities.get(client);
     // `done(null, null)`: SUBACK with the failure code 0x80, the connection stays open.
     const deny = (message: string) => {
@@ -247,7 +280,9 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     const requested = subscription.topic.startsWith(prefix) ? subscription.topic.slice(prefix.length) : subscription.topic;
     const match = /^things\/([^/#]+)\/([^/#]+)$/.exec(requested);
     if (!match || !(match[2] === '+' || INTEGRATION_CHANNELS.includes(match[2])) || (match[1].includes('+') && match[1] !== '+')) {
-      return deny(`an integration subscribes to things/+/{sessions|location|status|errors} or things/{iccid}/… of its account; ${subscription.topic} is not allowed`);
+      return deny(
+        `an integration subscribes to things/+/{sessions|location|status|errors} or things/{iccid}/… of its account; ${subscription.topic} is not allowed`,
+      );
     }
     const grant = () =>
       this.backends!.registerIntegration(identity.accountId).then(
@@ -282,7 +317,9 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     });
     if (!client.clean) {
       const persistence = (this.aedes as unknown as { persistence: { removeSubscriptions(c: Client, t: string[]): Promise<void> } }).persistence;
-      persistence.removeSubscriptions(client, rewritten).catch((error: unknown) => this.logger.warn(`could not remove persisted subscriptions: ${String(error)}`));
+      persistence
+        .removeSubscriptions(client, rewritten)
+        .catch((error: unknown) => this.logger.warn(`could not remove persisted subscriptions: ${String(error)}`));
     }
   }
 
@@ -309,13 +346,41 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     const topic = Topics.parse(packet.topic);
     const channel = topic?.channel as UpChannel | undefined;
     if (!topic || topic.iccid !== identity.iccid || !channel || !UP_CHANNELS.includes(channel)) {
-      return this.refuse(identity, packet, done, [{ code: 'topic_not_allowed', message: `a device publishes only to ${Topics.up(identity.iccid, 'sessions')}, /location or /status` }], 'topic_not_allowed');
+      return this.refuse(
+        identity,
+        packet,
+        done,
+        [{ code: 'topic_not_allowed', message: `a device publishes only to ${Topics.up(identity.iccid, 'sessions')}, /location or /status` }],
+        'topic_not_allowed',
+      );
     }
     if (packet.payload.length > this.config.mqtt.maxPayloadBytes) {
-      return this.refuse(identity, packet, done, [{ code: 'payload_too_large', message: `payload is ${packet.payload.length} bytes; the limit is ${this.config.mqtt.maxPayloadBytes} (MQTT_MAX_PAYLOAD_BYTES)` }], 'payload_too_large');
+      return this.refuse(
+        identity,
+        packet,
+        done,
+        [
+          {
+            code: 'payload_too_large',
+            message: `payload is ${packet.payload.length} bytes; the limit is ${this.config.mqtt.maxPayloadBytes} (MQTT_MAX_PAYLOAD_BYTES)`,
+          },
+        ],
+        'payload_too_large',
+      );
     }
     if (!this.takeToken(identity)) {
-      return this.refuse(identity, packet, done, [{ code: 'rate_limited', message: `more than ${this.config.mqtt.maxMessagesPerSecond} messages per second (MQTT_MAX_MESSAGES_PER_SECOND); this message was not accepted, resend it later` }], 'rate_limited');
+      return this.refuse(
+        identity,
+        packet,
+        done,
+        [
+          {
+            code: 'rate_limited',
+            message: `more than ${this.config.mqtt.maxMessagesPerSecond} messages per second (MQTT_MAX_MESSAGES_PER_SECOND); this message was not accepted, resend it later`,
+          },
+        ],
+        'rate_limited',
+      );
     }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const { envelopes, problems, array } = this.validator.validate(identity, channel, payload, this.clock.now());
@@ -329,7 +394,9 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     }
     for (const e of envelopes) {
       if (e.kind === 'status' && e.record.correlationId) {
-        this.sessions.answered(e.record.correlationId).catch((error: unknown) => this.logger.warn(`could not pass on the answer of ${identity.iccid}: ${String(error)}`));
+        this.sessions
+          .answered(e.record.correlationId)
+          .catch((error: unknown) => this.logger.warn(`could not pass on the answer of ${identity.iccid}: ${String(error)}`));
       }
     }
     this.buffer.submit(envelopes).then(
@@ -349,7 +416,13 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     );
   }
 
-  private refuse(identity: DeviceIdentity, packet: PublishPacket, done: (error?: Error | null) => void, problems: RecordProblem[], metric: string): void {
+  private refuse(
+    identity: DeviceIdentity,
+    packet: PublishPacket,
+    done: (error?: Error | null) => void,
+    problems: RecordProblem[],
+    metric: string,
+  ): void {
     this.metrics.mqttRefused.inc({ reason: metric });
     this.publishErrors(identity, packet.topic, problems);
     // Acknowledged (MQTT 3.1.1 has no negative PUBACK) but parked on a `$` topic no subscriber receives.

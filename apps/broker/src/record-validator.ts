@@ -4,11 +4,21 @@ import {
   sessionRecordSchema,
   statusRecordSchema,
   type TelemetryEnvelope,
-} from '../../../libs/domain/src/telemetry/records.js';
-import { KIND_OF_CHANNEL, type UpChannel } from '../../../libs/domain/src/telemetry/topics.js';
+  KIND_OF_CHANNEL,
+  type UpChannel,
+} from '@simfleet/domain';
 
 export interface RecordProblem {
-  code: 'malformed_json' | 'invalid_record' | 'timestamp_in_future' | 'timestamp_too_old' | 'too_many_records' | 'topic_not_allowed' | 'payload_too_large' | 'rate_limited' | 'subscription_not_allowed';
+  code:
+    | 'malformed_json'
+    | 'invalid_record'
+    | 'timestamp_in_future'
+    | 'timestamp_too_old'
+    | 'too_many_records'
+    | 'topic_not_allowed'
+    | 'payload_too_large'
+    | 'rate_limited'
+    | 'subscription_not_allowed';
   message: string;
   /** Position of the record in an array payload. */
   index?: number;
@@ -31,7 +41,12 @@ export const MAX_RECORDS_PER_MESSAGE = 1_000;
 export class RecordValidator {
   constructor(private readonly retentionDays: number) {}
 
-  validate(identity: { iccid: string; accountId: string }, channel: UpChannel, payload: Buffer, now: Date): { envelopes: TelemetryEnvelope[]; problems: RecordProblem[]; array: boolean } {
+  validate(
+    identity: { iccid: string; accountId: string },
+    channel: UpChannel,
+    payload: Buffer,
+    now: Date,
+  ): { envelopes: TelemetryEnvelope[]; problems: RecordProblem[]; array: boolean } {
     let parsed: unknown;
     try {
       parsed = JSON.parse(payload.toString('utf8'));
@@ -41,7 +56,11 @@ export class RecordValidator {
     const batch = Array.isArray(parsed);
     const items = batch ? (parsed as unknown[]) : [parsed];
     if (items.length > MAX_RECORDS_PER_MESSAGE) {
-      return { envelopes: [], problems: [{ code: 'too_many_records', message: `at most ${MAX_RECORDS_PER_MESSAGE} records per message; got ${items.length}` }], array: true };
+      return {
+        envelopes: [],
+        problems: [{ code: 'too_many_records', message: `at most ${MAX_RECORDS_PER_MESSAGE} records per message; got ${items.length}` }],
+        array: true,
+      };
     }
     const kind = KIND_OF_CHANNEL[channel];
     const receivedAt = now.toISOString();
@@ -59,7 +78,11 @@ export class RecordValidator {
       const record = result.data as { at?: string; startedAt?: string; endedAt?: string | null };
       const times = [record.at, record.startedAt, record.endedAt].filter((t): t is string => typeof t === 'string').map((t) => Date.parse(t));
       if (times.some((t) => t > now.getTime() + MAX_CLOCK_SKEW_MS)) {
-        problems.push({ code: 'timestamp_in_future', message: `a timestamp is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the platform's clock`, index });
+        problems.push({
+          code: 'timestamp_in_future',
+          message: `a timestamp is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the platform's clock`,
+          index,
+        });
         return;
       }
       if (times.some((t) => t < oldest)) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Client, PublishPacket } from 'aedes';
-import { SmsDownlink, type DeviceSms, type DownlinkOutcome } from '../../../libs/application/src/sms/sms-downlink.js';
-import { Topics } from '../../../libs/domain/src/telemetry/topics.js';
+import { SmsDownlink, type DeviceSms, type DownlinkOutcome } from '@simfleet/application';
+import { Topics } from '@simfleet/domain';
 import { MqttBroker } from './mqtt-broker.service.js';
 
 /** How long the broker waits for the device's PUBACK before reporting `not-acknowledged`. */

@@ -9,12 +9,27 @@ import { SmsDeliverProcessor } from './processors/sms-deliver.processor.js';
 import { SimsBulkProcessor } from './processors/sims-bulk.processor.js';
 import { TelemetryIngestProcessor } from './processors/telemetry-ingest.processor.js';
 import { WebhooksDeliverProcessor } from './processors/webhooks-deliver.processor.js';
-import { WebhookDispatcher } from '../../../libs/application/src/webhooks/webhook-dispatcher.js';
+import { WebhookDispatcher } from '@simfleet/application';
 import { WorkerService } from './worker.service.js';
 
 /** The worker role. Each job processor is a provider here, marked with @JobProcessor(name). */
 @Module({
   imports: [DiscoveryModule],
-  providers: [WorkerService, InvoicesMonthlyProcessor, InvoiceScheduler, WebhooksDeliverProcessor, WebhookDispatcher, TelemetryIngestProcessor, OrderFulfilProcessor, OrderFulfilPendingProcessor, OrderShipProcessor, OrderDeliverProcessor, SmsDeliverProcessor, DeviceConnectionsProcessor, SimsBulkProcessor, AlertsScanProcessor],
+  providers: [
+    WorkerService,
+    InvoicesMonthlyProcessor,
+    InvoiceScheduler,
+    WebhooksDeliverProcessor,
+    WebhookDispatcher,
+    TelemetryIngestProcessor,
+    OrderFulfilProcessor,
+    OrderFulfilPendingProcessor,
+    OrderShipProcessor,
+    OrderDeliverProcessor,
+    SmsDeliverProcessor,
+    DeviceConnectionsProcessor,
+    SimsBulkProcessor,
+    AlertsScanProcessor,
+  ],
 })
 export class WorkerModule {}

@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { Clock } from '../../../libs/domain/src/clock/clock.js';
-import { newId } from '../../../libs/domain/src/ids.js';
-import { Metrics } from '../../../libs/observability/src/metrics.js';
-import { DeadLetterRepository } from '../../../libs/persistence/src/repositories/dead-letter.repository.js';
-import { JOB_PROCESSOR_METADATA, type JobProcessorHandler } from '../../../libs/queue/src/job-processor.js';
-import { JobQueue, type JobHandler } from '../../../libs/queue/src/job-queue.js';
-import { JOB_NAMES, type JobName } from '../../../libs/queue/src/jobs.js';
+import { Clock, newId } from '@simfleet/domain';
+import { Metrics } from '@simfleet/observability';
+import { DeadLetterRepository } from '@simfleet/persistence';
+import { JOB_PROCESSOR_METADATA, type JobProcessorHandler, JobQueue, type JobHandler, JOB_NAMES, type JobName } from '@simfleet/queue';
 
 /** Collects one handler per job name; a missing or duplicate handler stops startup. */
 export class JobHandlerRegistry {
@@ -56,7 +53,16 @@ export class WorkerService implements OnApplicationBootstrap {
         this.logger.warn(`job ${job} failed${final ? ' for good' : ', will retry'}: ${error instanceof Error ? error.message : String(error)}`);
       },
       onDeadLetter: async (dead) => {
-        await this.deadLetters.insert({ id: newId('dl'), queue: dead.queue, jobName: dead.jobName, jobId: dead.jobId, payload: dead.payload, error: dead.error, attempts: dead.attempts, failedAt: this.clock.now() });
+        await this.deadLetters.insert({
+          id: newId('dl'),
+          queue: dead.queue,
+          jobName: dead.jobName,
+          jobId: dead.jobId,
+          payload: dead.payload,
+          error: dead.error,
+          attempts: dead.attempts,
+          failedAt: this.clock.now(),
+        });
       },
     });
     this.logger.log(`worker consuming ${JOB_NAMES.join(', ')} (${this.queue.kind} queue)`);

@@ -1,12 +1,15 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
-import { AccountRepository, ApiKeyRepository } from '../../persistence/src/repositories/account.repository.js';
-import { DeadLetterRepository } from '../../persistence/src/repositories/dead-letter.repository.js';
-import { EventRepository } from '../../persistence/src/repositories/event.repository.js';
-import { IdempotencyRepository } from '../../persistence/src/repositories/idempotency.repository.js';
-import { OrderRepository } from '../../persistence/src/repositories/order.repository.js';
-import { SimRepository } from '../../persistence/src/repositories/sim.repository.js';
-import { UsageLedgerRepository } from '../../persistence/src/repositories/usage-ledger.repository.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import {
+  AccountRepository,
+  ApiKeyRepository,
+  DeadLetterRepository,
+  EventRepository,
+  IdempotencyRepository,
+  OrderRepository,
+  SimRepository,
+  UsageLedgerRepository,
+} from '@simfleet/persistence';
 import { AccountsService, ApiKeyAuthenticator } from './accounts/accounts.usecases.js';
 import { BillingSessionRater } from './billing/billing-session-rater.js';
 import { AlertsModule } from './alerts/alerts.module.js';

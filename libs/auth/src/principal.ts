@@ -4,9 +4,7 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const ACCOUNT_SCOPES = ['read', 'write', 'mqtt'] as const;
 export type AccountScope = (typeof ACCOUNT_SCOPES)[number];
 
-export type Principal =
-  | { kind: 'admin'; keyId: string }
-  | { kind: 'account'; accountId: string; keyId: string; scopes: readonly AccountScope[] };
+export type Principal = { kind: 'admin'; keyId: string } | { kind: 'account'; accountId: string; keyId: string; scopes: readonly AccountScope[] };
 
 /** `write` implies `read`: a key that may change a resource may also see it. */
 export function principalHasScope(principal: Principal, scope: ApiKeyScope): boolean {

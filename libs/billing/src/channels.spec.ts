@@ -3,12 +3,20 @@ import type { PricePlan } from './plan.js';
 import { CLOCK, ev, FULL_PLAN, lineOf, planWith } from './testing/fixtures.js';
 
 const rate = (events: unknown[], plan: PricePlan = FULL_PLAN, period = '2026-10') => rateInvoice({ plan, period, events, clock: CLOCK });
-const at = (day: number, hh = 10, mm = 0) => `2026-10-${String(day).padStart(2, '0')}T${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:00Z`;
+const at = (day: number, hh = 10, mm = 0) =>
+  `2026-10-${String(day).padStart(2, '0')}T${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:00Z`;
 const q = (inv: ReturnType<typeof rate>, text: string) => lineOf(inv.lines, text).map((l) => [l.quantity, l.amount]);
 
 describe('seed examples', () => {
   it('Signals: 1,200,000 interactions with 250,000 blocked → 950,000 billable, blocked SMS not billed either', () => {
-    const events = Array.from({ length: 1_200_000 }, (_, i) => ({ id: `s${i}`, channel: 'sms', type: 'mt', to: '+33612345678', at: at(5), ...(i < 250_000 ? { blocked: true } : {}) }));
+    const events = Array.from({ length: 1_200_000 }, (_, i) => ({
+      id: `s${i}`,
+      channel: 'sms',
+      type: 'mt',
+      to: '+33612345678',
+      at: at(5),
+      ...(i < 250_000 ? { blocked: true } : {}),
+    }));
     const inv = rate(events, planWith({ sms: { mt: '0.01' }, signals: FULL_PLAN.signals }));
     // 500,000 × 0.0010 + 450,000 × 0.0007 = 500 + 315
     expect(inv.lines.filter((l) => l.product === 'signals').map((l) => [l.quantity, l.unitPrice, l.amount])).toEqual([
@@ -25,7 +33,9 @@ describe('seed examples', () => {
       ev({ channel: 'recording', type: 'stored', recordingId: 'r1', scope: 'conversations', sizeBytes: 5_000_000_000, at: at(3, 8) }),
       ev({ channel: 'recording', type: 'deleted', recordingId: 'r1', at: at(5, 8) }),
     ]);
-    expect(lineOf(inv.lines, 'Conversations recording storage')).toEqual([expect.objectContaining({ quantity: '10', unit: 'GB-day', unitPrice: '0.01', amount: '0.10' })]);
+    expect(lineOf(inv.lines, 'Conversations recording storage')).toEqual([
+      expect.objectContaining({ quantity: '10', unit: 'GB-day', unitPrice: '0.01', amount: '0.10' }),
+    ]);
   });
 
   it('a 5-minute recorded call kept 2 days is billed as 2 × 5 minutes', () => {
@@ -81,7 +91,9 @@ describe('seed examples', () => {
   });
 
   it('Conversations: named users at their maximum simultaneous count; deprovision then re-add costs nothing', () => {
-    const users = Array.from({ length: 12 }, (_, i) => ev({ channel: 'conversations', type: 'user-provisioned', userId: `u${i}`, at: '2026-09-01T00:00:00Z' }));
+    const users = Array.from({ length: 12 }, (_, i) =>
+      ev({ channel: 'conversations', type: 'user-provisioned', userId: `u${i}`, at: '2026-09-01T00:00:00Z' }),
+    );
     const inv = rate([
       ...users,
       ev({ channel: 'conversations', type: 'user-deprovisioned', userId: 'u0', at: at(10) }),
@@ -98,7 +110,9 @@ describe('seed examples', () => {
 
   it('Conversations first month: prorated by day from the start date; users added later at full price', () => {
     const plan = { ...FULL_PLAN, conversations: { package: { fee: '310.00', included: 10, overage: '31.00' }, startDate: '2026-10-22' } };
-    const users = Array.from({ length: 11 }, (_, i) => ev({ channel: 'conversations', type: 'user-provisioned', userId: `u${i}`, at: '2026-10-22T07:00:00Z' }));
+    const users = Array.from({ length: 11 }, (_, i) =>
+      ev({ channel: 'conversations', type: 'user-provisioned', userId: `u${i}`, at: '2026-10-22T07:00:00Z' }),
+    );
     const inv = rate([...users, ev({ channel: 'conversations', type: 'user-provisioned', userId: 'late', at: at(25) })], plan);
     // 22..31 October = 10 of 31 days: 310 × 10/31 = 100; 1 initial extra seat 31 × 10/31 = 10; 1 added later 31
     expect(lineOf(inv.lines, 'Monthly Active Agents').map((l) => [l.quantity, l.unit, l.amount])).toEqual([
@@ -156,7 +170,17 @@ describe('channels', () => {
 
   it('voice: each started 60 s of answered calls, by longest prefix, rounded on the line', () => {
     const call = (to: string, durationSeconds: number, extra: object = {}) =>
-      ev({ channel: 'voice', type: 'call', callId: `c-${to}-${durationSeconds}`, service: 'ivr', to, answered: true, durationSeconds, at: at(3), ...extra });
+      ev({
+        channel: 'voice',
+        type: 'call',
+        callId: `c-${to}-${durationSeconds}`,
+        service: 'ivr',
+        to,
+        answered: true,
+        durationSeconds,
+        at: at(3),
+        ...extra,
+      });
     const inv = rate([
       call('+33612345678', 61), // 2 min at 0.07
       call('+33612345679', 1), // 1 min
@@ -179,12 +203,26 @@ describe('channels', () => {
 
   it('voice increments come from the plan (30/6)', () => {
     const plan = planWith({ voice: { perMinute: '0.60', increments: { firstSeconds: 30, nextSeconds: 6 } } });
-    const inv = rate([ev({ channel: 'voice', type: 'call', callId: 'c', service: 'sip-trunk', to: '+33100000000', answered: true, durationSeconds: 61, at: at(3) })], plan);
+    const inv = rate(
+      [ev({ channel: 'voice', type: 'call', callId: 'c', service: 'sip-trunk', to: '+33100000000', answered: true, durationSeconds: 61, at: at(3) })],
+      plan,
+    );
     expect(lineOf(inv.lines, 'Voice minutes')[0]).toMatchObject({ quantity: '1.1', amount: '0.66' }); // 66 s
   });
 
   it('recording licences: peak concurrent recorded calls, capped at the Recording Limit', () => {
-    const rec = (i: number, start: string, d: number) => ev({ channel: 'voice', type: 'call', callId: `r${i}`, service: 'forwarding', to: '+33100000000', answered: true, durationSeconds: d, recorded: true, at: start });
+    const rec = (i: number, start: string, d: number) =>
+      ev({
+        channel: 'voice',
+        type: 'call',
+        callId: `r${i}`,
+        service: 'forwarding',
+        to: '+33100000000',
+        answered: true,
+        durationSeconds: d,
+        recorded: true,
+        at: start,
+      });
     const three = [rec(1, at(3, 10), 600), rec(2, at(3, 10, 5), 600), rec(3, at(3, 10, 9), 60), rec(4, at(3, 10, 20), 60)];
     expect(q(rate(three), 'Recording licences')).toEqual([['3', '24.00']]);
     const plan = { ...FULL_PLAN, recording: { ...FULL_PLAN.recording, limit: 2 } };
@@ -210,7 +248,9 @@ describe('channels', () => {
   it('Viber: sessions of 24 h up to 60 session messages inside the CSW; other types at the regular rate; CMM true-up per active sender', () => {
     const msg = (sender: string, to: string, messageType: 'session' | 'promotional', when: string, delivered = true) =>
       ev({ channel: 'viber', type: 'message', sender, to, messageType, delivered, at: when });
-    const sessionMsgs = Array.from({ length: 62 }, (_, i) => msg('brand', 'u1', 'session', `2026-10-05T11:${String(i % 60).padStart(2, '0')}:${i < 60 ? '00' : '30'}Z`));
+    const sessionMsgs = Array.from({ length: 62 }, (_, i) =>
+      msg('brand', 'u1', 'session', `2026-10-05T11:${String(i % 60).padStart(2, '0')}:${i < 60 ? '00' : '30'}Z`),
+    );
     const inv = rate([
       ev({ channel: 'viber', type: 'mo', sender: 'brand', from: 'u1', at: at(5, 10) }),
       ...sessionMsgs, // 1 session covering 60, 2 over the cap at the regular rate
@@ -230,7 +270,9 @@ describe('channels', () => {
 
   it('Viber CMM: a sender above the minimum pays only its delivered traffic', () => {
     const plan = planWith({ viber: { message: '1.00', session: '1.00', minimumMonthlyPerSender: '5.00' } });
-    const events = Array.from({ length: 7 }, (_, i) => ev({ channel: 'viber', type: 'message', sender: 'b', to: `u${i}`, messageType: 'promotional', delivered: true, at: at(5) }));
+    const events = Array.from({ length: 7 }, (_, i) =>
+      ev({ channel: 'viber', type: 'message', sender: 'b', to: `u${i}`, messageType: 'promotional', delivered: true, at: at(5) }),
+    );
     const inv = rate(events, plan);
     expect(inv.total).toBe('7.00');
     expect(rate(events.slice(0, 3), plan).total).toBe('5.00');
@@ -248,7 +290,8 @@ describe('channels', () => {
   });
 
   it('Answers: sessions start with an inbound message and close after the timeout, on completion or transfer', () => {
-    const m = (userId: string, direction: 'in' | 'out', when: string) => ev({ channel: 'answers', type: 'message', bot: 'bot', userId, direction, at: when });
+    const m = (userId: string, direction: 'in' | 'out', when: string) =>
+      ev({ channel: 'answers', type: 'message', bot: 'bot', userId, direction, at: when });
     const inv = rate([
       m('u1', 'in', at(5, 10, 0)), // session 1
       m('u1', 'out', at(5, 10, 1)),

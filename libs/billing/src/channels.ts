@@ -5,9 +5,15 @@ import { maxConcurrent, overlaps, startedPeriodsIn, type Interval } from './inte
 import { rateItems, type CountItem, type LineMeta } from './lines.js';
 import type { ActiveUserChannel, NumberKind } from './plan.js';
 import { DAY_MS } from './time.js';
-import { viberBotBillable, viberSessions, whatsappConversations, type Timed } from './windows.js';
+import { viberBotBillable, viberSessions, whatsappConversations } from './windows.js';
 
-const channelMeta = (channel: string, description: string, unit: string, divisor?: number): LineMeta => ({ product: 'channels', channel, description, unit, divisor });
+const channelMeta = (channel: string, description: string, unit: string, divisor?: number): LineMeta => ({
+  product: 'channels',
+  channel,
+  description,
+  unit,
+  divisor,
+});
 
 function sorted(values: Iterable<string>): string[] {
   return [...values].sort();
@@ -56,8 +62,14 @@ export function rateNumbers(ctx: RatingContext): void {
     const fees = ctx.plan.numbers?.[kind];
     const acts = activations.get(kind) ?? [];
     if (acts.length) {
-      if (fees?.activationFee === undefined) acts.forEach((id) => ctx.sink.unrate('numbers', 'provisioned', `no activation fee for ${NUMBER_LABEL[kind]}`, id));
-      else ctx.sink.charge({ product: 'channels', channel: 'numbers', description: `Activation fee, ${NUMBER_LABEL[kind]}`, unit: 'number' }, new D(acts.length), fees.activationFee);
+      if (fees?.activationFee === undefined)
+        acts.forEach((id) => ctx.sink.unrate('numbers', 'provisioned', `no activation fee for ${NUMBER_LABEL[kind]}`, id));
+      else
+        ctx.sink.charge(
+          { product: 'channels', channel: 'numbers', description: `Activation fee, ${NUMBER_LABEL[kind]}`, unit: 'number' },
+          new D(acts.length),
+          fees.activationFee,
+        );
     }
     const rented = rental.get(kind) ?? [];
     if (rented.length) {
@@ -117,7 +129,13 @@ export function rateViber(ctx: RatingContext): void {
 
 export function rateViberBot(ctx: RatingContext): void {
   const billable = viberBotBillable(eventsOf(ctx, 'viber-bot')).filter(({ t }) => inPeriod(ctx, t));
-  rateItems(ctx.sink, channelMeta('viber-bot', 'Viber Bot messages delivered outside the CSW', 'message'), ctx.plan.viberBot?.message, billable.map(({ e }) => ({ n: 1, key: e.to, ref: e.id })), 'message');
+  rateItems(
+    ctx.sink,
+    channelMeta('viber-bot', 'Viber Bot messages delivered outside the CSW', 'message'),
+    ctx.plan.viberBot?.message,
+    billable.map(({ e }) => ({ n: 1, key: e.to, ref: e.id })),
+    'message',
+  );
 }
 
 const WA_LABEL = { utility: 'utility', authentication: 'authentication', marketing: 'marketing', service: 'service' } as const;
@@ -129,9 +147,17 @@ export function rateWhatsApp(ctx: RatingContext): void {
   const { opened, outsideCsw } = whatsappConversations(messages as Parameters<typeof whatsappConversations>[0]);
   for (const category of ['utility', 'authentication', 'marketing', 'service'] as const) {
     const items = opened.filter((o) => o.kind === category && inPeriod(ctx, o.openedAt)).map((o) => ({ n: 1, key: o.user, ref: o.ref }));
-    rateItems(ctx.sink, channelMeta('whatsapp', `WhatsApp ${WA_LABEL[category]} conversations`, 'conversation'), wa?.conversation[category], items, category);
+    rateItems(
+      ctx.sink,
+      channelMeta('whatsapp', `WhatsApp ${WA_LABEL[category]} conversations`, 'conversation'),
+      wa?.conversation[category],
+      items,
+      category,
+    );
   }
-  for (const { t, e } of outsideCsw) if (inPeriod(ctx, t)) ctx.sink.unrate('whatsapp', 'free-form', 'free-form message outside the customer service window (not deliverable, not charged)', e.id);
+  for (const { t, e } of outsideCsw)
+    if (inPeriod(ctx, t))
+      ctx.sink.unrate('whatsapp', 'free-form', 'free-form message outside the customer service window (not deliverable, not charged)', e.id);
 
   const senders = new Map<string, { hosting: 'cloud' | 'hosted'; intervals: Interval[] }>();
   for (const { t, e } of eventsOf(ctx, 'whatsapp')) {
@@ -171,7 +197,12 @@ export function ratePush(ctx: RatingContext): void {
   rateItems(ctx.sink, channelMeta('push', 'Push notifications submitted', 'notification'), ctx.plan.push?.notification, items, 'notification');
 }
 
-const ACTIVE_USER_LABEL: Record<ActiveUserChannel, string> = { messenger: 'Messenger', telegram: 'Telegram', 'google-bm': 'Google Business Messages', 'apple-bc': 'Apple Business Chat' };
+const ACTIVE_USER_LABEL: Record<ActiveUserChannel, string> = {
+  messenger: 'Messenger',
+  telegram: 'Telegram',
+  'google-bm': 'Google Business Messages',
+  'apple-bc': 'Apple Business Chat',
+};
 
 /** Messenger, Telegram, Google BM, Apple BC: each end user with at least one notification received in the month. */
 export function rateActiveUsers(ctx: RatingContext): void {
@@ -179,7 +210,13 @@ export function rateActiveUsers(ctx: RatingContext): void {
     const users = new Map<string, string>();
     for (const { t, e } of eventsOf(ctx, channel)) if (e.delivered && inPeriod(ctx, t) && !users.has(e.to)) users.set(e.to, e.id);
     const items = sorted(users.keys()).map((u) => ({ n: 1, ref: users.get(u)! }));
-    rateItems(ctx.sink, channelMeta(channel, `${ACTIVE_USER_LABEL[channel]} active users`, 'active user'), ctx.plan.activeUsers?.[channel], items, 'active-user');
+    rateItems(
+      ctx.sink,
+      channelMeta(channel, `${ACTIVE_USER_LABEL[channel]} active users`, 'active user'),
+      ctx.plan.activeUsers?.[channel],
+      items,
+      'active-user',
+    );
   }
 }
 
@@ -189,8 +226,20 @@ export function rateKakao(ctx: RatingContext): void {
     pick(ctx, 'kakao', [type], true)
       .filter(({ e }) => 'delivered' in e && e.delivered)
       .map(({ e }) => ({ n: 1, ref: e.id }));
-  rateItems(ctx.sink, channelMeta('kakao', 'Kakao Notification Talk messages delivered', 'message'), k?.notificationTalk, delivered('notification-talk'), 'notification-talk');
-  rateItems(ctx.sink, channelMeta('kakao', 'Kakao Friends Talk messages delivered', 'message'), k?.friendsTalk, delivered('friends-talk'), 'friends-talk');
+  rateItems(
+    ctx.sink,
+    channelMeta('kakao', 'Kakao Notification Talk messages delivered', 'message'),
+    k?.notificationTalk,
+    delivered('notification-talk'),
+    'notification-talk',
+  );
+  rateItems(
+    ctx.sink,
+    channelMeta('kakao', 'Kakao Friends Talk messages delivered', 'message'),
+    k?.friendsTalk,
+    delivered('friends-talk'),
+    'friends-talk',
+  );
   const sessions = pick(ctx, 'kakao', ['consultation-session'], true).map(({ e }) => ({ n: 1, ref: e.id }));
   rateItems(ctx.sink, channelMeta('kakao', 'Kakao Consultation Talk sessions', 'session'), k?.consultationSession, sessions, 'consultation-session');
 }
@@ -217,7 +266,12 @@ export function rateVoice(ctx: RatingContext): void {
   const amd = calls.filter(({ e }) => e.amd);
   if (amd.length) {
     if (voice?.amdRequest === undefined) amd.forEach(({ e }) => ctx.sink.unrate('voice', 'amd', 'no price for answering-machine detection', e.id));
-    else ctx.sink.charge({ product: 'channels', channel: 'voice', description: 'Answering-machine detection requests (answered calls)', unit: 'request' }, new D(amd.length), voice.amdRequest);
+    else
+      ctx.sink.charge(
+        { product: 'channels', channel: 'voice', description: 'Answering-machine detection requests (answered calls)', unit: 'request' },
+        new D(amd.length),
+        voice.amdRequest,
+      );
   }
 
   const setups = pick(ctx, 'byoc', ['setup'], true);
@@ -232,7 +286,17 @@ export function rateVoice(ctx: RatingContext): void {
     const limit = rec?.limit ?? 10;
     const licences = Math.min(maxConcurrent(recorded, ctx.period.start, ctx.period.end), limit);
     if (rec?.licence === undefined) ctx.sink.unrate('recording', 'licence', 'no recording licence price', 'recorded calls', recorded.length);
-    else ctx.sink.charge({ product: 'channels', channel: 'recording', description: `Recording licences (peak concurrent recorded calls, limit ${limit})`, unit: 'licence' }, new D(licences), rec.licence);
+    else
+      ctx.sink.charge(
+        {
+          product: 'channels',
+          channel: 'recording',
+          description: `Recording licences (peak concurrent recorded calls, limit ${limit})`,
+          unit: 'licence',
+        },
+        new D(licences),
+        rec.licence,
+      );
   }
 }
 
@@ -242,9 +306,20 @@ export function rateVoice(ctx: RatingContext): void {
  */
 export function rateRecordingStorage(ctx: RatingContext): void {
   const rec = ctx.plan.recording;
-  const stored = new Map<string, { at: number; id: string; scope: 'conversations' | 'standalone'; sizeBytes?: number; durationSeconds?: number; deletedAt: number }>();
+  const stored = new Map<
+    string,
+    { at: number; id: string; scope: 'conversations' | 'standalone'; sizeBytes?: number; durationSeconds?: number; deletedAt: number }
+  >();
   for (const { t, e } of eventsOf(ctx, 'recording')) {
-    if (e.type === 'stored') stored.set(e.recordingId, { at: t, id: e.id, scope: e.scope, sizeBytes: e.sizeBytes, durationSeconds: e.durationSeconds, deletedAt: Number.POSITIVE_INFINITY });
+    if (e.type === 'stored')
+      stored.set(e.recordingId, {
+        at: t,
+        id: e.id,
+        scope: e.scope,
+        sizeBytes: e.sizeBytes,
+        durationSeconds: e.durationSeconds,
+        deletedAt: Number.POSITIVE_INFINITY,
+      });
     else {
       const s = stored.get(e.recordingId);
       if (s) s.deletedAt = Math.min(s.deletedAt, t);
@@ -264,13 +339,23 @@ export function rateRecordingStorage(ctx: RatingContext): void {
   }
   if (!minuteDays.isZero()) {
     if (rec?.storagePerMinuteDay === undefined) ctx.sink.unrate('recording', 'storage', 'no price per minute-day of storage', 'standalone');
-    else ctx.sink.charge({ product: 'channels', channel: 'recording', description: 'Call recording storage (minutes stored × days)', unit: 'minute-day' }, minuteDays, rec.storagePerMinuteDay);
+    else
+      ctx.sink.charge(
+        { product: 'channels', channel: 'recording', description: 'Call recording storage (minutes stored × days)', unit: 'minute-day' },
+        minuteDays,
+        rec.storagePerMinuteDay,
+      );
   }
   if (!byteDays.isZero()) {
-    if (rec?.conversationsStoragePerGbDay === undefined) ctx.sink.unrate('recording', 'storage', 'no price per GB-day of Conversations storage', 'conversations');
+    if (rec?.conversationsStoragePerGbDay === undefined)
+      ctx.sink.unrate('recording', 'storage', 'no price per GB-day of Conversations storage', 'conversations');
     else {
       const gbDays = byteDays.div(rec.bytesPerGb ?? 1_000_000_000);
-      ctx.sink.charge({ product: 'conversations', channel: 'recording', description: 'Conversations recording storage (GB stored × days)', unit: 'GB-day' }, gbDays, rec.conversationsStoragePerGbDay);
+      ctx.sink.charge(
+        { product: 'conversations', channel: 'recording', description: 'Conversations recording storage (GB stored × days)', unit: 'GB-day' },
+        gbDays,
+        rec.conversationsStoragePerGbDay,
+      );
     }
   }
 }

@@ -28,7 +28,12 @@ export function eventsOf<C extends Channel>(ctx: RatingContext, channel: C): Rea
 }
 
 /** Events of one channel and types, optionally only those in the period. */
-export function pick<C extends Channel, T extends Ev<C>['type']>(ctx: RatingContext, channel: C, types: readonly T[], periodOnly: boolean): Array<Timed<Ev<C, T>>> {
+export function pick<C extends Channel, T extends Ev<C>['type']>(
+  ctx: RatingContext,
+  channel: C,
+  types: readonly T[],
+  periodOnly: boolean,
+): Array<Timed<Ev<C, T>>> {
   const out: Array<Timed<Ev<C, T>>> = [];
   for (const item of eventsOf(ctx, channel)) {
     if ((types as readonly string[]).includes(item.e.type) && (!periodOnly || inPeriod(ctx, item.t))) out.push(item as unknown as Timed<Ev<C, T>>); // narrowed by the type check above

@@ -45,9 +45,7 @@ const MCC_TABLE =
   '659SS 702BZ 704GT 706SV 708HN 710NI 712CR 714PA 716PE 722AR 724BR 730CL 732CO 734VE 736BO 738GY 740EC 742GF 744PY ' +
   '746SR 748UY 750FK';
 
-export const MCC_COUNTRIES: ReadonlyMap<string, string> = new Map(
-  MCC_TABLE.split(' ').map((entry) => [entry.slice(0, 3), entry.slice(3)] as const),
-);
+export const MCC_COUNTRIES: ReadonlyMap<string, string> = new Map(MCC_TABLE.split(' ').map((entry) => [entry.slice(0, 3), entry.slice(3)] as const));
 
 /** MNC as received: a string keeps its leading zero ("01"); a number is padded to two digits. */
 export function normaliseMnc(mnc: string | number): string {

@@ -119,14 +119,28 @@ for (const key of Object.keys(EVENT_SCHEMAS)) {
 
 /** Parses one raw event; the channel and type pick the schema so errors name the right fields. */
 export function parseEvent(raw: unknown): EventParse {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, problems: [{ path: '(root)', message: 'event must be a JSON object' }] };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { ok: false, problems: [{ path: '(root)', message: 'event must be a JSON object' }] };
   const { channel, type } = raw as { channel?: unknown; type?: unknown };
   if (typeof channel !== 'string' || !typesByChannel.has(channel)) {
-    return { ok: false, problems: [{ path: 'channel', message: `unknown channel ${JSON.stringify(channel)} (expected one of ${[...typesByChannel.keys()].join(', ')})` }] };
+    return {
+      ok: false,
+      problems: [
+        { path: 'channel', message: `unknown channel ${JSON.stringify(channel)} (expected one of ${[...typesByChannel.keys()].join(', ')})` },
+      ],
+    };
   }
   const schema = (EVENT_SCHEMAS as Record<string, z.ZodType<BillableEvent>>)[`${channel}:${String(type)}`];
   if (!schema) {
-    return { ok: false, problems: [{ path: 'type', message: `unknown type ${JSON.stringify(type)} for channel ${channel} (expected ${typesByChannel.get(channel)!.join(' | ')})` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: 'type',
+          message: `unknown type ${JSON.stringify(type)} for channel ${channel} (expected ${typesByChannel.get(channel)!.join(' | ')})`,
+        },
+      ],
+    };
   }
   const r = schema.safeParse(raw);
   if (r.success) return { ok: true, event: r.data };
@@ -135,7 +149,12 @@ export function parseEvent(raw: unknown): EventParse {
 
 export class EventValidationError extends Error {
   constructor(readonly problems: Array<EventProblem & { index: number; id?: string }>) {
-    super(`invalid events:\n${problems.slice(0, 20).map((p) => `  #${p.index}${p.id ? ` (${p.id})` : ''} ${p.path}: ${p.message}`).join('\n')}${problems.length > 20 ? `\n  … ${problems.length - 20} more` : ''}`);
+    super(
+      `invalid events:\n${problems
+        .slice(0, 20)
+        .map((p) => `  #${p.index}${p.id ? ` (${p.id})` : ''} ${p.path}: ${p.message}`)
+        .join('\n')}${problems.length > 20 ? `\n  … ${problems.length - 20} more` : ''}`,
+    );
     this.name = 'EventValidationError';
   }
 }

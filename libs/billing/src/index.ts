@@ -29,7 +29,18 @@ export {
   type ActiveUserChannel,
   type SignalsChannel,
 } from './plan.js';
-export { parseEvent, EVENT_SCHEMAS, CHANNELS, EventValidationError, type BillableEvent, type EventOf, type EventKey, type Channel, type EventProblem, type EventParse } from './events.js';
+export {
+  parseEvent,
+  EVENT_SCHEMAS,
+  CHANNELS,
+  EventValidationError,
+  type BillableEvent,
+  type EventOf,
+  type EventKey,
+  type Channel,
+  type EventProblem,
+  type EventParse,
+} from './events.js';
 export { whatsappConversations, viberSessions, viberBotBillable, answersSessions, type Timed } from './windows.js';
 export {
   rateDataSession,

@@ -7,7 +7,17 @@ import { fixedClock } from './time.js';
 const events = [
   ev({ id: 'a', channel: 'sms', type: 'mt', to: '+33612345678', segments: 2, at: '2026-10-05T10:00:00Z' }),
   ev({ id: 'b', channel: 'sms', type: 'mt', to: '+4915112345678', at: '2026-10-05T10:00:00Z' }),
-  ev({ id: 'c', channel: 'voice', type: 'call', callId: 'c1', service: 'ivr', to: '+33612345678', answered: true, durationSeconds: 61, at: '2026-10-05T10:00:00Z' }),
+  ev({
+    id: 'c',
+    channel: 'voice',
+    type: 'call',
+    callId: 'c1',
+    service: 'ivr',
+    to: '+33612345678',
+    answered: true,
+    durationSeconds: 61,
+    at: '2026-10-05T10:00:00Z',
+  }),
   ev({ id: 'd', channel: 'sms', type: 'mt', to: '+33612345678', at: '2026-11-01T00:30:00+01:00' }), // November in Paris
   ev({ id: 'e', channel: 'sms', type: 'mt', to: '+33612345678', at: '2026-10-01T00:30:00+02:00' }), // October in Paris
 ];
@@ -54,7 +64,11 @@ describe('rateInvoice', () => {
   });
 
   it('invalid events are reported together with their index and id', () => {
-    const bad = [{ id: 'x', channel: 'sms', type: 'mt', at: '2026-10-05T10:00:00Z' }, { id: 'y', channel: 'fax', type: 'mt', at: 'yesterday' }, events[0]];
+    const bad = [
+      { id: 'x', channel: 'sms', type: 'mt', at: '2026-10-05T10:00:00Z' },
+      { id: 'y', channel: 'fax', type: 'mt', at: 'yesterday' },
+      events[0],
+    ];
     expect(() => rateInvoice({ plan: FULL_PLAN, period: '2026-10', events: bad })).toThrow(EventValidationError);
     try {
       rateInvoice({ plan: FULL_PLAN, period: '2026-10', events: bad });

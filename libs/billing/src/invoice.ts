@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { currencyMinorUnit, D, money, plain, roundMoney, ZERO, type Rounding } from './decimal.js';
+import { currencyMinorUnit, money, plain, roundMoney, ZERO, type Rounding } from './decimal.js';
 import {
   rateActiveUsers,
   rateEmail,
@@ -20,7 +20,16 @@ import { EventValidationError, parseEvent, type BillableEvent, type Channel, typ
 import { LineSink, PRODUCTS, rateItems, type CountItem, type Product, type Unrated } from './lines.js';
 import { assertPlan, type PricePlan, type SignalsChannel } from './plan.js';
 import { rateAnswers, rateConversations, rateConversationsApi, rateMoments } from './saas.js';
-import { DataUsageAccumulator, SimFeesAccumulator, type DataSessionRow, type SimActiveInterval, type SimRecord, type SimStatusChange, type SmsMtRow, type ThingsInput } from './things.js';
+import {
+  DataUsageAccumulator,
+  SimFeesAccumulator,
+  type DataSessionRow,
+  type SimActiveInterval,
+  type SimRecord,
+  type SimStatusChange,
+  type SmsMtRow,
+  type ThingsInput,
+} from './things.js';
 import { instantMs, isoInZone, monthPeriod, parseInstant, type Clock, type Period } from './time.js';
 import type { Timed } from './windows.js';
 
@@ -261,7 +270,12 @@ export class InvoiceBuilder {
     if (plan.signals && regularInteractions > 0) {
       rateItems(
         sink,
-        { product: 'signals', channel: 'signals', description: `Signals interactions, regular traffic (${blockedInteractions} blocked not billed)`, unit: 'interaction' },
+        {
+          product: 'signals',
+          channel: 'signals',
+          description: `Signals interactions, regular traffic (${blockedInteractions} blocked not billed)`,
+          unit: 'interaction',
+        },
         plan.signals.interactions,
         [{ n: regularInteractions, ref: 'signals' }],
         'interaction',
@@ -276,7 +290,15 @@ export class InvoiceBuilder {
     let total = ZERO;
     for (const { l } of drafts) {
       const amount = roundMoney(l.amount, rounding);
-      lines.push({ product: l.product, channel: l.channel, description: l.description, quantity: displayQuantity(l.quantity), unit: l.unit, unitPrice: plain(l.unitPrice.toSignificantDigits(20)), amount: money(amount, rounding) });
+      lines.push({
+        product: l.product,
+        channel: l.channel,
+        description: l.description,
+        quantity: displayQuantity(l.quantity),
+        unit: l.unit,
+        unitPrice: plain(l.unitPrice.toSignificantDigits(20)),
+        amount: money(amount, rounding),
+      });
       subtotal.set(l.product, (subtotal.get(l.product) ?? ZERO).plus(amount));
       total = total.plus(amount);
     }

@@ -89,7 +89,10 @@ describe('money is never computed with JavaScript numbers', () => {
     expect(moneyViolations('snippet.ts', snippet)).toHaveLength(1);
   });
 
-  it.each([['const amount = quantity.times(unitPrice);'], ['const label = `fee ${amount}` + suffix;'], ['const bytes = up + down;']])('and lets %s pass', (snippet) => {
-    expect(moneyViolations('snippet.ts', snippet)).toEqual([]);
-  });
+  it.each([['const amount = quantity.times(unitPrice);'], ['const label = `fee ${amount}` + suffix;'], ['const bytes = up + down;']])(
+    'and lets %s pass',
+    (snippet) => {
+      expect(moneyViolations('snippet.ts', snippet)).toEqual([]);
+    },
+  );
 });

@@ -17,13 +17,33 @@ describe('price plan validation', () => {
   it.each([
     [
       'overlapping tiers',
-      planWith({ sms: { mt: { mode: 'graduated', tiers: [{ from: '0', upTo: '100', unitPrice: '0.1' }, { from: '50', upTo: null, unitPrice: '0.05' }] } } }),
+      planWith({
+        sms: {
+          mt: {
+            mode: 'graduated',
+            tiers: [
+              { from: '0', upTo: '100', unitPrice: '0.1' },
+              { from: '50', upTo: null, unitPrice: '0.05' },
+            ],
+          },
+        },
+      }),
       'sms.mt.tiers.1.from',
       /overlapping tiers/,
     ],
     [
       'a gap between tiers',
-      planWith({ sms: { mt: { mode: 'volume', tiers: [{ from: '0', upTo: '100', unitPrice: '0.1' }, { from: '150', upTo: null, unitPrice: '0.05' }] } } }),
+      planWith({
+        sms: {
+          mt: {
+            mode: 'volume',
+            tiers: [
+              { from: '0', upTo: '100', unitPrice: '0.1' },
+              { from: '150', upTo: null, unitPrice: '0.05' },
+            ],
+          },
+        },
+      }),
       'sms.mt.tiers.1.from',
       /gap between tiers/,
     ],
@@ -49,20 +69,39 @@ describe('price plan validation', () => {
     ['a price as a JSON number', planWith({ sms: { mo: 0.05 as unknown as string } }), 'sms.mo', /decimal string/],
     [
       'an unknown zone',
-      planWith({ things: { activationFee: '1', activationFeeAt: 'activation', monthlyFee: '1', data: { zones: { eu: '0.01' }, countryZones: { FR: 'europe' } } } }),
+      planWith({
+        things: {
+          activationFee: '1',
+          activationFeeAt: 'activation',
+          monthlyFee: '1',
+          data: { zones: { eu: '0.01' }, countryZones: { FR: 'europe' } },
+        },
+      }),
       'things.data.countryZones.FR',
       /unknown zone "europe"/,
     ],
     [
       'an unknown default zone',
-      planWith({ things: { activationFee: '1', activationFeeAt: 'activation', monthlyFee: '1', data: { zones: { eu: '0.01' }, countryZones: {}, defaultZone: 'world' } } }),
+      planWith({
+        things: {
+          activationFee: '1',
+          activationFeeAt: 'activation',
+          monthlyFee: '1',
+          data: { zones: { eu: '0.01' }, countryZones: {}, defaultZone: 'world' },
+        },
+      }),
       'things.data.defaultZone',
       /unknown zone "world"/,
     ],
     ['an unknown currency', planWith({ currency: 'EUX' }), 'currency', /unknown ISO 4217 currency/],
     ['an unknown time zone', planWith({ timeZone: 'Europe/Pariss' }), 'timeZone', /unknown IANA time zone/],
-    ['a bad prefix', planWith({ sms: { mt: { prefixes: { 'FR': '0.1' } } } }), 'sms.mt.prefixes.FR', /E\.164/],
-    ['an impossible start date', planWith({ conversations: { package: { fee: '1', included: 0, overage: '1' }, startDate: '2026-02-30' } }), 'conversations.startDate', /not a calendar date/],
+    ['a bad prefix', planWith({ sms: { mt: { prefixes: { FR: '0.1' } } } }), 'sms.mt.prefixes.FR', /E\.164/],
+    [
+      'an impossible start date',
+      planWith({ conversations: { package: { fee: '1', included: 0, overage: '1' }, startDate: '2026-02-30' } }),
+      'conversations.startDate',
+      /not a calendar date/,
+    ],
   ])('reports %s with its path', (_name, plan, path, message) => {
     const found = problems(plan);
     expect(found).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.stringMatching(message) })]));

@@ -110,7 +110,10 @@ export interface PricePlan {
     /** Bytes in a billed GB. Default 1,000,000,000 (SI). */
     bytesPerGb?: number;
   };
-  conversations?: { package: PackagePrice; /** First day of named-user pricing (YYYY-MM-DD, plan time zone): that month is prorated by day. */ startDate?: string };
+  conversations?: {
+    package: PackagePrice;
+    /** First day of named-user pricing (YYYY-MM-DD, plan time zone): that month is prorated by day. */ startDate?: string;
+  };
   conversationsApi?: { package: PackagePrice };
   moments?: { package: PackagePrice };
   answers?: { package: PackagePrice; /** Bot session timeout, at most 24 h (1440 min). */ sessionTimeoutMinutes: number };
@@ -131,9 +134,7 @@ const quantity = z.string().regex(DECIMAL_STRING, 'tier bound must be a decimal 
 
 const tiered = z.object({
   mode: z.enum(['graduated', 'volume']),
-  tiers: z
-    .array(z.object({ from: quantity, upTo: quantity.nullable(), unitPrice: price, flatFee: price.optional() }))
-    .min(1, 'at least one tier'),
+  tiers: z.array(z.object({ from: quantity, upTo: quantity.nullable(), unitPrice: price, flatFee: price.optional() })).min(1, 'at least one tier'),
 });
 
 const destination = z.object({ prefixes: z.record(z.string(), price), default: price.optional() });
@@ -143,8 +144,7 @@ const destination = z.object({ prefixes: z.record(z.string(), price), default: p
  */
 function shaped(choices: { string?: z.ZodType; tiers?: z.ZodType; prefixes?: z.ZodType }, expected: string): z.ZodType {
   return z.unknown().superRefine((value, ctx) => {
-    const schema =
-      typeof value === 'string' ? choices.string : isTiered(value) ? choices.tiers : isDestination(value) ? choices.prefixes : undefined;
+    const schema = typeof value === 'string' ? choices.string : isTiered(value) ? choices.tiers : isDestination(value) ? choices.prefixes : undefined;
     if (typeof value === 'number') {
       ctx.addIssue({ code: 'custom', message: `price must be a decimal string such as "${value}" in quotes: JSON numbers are binary floats` });
       return;
@@ -172,7 +172,9 @@ export const pricePlanSchema = z.object({
   name: z.string().min(1),
   currency: z.string(),
   timeZone: z.string(),
-  rounding: z.object({ decimals: z.number().int().min(0).max(12).optional(), mode: z.enum(['half-up', 'half-even', 'up', 'down']).optional() }).optional(),
+  rounding: z
+    .object({ decimals: z.number().int().min(0).max(12).optional(), mode: z.enum(['half-up', 'half-even', 'up', 'down']).optional() })
+    .optional(),
   things: z
     .object({
       activationFee: price,
@@ -184,7 +186,9 @@ export const pricePlanSchema = z.object({
         unitName: z.string().min(1).optional(),
         zones: z.record(z.string(), zoneRate),
         countryZones: z.record(z.string().regex(/^[A-Z]{2}$/, 'country must be ISO 3166-1 alpha-2'), z.string()),
-        networkCountries: z.record(z.string().regex(/^\d{3}-?\d{2,3}$/, 'key must be an MCC-MNC such as "20801"'), z.string().regex(/^[A-Z]{2}$/)).optional(),
+        networkCountries: z
+          .record(z.string().regex(/^\d{3}-?\d{2,3}$/, 'key must be an MCC-MNC such as "20801"'), z.string().regex(/^[A-Z]{2}$/))
+          .optional(),
         defaultZone: z.string().optional(),
       }),
     })
@@ -193,7 +197,9 @@ export const pricePlanSchema = z.object({
   mms: messaging.optional(),
   rcs: messaging.optional(),
   numberLookup: z.object({ lookup: rate }).optional(),
-  numbers: z.object({ long: fixedFees.optional(), short: fixedFees.optional(), 'toll-free': fixedFees.optional(), voice: fixedFees.optional() }).optional(),
+  numbers: z
+    .object({ long: fixedFees.optional(), short: fixedFees.optional(), 'toll-free': fixedFees.optional(), voice: fixedFees.optional() })
+    .optional(),
   email: z.object({ message: rate }).optional(),
   emailValidation: z.object({ request: rate }).optional(),
   viber: z.object({ message: rate, session: rate, sessionMaxMessages: positiveInt.optional(), minimumMonthlyPerSender: price.optional() }).optional(),
@@ -206,7 +212,9 @@ export const pricePlanSchema = z.object({
     .optional(),
   ussd: z.object({ session: rate, billUserInitiated: z.boolean().optional() }).optional(),
   push: z.object({ notification: rate }).optional(),
-  activeUsers: z.object({ messenger: rate.optional(), telegram: rate.optional(), 'google-bm': rate.optional(), 'apple-bc': rate.optional() }).optional(),
+  activeUsers: z
+    .object({ messenger: rate.optional(), telegram: rate.optional(), 'google-bm': rate.optional(), 'apple-bc': rate.optional() })
+    .optional(),
   kakao: z.object({ notificationTalk: rate.optional(), friendsTalk: rate.optional(), consultationSession: rate.optional() }).optional(),
   voice: z.object({ perMinute: rate, increments: increments.optional(), amdRequest: price.optional() }).optional(),
   byoc: z.object({ setupFee: price.optional(), perMinute: rate, increments: increments.optional() }).optional(),
@@ -222,7 +230,15 @@ export const pricePlanSchema = z.object({
   conversations: z.object({ package: pkg, startDate: z.string().regex(LOCAL_DATE_PATTERN, 'startDate must be YYYY-MM-DD').optional() }).optional(),
   conversationsApi: z.object({ package: pkg }).optional(),
   moments: z.object({ package: pkg }).optional(),
-  answers: z.object({ package: pkg, sessionTimeoutMinutes: z.number().positive().max(24 * 60, 'session timeout exceeds the 24 h maximum (1440 min)') }).optional(),
+  answers: z
+    .object({
+      package: pkg,
+      sessionTimeoutMinutes: z
+        .number()
+        .positive()
+        .max(24 * 60, 'session timeout exceeds the 24 h maximum (1440 min)'),
+    })
+    .optional(),
   signals: z
     .object({ interactions: rate, channels: z.array(z.enum(['sms', 'mms', 'rcs', 'voice', 'whatsapp', 'viber', 'email', 'push'])).optional() })
     .optional(),
@@ -251,25 +267,36 @@ export function checkTiers(t: TieredPrice, path: string): PlanProblem[] {
     if (tier.upTo !== null && !new D(tier.upTo).gt(from)) {
       problems.push({ path: `${p}.upTo`, message: `upTo (${tier.upTo}) must be greater than from (${tier.from})` });
     }
-    if (tier.upTo === null && i < t.tiers.length - 1) problems.push({ path: `${p}.upTo`, message: 'only the last tier may be unbounded (upTo: null)' });
+    if (tier.upTo === null && i < t.tiers.length - 1)
+      problems.push({ path: `${p}.upTo`, message: 'only the last tier may be unbounded (upTo: null)' });
     if (i > 0) {
       const prev = t.tiers[i - 1]!;
       if (prev.upTo !== null) {
         const prevUp = new D(prev.upTo);
-        if (from.lt(prevUp)) problems.push({ path: `${p}.from`, message: `overlapping tiers: tier ${i} starts at ${tier.from} but tier ${i - 1} runs up to ${prev.upTo}` });
-        if (from.gt(prevUp)) problems.push({ path: `${p}.from`, message: `gap between tiers: tier ${i - 1} ends at ${prev.upTo} but tier ${i} starts at ${tier.from}` });
+        if (from.lt(prevUp))
+          problems.push({
+            path: `${p}.from`,
+            message: `overlapping tiers: tier ${i} starts at ${tier.from} but tier ${i - 1} runs up to ${prev.upTo}`,
+          });
+        if (from.gt(prevUp))
+          problems.push({ path: `${p}.from`, message: `gap between tiers: tier ${i - 1} ends at ${prev.upTo} but tier ${i} starts at ${tier.from}` });
       }
     }
   });
   const last = t.tiers[t.tiers.length - 1];
-  if (last && last.upTo !== null) problems.push({ path: `${path}.tiers.${t.tiers.length - 1}.upTo`, message: 'last tier must be unbounded (upTo: null) so every quantity has a price' });
+  if (last && last.upTo !== null)
+    problems.push({
+      path: `${path}.tiers.${t.tiers.length - 1}.upTo`,
+      message: 'last tier must be unbounded (upTo: null) so every quantity has a price',
+    });
   return problems;
 }
 
 function checkDestination(d: DestinationPrice, path: string): PlanProblem[] {
   const problems: PlanProblem[] = [];
   for (const prefix of Object.keys(d.prefixes)) {
-    if (!/^\+?\d{1,15}$/.test(prefix)) problems.push({ path: `${path}.prefixes.${prefix}`, message: `prefix must be E.164 digits such as "+33", got "${prefix}"` });
+    if (!/^\+?\d{1,15}$/.test(prefix))
+      problems.push({ path: `${path}.prefixes.${prefix}`, message: `prefix must be E.164 digits such as "+33", got "${prefix}"` });
   }
   return problems;
 }
@@ -297,7 +324,11 @@ function semanticProblems(plan: PricePlan): PlanProblem[] {
   const data = plan.things?.data;
   if (data) {
     for (const [country, zone] of Object.entries(data.countryZones)) {
-      if (!(zone in data.zones)) problems.push({ path: `things.data.countryZones.${country}`, message: `unknown zone "${zone}" (zones: ${Object.keys(data.zones).join(', ') || 'none'})` });
+      if (!(zone in data.zones))
+        problems.push({
+          path: `things.data.countryZones.${country}`,
+          message: `unknown zone "${zone}" (zones: ${Object.keys(data.zones).join(', ') || 'none'})`,
+        });
     }
     if (data.defaultZone !== undefined && !(data.defaultZone in data.zones)) {
       problems.push({ path: 'things.data.defaultZone', message: `unknown zone "${data.defaultZone}"` });
@@ -305,7 +336,10 @@ function semanticProblems(plan: PricePlan): PlanProblem[] {
     if (Object.keys(data.zones).length === 0) problems.push({ path: 'things.data.zones', message: 'at least one zone is required' });
   }
   if (plan.answers && plan.answers.sessionTimeoutMinutes > 24 * 60) {
-    problems.push({ path: 'answers.sessionTimeoutMinutes', message: `session timeout ${plan.answers.sessionTimeoutMinutes} min exceeds the 24 h maximum (1440 min)` });
+    problems.push({
+      path: 'answers.sessionTimeoutMinutes',
+      message: `session timeout ${plan.answers.sessionTimeoutMinutes} min exceeds the 24 h maximum (1440 min)`,
+    });
   }
   const start = plan.conversations?.startDate;
   if (start !== undefined) {

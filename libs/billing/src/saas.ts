@@ -19,7 +19,15 @@ interface Proration {
  * overage price. With a proration (first month of Conversations), the fee and the overage of the
  * units present on the start day are prorated by day; units added afterwards are not.
  */
-function emitPackage(ctx: RatingContext, product: Product, label: string, unit: string, pkg: PackagePrice, units: number, proration?: Proration): void {
+function emitPackage(
+  ctx: RatingContext,
+  product: Product,
+  label: string,
+  unit: string,
+  pkg: PackagePrice,
+  units: number,
+  proration?: Proration,
+): void {
   const meta = { product, channel: product };
   const fee = new D(pkg.fee);
   const included = pkg.included;
@@ -38,7 +46,14 @@ function emitPackage(ctx: RatingContext, product: Product, label: string, unit: 
     const initialOver = Math.min(over, Math.max(0, proration.initialUnits - included));
     if (initialOver > 0) {
       const price: Decimal = new D(pkg.overage).times(factor);
-      ctx.sink.add({ ...meta, description: `${label} overage, first month prorated ${proration.days}/${proration.daysInMonth} days`, quantity: new D(initialOver), unit, unitPrice: price, amount: price.times(initialOver) });
+      ctx.sink.add({
+        ...meta,
+        description: `${label} overage, first month prorated ${proration.days}/${proration.daysInMonth} days`,
+        quantity: new D(initialOver),
+        unit,
+        unitPrice: price,
+        amount: price.times(initialOver),
+      });
     }
     ctx.sink.charge({ ...meta, description: `${label} overage, added during the month (full price)`, unit }, new D(over - initialOver), pkg.overage);
     return;
@@ -78,7 +93,11 @@ export function rateConversations(ctx: RatingContext): void {
     if (y === ctx.period.year && m === ctx.period.month) {
       const dayStart = startOfLocalDay(y, m, d, ctx.plan.timeZone);
       const nextDay = d === ctx.period.daysInMonth ? ctx.period.end : startOfLocalDay(y, m, d + 1, ctx.plan.timeZone);
-      proration = { days: ctx.period.daysInMonth - d + 1, daysInMonth: ctx.period.daysInMonth, initialUnits: maxConcurrent(intervals, dayStart, nextDay) };
+      proration = {
+        days: ctx.period.daysInMonth - d + 1,
+        daysInMonth: ctx.period.daysInMonth,
+        initialUnits: maxConcurrent(intervals, dayStart, nextDay),
+      };
     }
   }
   emitPackage(ctx, 'conversations', 'Conversations Full Solution, Monthly Active Agents (named users)', 'user', c.package, users, proration);

@@ -11,7 +11,17 @@ const THINGS_PLAN: PricePlan = planWith({
     activationFeeAt: 'activation',
     monthlyFee: '1.50',
     data: {
-      zones: { eu: '0.01', world: '0.50', tiered: { mode: 'graduated', tiers: [{ from: '0', upTo: '1', unitPrice: '1.00' }, { from: '1', upTo: null, unitPrice: '0.10' }] } },
+      zones: {
+        eu: '0.01',
+        world: '0.50',
+        tiered: {
+          mode: 'graduated',
+          tiers: [
+            { from: '0', upTo: '1', unitPrice: '1.00' },
+            { from: '1', upTo: null, unitPrice: '0.10' },
+          ],
+        },
+      },
       countryZones: { FR: 'eu', DE: 'eu', US: 'world', JP: 'tiered' },
       networkCountries: { '90128': 'US' },
     },

@@ -76,7 +76,8 @@ export const DEFAULT_UNIT_BYTES = 1_048_576;
 
 function bytesOf(value: number | string, field: string): number {
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw new RatingError('INVALID_SESSION', `${field} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RatingError('INVALID_SESSION', `${field} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -130,7 +131,10 @@ export interface RatedDataSession {
  * plan's increment, priced per unit of the zone. Throws RatingError UNKNOWN_ZONE when the
  * network's country has no zone and the plan has no default zone.
  */
-export function rateDataSession(plan: PricePlan, session: Pick<DataSessionRow, 'bytesUp' | 'bytesDown' | 'mcc' | 'mnc'> & Partial<DataSessionRow>): RatedDataSession {
+export function rateDataSession(
+  plan: PricePlan,
+  session: Pick<DataSessionRow, 'bytesUp' | 'bytesDown' | 'mcc' | 'mnc'> & Partial<DataSessionRow>,
+): RatedDataSession {
   const things = plan.things;
   if (!things) throw new RatingError('NO_THINGS_PRICING', `plan ${plan.id} has no THINGS pricing`);
   const data = things.data;
@@ -138,7 +142,10 @@ export function rateDataSession(plan: PricePlan, session: Pick<DataSessionRow, '
   if (zone === null) {
     throw new RatingError('UNKNOWN_ZONE', `no zone for network ${session.mcc}-${session.mnc} (country ${country ?? 'unknown'}) and no default zone`);
   }
-  const billableBytes = roundUpBytes(bytesOf(session.bytesUp, 'bytesUp') + bytesOf(session.bytesDown, 'bytesDown'), data.incrementBytes ?? DEFAULT_INCREMENT_BYTES);
+  const billableBytes = roundUpBytes(
+    bytesOf(session.bytesUp, 'bytesUp') + bytesOf(session.bytesDown, 'bytesDown'),
+    data.incrementBytes ?? DEFAULT_INCREMENT_BYTES,
+  );
   const price = data.zones[zone]!;
   const quantity = new D(billableBytes).div(data.unitBytes ?? DEFAULT_UNIT_BYTES);
   const amount = typeof price === 'string' ? quantity.times(price) : tieredAmount(quantity, price);
@@ -177,7 +184,8 @@ export class DataUsageAccumulator {
   }
 
   add(row: DataSessionRow): void {
-    if (typeof row.iccid !== 'string' || typeof row.sessionId !== 'string') throw new RatingError('INVALID_SESSION', 'data session needs iccid and sessionId strings');
+    if (typeof row.iccid !== 'string' || typeof row.sessionId !== 'string')
+      throw new RatingError('INVALID_SESSION', 'data session needs iccid and sessionId strings');
     const started = instantMs(row.startedAt);
     if (started < this.period.start || started >= this.period.end) return;
     this.rows++;
@@ -216,7 +224,13 @@ export class DataUsageAccumulator {
     for (const { zone, bytes } of this.bytesByZone()) {
       emitQuantity(
         sink,
-        { product: 'things', channel: 'data', description: `Data traffic, zone ${zone}`, unit: this.data.unitName ?? 'MB', divisor: this.data.unitBytes ?? DEFAULT_UNIT_BYTES },
+        {
+          product: 'things',
+          channel: 'data',
+          description: `Data traffic, zone ${zone}`,
+          unit: this.data.unitName ?? 'MB',
+          divisor: this.data.unitBytes ?? DEFAULT_UNIT_BYTES,
+        },
         this.data.zones[zone]!,
         bytes,
       );
@@ -267,13 +281,24 @@ export class SimFeesAccumulator {
   }
 
   activations(): string[] {
-    return [...this.firstDue].filter(([, at]) => at >= this.period.start && at < this.period.end).map(([iccid]) => iccid).sort();
+    return [...this.firstDue]
+      .filter(([, at]) => at >= this.period.start && at < this.period.end)
+      .map(([iccid]) => iccid)
+      .sort();
   }
 
   emit(sink: LineSink): void {
     const activations = this.activations().length;
     const when = this.pricing.activationFeeAt === 'allocation' ? 'at allocation' : 'at first activation';
-    sink.charge({ product: 'things', channel: 'sim', description: `SIM activation fee (one-time, ${when})`, unit: 'SIM' }, new D(activations), this.pricing.activationFee);
-    sink.charge({ product: 'things', channel: 'sim', description: 'SIM monthly subscription (active at any time in the month)', unit: 'SIM' }, new D(this.activeSims().length), this.pricing.monthlyFee);
+    sink.charge(
+      { product: 'things', channel: 'sim', description: `SIM activation fee (one-time, ${when})`, unit: 'SIM' },
+      new D(activations),
+      this.pricing.activationFee,
+    );
+    sink.charge(
+      { product: 'things', channel: 'sim', description: 'SIM monthly subscription (active at any time in the month)', unit: 'SIM' },
+      new D(this.activeSims().length),
+      this.pricing.monthlyFee,
+    );
   }
 }

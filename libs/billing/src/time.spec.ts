@@ -49,12 +49,38 @@ describe('time increments (first/next, CGRateS style)', () => {
 describe('intervals', () => {
   it.each([
     // intervals, expected max concurrent in [0, 100)
-    [[[0, 10], [5, 20], [15, 30]], 2],
-    [[[0, 10], [10, 20]], 1], // end then re-add at the same instant: no overlap
-    [[[-50, 5], [-10, 1], [200, 300]], 2],
+    [
+      [
+        [0, 10],
+        [5, 20],
+        [15, 30],
+      ],
+      2,
+    ],
+    [
+      [
+        [0, 10],
+        [10, 20],
+      ],
+      1,
+    ], // end then re-add at the same instant: no overlap
+    [
+      [
+        [-50, 5],
+        [-10, 1],
+        [200, 300],
+      ],
+      2,
+    ],
     [[[150, 200]], 0],
   ])('max concurrent of %j is %s', (intervals, expected) => {
-    expect(maxConcurrent((intervals as number[][]).map(([from, to]) => ({ from: from!, to: to! })), 0, 100)).toBe(expected);
+    expect(
+      maxConcurrent(
+        (intervals as number[][]).map(([from, to]) => ({ from: from!, to: to! })),
+        0,
+        100,
+      ),
+    ).toBe(expected);
   });
 
   it.each([

@@ -63,7 +63,11 @@ describe('loadConfig', () => {
   });
 
   it('reports every wrong variable at once', () => {
-    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y', REDIS_URL: 'z' }).map((p) => p.split(' ')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    expect(
+      problemsOf({ PORT: 'x', LOG_LEVEL: 'y', REDIS_URL: 'z' })
+        .map((p) => p.split(' ')[0])
+        .sort(),
+    ).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_URL']);
   });
 });
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import { type z } from 'zod';
 import { configSchema, type RawConfig } from './config.schema.js';
 
 export type DatabaseConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolSize: number };
@@ -79,7 +79,10 @@ export function parseDuration(value: string): number {
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
   const variable = String(issue.path[0] ?? '(environment)');
   const got = env[variable];
-  const shown = variable.includes('KEY') || variable.includes('PASSWORD') || variable.includes('TOKEN') || variable.includes('SECRET') ? '(hidden)' : JSON.stringify(got);
+  const shown =
+    variable.includes('KEY') || variable.includes('PASSWORD') || variable.includes('TOKEN') || variable.includes('SECRET')
+      ? '(hidden)'
+      : JSON.stringify(got);
   const expected = issue.message.replace(/^Invalid (input|option): expected /, '').replace(/"/g, '');
   return `${variable} expects ${expected.replace(/\|/g, ', ')}; got ${shown}`;
 }

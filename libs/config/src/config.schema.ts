@@ -14,9 +14,7 @@ const optionalUrl = (protocols: string[], example: string) =>
     })
     .optional();
 
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, { message: 'a duration such as 500ms, 5s, 5m, 2h or 1d' });
+const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, { message: 'a duration such as 500ms, 5s, 5m, 2h or 1d' });
 
 /**
  * The one validated description of the process environment. Every variable is listed in the README;
@@ -32,16 +30,19 @@ export const configSchema = z.object({
   MQTT_TLS_CERT_FILE: z.string().min(1).optional(),
   MQTT_TLS_KEY_FILE: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
-  ADMIN_API_KEY: z
-    .string()
-    .min(24, { message: 'at least 24 characters (a long random secret)' })
-    .optional(),
+  ADMIN_API_KEY: z.string().min(24, { message: 'at least 24 characters (a long random secret)' }).optional(),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql'], 'postgres://user:pass@localhost:5432/simfleet'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: optionalUrl(['redis', 'rediss'], 'redis://localhost:6379'),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, { message: 'letters, digits, ":", "_" or "-"' }).default('simfleet'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, { message: 'letters, digits, ":", "_" or "-"' })
+    .default('simfleet'),
   INFLUX_URL: optionalUrl(['http', 'https'], 'http://localhost:8086'),
-  INFLUX_DATABASE: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'letters, digits, "_" or "-"' }).default('simfleet'),
+  INFLUX_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'letters, digits, "_" or "-"' })
+    .default('simfleet'),
   INFLUX_USERNAME: z.string().optional(),
   INFLUX_PASSWORD: z.string().optional(),
   INFLUX_TOKEN: z.string().optional(),
@@ -51,9 +52,18 @@ export const configSchema = z.object({
   INGEST_BATCH_MAX_RECORDS: z.coerce.number().int().min(1).max(5000).default(1000),
   INGEST_BATCH_MAX_WAIT: duration.default('50ms'),
   MQTT_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
-  SIM_ICCID_PREFIX: z.string().regex(/^89\d{5,10}$/, { message: '89 then 5 to 10 digits (industry id, country code, issuer id)' }).default('8988303'),
-  SIM_IMSI_PREFIX: z.string().regex(/^\d{5,6}$/, { message: 'the 5 or 6 digits of MCC + MNC' }).default('90128'),
-  SIM_MSISDN_PREFIX: z.string().regex(/^\+\d{3,8}$/, { message: '+ and 3 to 8 digits' }).default('+88239'),
+  SIM_ICCID_PREFIX: z
+    .string()
+    .regex(/^89\d{5,10}$/, { message: '89 then 5 to 10 digits (industry id, country code, issuer id)' })
+    .default('8988303'),
+  SIM_IMSI_PREFIX: z
+    .string()
+    .regex(/^\d{5,6}$/, { message: 'the 5 or 6 digits of MCC + MNC' })
+    .default('90128'),
+  SIM_MSISDN_PREFIX: z
+    .string()
+    .regex(/^\+\d{3,8}$/, { message: '+ and 3 to 8 digits' })
+    .default('+88239'),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
     .regex(/^\d+(ms|s|m|h|d)(,\d+(ms|s|m|h|d))*$/, { message: 'comma-separated durations such as 0s,5s,5m,30m,2h' })
@@ -65,7 +75,9 @@ export const configSchema = z.object({
   WEBHOOK_POLL_INTERVAL: duration.default('1s'),
   WEBHOOK_ALLOWED_CIDRS: z
     .string()
-    .refine((value) => value.split(',').every((cidr) => ipaddr.isValidCIDR(cidr.trim())), { message: 'comma-separated CIDRs such as 10.0.0.0/8,fd00::/8' })
+    .refine((value) => value.split(',').every((cidr) => ipaddr.isValidCIDR(cidr.trim())), {
+      message: 'comma-separated CIDRs such as 10.0.0.0/8,fd00::/8',
+    })
     .optional(),
   MQTT_MAX_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).default(100),
   BILLING_LATE_GRACE: duration.default('3d'),
@@ -78,7 +90,10 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   ORDER_AUTO_SHIP_AFTER: duration.optional(),
   ORDER_AUTO_DELIVER_AFTER: duration.optional(),
-  MQTT_BROKER_ID: z.string().regex(/^[A-Za-z0-9:._-]+$/, { message: 'letters, digits, ":", ".", "_" or "-"' }).optional(),
+  MQTT_BROKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9:._-]+$/, { message: 'letters, digits, ":", ".", "_" or "-"' })
+    .optional(),
   CONNECTIVITY_TEST_TIMEOUT: duration.default('5s'),
   ALERTS_SCAN_EVERY: duration.default('1m'),
 });

@@ -76,7 +76,9 @@ export class Metrics {
 
   async render(): Promise<string> {
     // A collector that cannot read (e.g. Redis down) leaves its gauge at the last value; the scrape still answers.
-    await Promise.all(this.collectors.map((collect) => collect().catch((error: unknown) => this.logger.warn(`metrics collector failed: ${String(error)}`))));
+    await Promise.all(
+      this.collectors.map((collect) => collect().catch((error: unknown) => this.logger.warn(`metrics collector failed: ${String(error)}`))),
+    );
     return this.registry.metrics();
   }
 }

@@ -25,9 +25,7 @@ const MIGRATION_LOCK = 7_340_021;
  * lock so that several processes starting together migrate once.
  */
 export async function migrate(db: Database, migrations = readMigrations()): Promise<string[]> {
-  await db.exec(
-    'create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())',
-  );
+  await db.exec('create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())');
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     const done = new Set((await tx.query<{ version: string }>('select version from schema_migrations')).map((r) => r.version));

@@ -1,5 +1,5 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { Database } from './database.js';
 import { migrate } from './migrator.js';
 import { PgliteDatabase } from './pglite.database.js';

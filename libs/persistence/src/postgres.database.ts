@@ -36,8 +36,7 @@ export class PostgresDatabase extends Database {
     try {
       await client.query('begin');
       const result = await work({
-        query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-          (await client.query(sql, params as unknown[])).rows as Row[],
+        query: async <Row>(sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rows as Row[],
       });
       await client.query('commit');
       return result;

@@ -83,13 +83,13 @@ export class BullMqJobQueue extends JobQueue {
         if (final) {
           hooks
             .onDeadLetter({
-            queue: name,
-            jobName: name,
-            jobId: job.id ?? '',
-            payload: job.data,
-            error: error.message,
-            attempts: job.attemptsMade,
-          })
+              queue: name,
+              jobName: name,
+              jobId: job.id ?? '',
+              payload: job.data,
+              error: error.message,
+              attempts: job.attemptsMade,
+            })
             .catch((deadLetterError: unknown) => this.logger.error(`could not dead-letter job ${job.id}: ${String(deadLetterError)}`));
         }
       });

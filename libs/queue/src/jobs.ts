@@ -1,5 +1,4 @@
-import type { IngestBatch } from '../../domain/src/telemetry/records.js';
-import type { ConnectionChange } from '../../domain/src/telemetry/connections.js';
+import type { IngestBatch, ConnectionChange } from '@simfleet/domain';
 
 /**
  * Every job of the platform, its payload and its retry policy: the one place job names live.

@@ -1,5 +1,5 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { BullMqJobQueue } from './bullmq.queue.js';
 import { InProcessJobQueue } from './in-process.queue.js';
 import { JobQueue } from './job-queue.js';

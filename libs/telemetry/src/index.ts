@@ -3,3 +3,4 @@ export * from './network-directory.js';
 export * from './sql-telemetry.repository.js';
 export * from './telemetry-store.js';
 export * from './telemetry.module.js';
+export * from './country-centroids.js';

@@ -118,7 +118,12 @@ export class InfluxTelemetryStore extends TelemetryStore {
     }
     for (const l of points.locations) {
       lines.push(
-        toLine('location', { account: l.accountId, iccid: l.iccid, source: l.source }, { lat: { float: l.lat }, lon: { float: l.lon }, accuracy_m: { float: l.accuracyM } }, l.at.getTime()),
+        toLine(
+          'location',
+          { account: l.accountId, iccid: l.iccid, source: l.source },
+          { lat: { float: l.lat }, lon: { float: l.lon }, accuracy_m: { float: l.accuracyM } },
+          l.at.getTime(),
+        ),
       );
     }
     for (const s of points.statuses) {
@@ -126,7 +131,11 @@ export class InfluxTelemetryStore extends TelemetryStore {
         toLine(
           'status',
           { account: s.accountId, iccid: s.iccid },
-          { imei: { str: s.imei }, signal_dbm: s.signalDbm === null ? null : { int: s.signalDbm }, firmware: s.firmware ? { str: s.firmware } : null },
+          {
+            imei: { str: s.imei },
+            signal_dbm: s.signalDbm === null ? null : { int: s.signalDbm },
+            firmware: s.firmware ? { str: s.firmware } : null,
+          },
           s.at.getTime(),
         ),
       );
@@ -154,7 +163,10 @@ export class InfluxTelemetryStore extends TelemetryStore {
     }
     if (response.status !== 204) {
       const text = await response.text();
-      throw new InfluxError(`InfluxDB refused the write (${response.status}): ${text.slice(0, 300)}`, response.status >= 400 && response.status < 500 && response.status !== 429);
+      throw new InfluxError(
+        `InfluxDB refused the write (${response.status}): ${text.slice(0, 300)}`,
+        response.status >= 400 && response.status < 500 && response.status !== 429,
+      );
     }
   }
 

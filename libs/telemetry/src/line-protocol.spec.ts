@@ -2,13 +2,20 @@ import { influxString, toLine } from './line-protocol.js';
 
 describe('InfluxDB line protocol', () => {
   it('sorts tags, types fields and keeps millisecond timestamps', () => {
-    expect(toLine('data_session', { rat: '4G', iccid: '89', account: 'acc_1' }, { bytes_up: { int: 12 }, ratio: { float: 0.5 }, id: { str: 's1' }, ok: { bool: true } }, 1_700_000_000_123)).toBe(
-      'data_session,account=acc_1,iccid=89,rat=4G bytes_up=12i,ratio=0.5,id="s1",ok=true 1700000000123',
-    );
+    expect(
+      toLine(
+        'data_session',
+        { rat: '4G', iccid: '89', account: 'acc_1' },
+        { bytes_up: { int: 12 }, ratio: { float: 0.5 }, id: { str: 's1' }, ok: { bool: true } },
+        1_700_000_000_123,
+      ),
+    ).toBe('data_session,account=acc_1,iccid=89,rat=4G bytes_up=12i,ratio=0.5,id="s1",ok=true 1700000000123');
   });
 
   it('escapes commas, spaces and equals in tags, quotes and backslashes in strings', () => {
-    expect(toLine('m', { network: 'Vodafone, UK=1' }, { note: { str: 'say "hi" \\o/' } }, 1)).toBe('m,network=Vodafone\\,\\ UK\\=1 note="say \\"hi\\" \\\\o/" 1');
+    expect(toLine('m', { network: 'Vodafone, UK=1' }, { note: { str: 'say "hi" \\o/' } }, 1)).toBe(
+      'm,network=Vodafone\\,\\ UK\\=1 note="say \\"hi\\" \\\\o/" 1',
+    );
   });
 
   it('leaves out empty tags and null fields', () => {

@@ -24,7 +24,13 @@ export function toLine(
     .map(([k, v]) => {
       const value = v as FieldValue;
       const rendered =
-        'int' in value ? `${Math.trunc(value.int)}i` : 'float' in value ? String(value.float) : 'str' in value ? escapeString(value.str) : String(value.bool);
+        'int' in value
+          ? `${Math.trunc(value.int)}i`
+          : 'float' in value
+            ? String(value.float)
+            : 'str' in value
+              ? escapeString(value.str)
+              : String(value.bool);
       return `${escapeTag(k)}=${rendered}`;
     })
     .join(',');

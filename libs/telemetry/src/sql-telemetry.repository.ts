@@ -1,4 +1,4 @@
-import type { Database, SqlExecutor } from '../../persistence/src/database.js';
+import type { Database, SqlExecutor } from '@simfleet/persistence';
 import {
   TelemetryStore,
   type LocationPoint,
@@ -140,13 +140,29 @@ export class SqlTelemetryStore extends TelemetryStore {
   }
 
   async locations(q: LocationsQuery): Promise<LocationPoint[]> {
-    const rows = await this.db.query<{ account_id: string; iccid: string; at: Date; lat: number; lon: number; accuracy_m: number | null; source: 'gps' | 'cell' }>(
+    const rows = await this.db.query<{
+      account_id: string;
+      iccid: string;
+      at: Date;
+      lat: number;
+      lon: number;
+      accuracy_m: number | null;
+      source: 'gps' | 'cell';
+    }>(
       `select account_id, iccid, at, lat, lon, accuracy_m, source from telemetry_location
         where account_id = $1 and iccid = $2 and at >= $3 and at < $4 and ($5::timestamptz is null or at > $5)
         order by at limit $6`,
       [q.accountId, q.iccid, q.from.toISOString(), q.to.toISOString(), q.after?.toISOString() ?? null, q.limit],
     );
-    return rows.map((r) => ({ accountId: r.account_id, iccid: r.iccid, at: new Date(r.at), lat: r.lat, lon: r.lon, accuracyM: r.accuracy_m ?? 0, source: r.source }));
+    return rows.map((r) => ({
+      accountId: r.account_id,
+      iccid: r.iccid,
+      at: new Date(r.at),
+      lat: r.lat,
+      lon: r.lon,
+      accuracyM: r.accuracy_m ?? 0,
+      source: r.source,
+    }));
   }
 
   async ping(): Promise<void> {

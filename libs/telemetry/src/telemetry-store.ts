@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../persistence/src/database.js';
+import type { SqlExecutor } from '@simfleet/persistence';
 
 export type UsageInterval = 'hour' | 'day' | 'month';
 

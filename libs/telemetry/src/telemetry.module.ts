@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
-import { Database } from '../../persistence/src/database.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { Database } from '@simfleet/persistence';
 import { InfluxTelemetryStore } from './influx-telemetry.store.js';
 import { SqlTelemetryStore } from './sql-telemetry.repository.js';
 import { TelemetryStore } from './telemetry-store.js';

@@ -9,7 +9,10 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 /** A compiled copy of the apps, so that a broker can run as its own process (and be killed with SIGKILL). */
 export function buildPlatform(): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'simfleet-broker-build-'));
-  execFileSync(path.join(ROOT, 'node_modules/.bin/swc'), ['apps', 'libs', '-d', dir, '--copy-files', '--quiet', '--ignore', '**/*.spec.ts'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(path.join(ROOT, 'node_modules/.bin/swc'), ['apps', 'libs', '-d', dir, '--copy-files', '--quiet', '--ignore', '**/*.spec.ts'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
@@ -24,10 +27,17 @@ const portOpen = (port: number) =>
     socket.on('error', () => resolve(false));
   });
 
-/** Runs `apps/broker/main.js` of a build as a child process; resolves once its MQTT port accepts connections. */
-export async function startBrokerProcess(buildDir: string, env: Record<string, string>, mqttPort: number): Promise<{ child: ChildProcess; output: () => string }> {
+/** Runs `apps/broker/src/main.js` of a build as a child process; resolves once its MQTT port accepts connections. */
+export async function startBrokerProcess(
+  buildDir: string,
+  env: Record<string, string>,
+  mqttPort: number,
+): Promise<{ child: ChildProcess; output: () => string }> {
   let output = '';
-  const child = spawn(process.execPath, [path.join(buildDir, 'apps/broker/main.js')], { env: { PATH: process.env.PATH ?? '', ...env, MQTT_PORT: String(mqttPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(buildDir, 'apps/broker/src/main.js')], {
+    env: { PATH: process.env.PATH ?? '', ...env, MQTT_PORT: String(mqttPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const deadline = Date.now() + 60_000;

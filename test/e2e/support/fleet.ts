@@ -1,4 +1,4 @@
-import { ApiClient, eventually } from './http.js';
+import { type ApiClient, eventually } from './http.js';
 
 export interface ProvisionedAccount {
   accountId: string;

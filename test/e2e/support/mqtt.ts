@@ -50,7 +50,11 @@ export async function collect(client: MqttClient, topics: string[]): Promise<{ m
 export const waitFor = <T>(find: () => T | undefined, timeoutMs = 10_000) => eventually(async () => find(), timeoutMs);
 
 /** Runs a mosquitto client (mosquitto-clients) and returns its exit code and output. */
-export function mosquitto(command: 'mosquitto_pub' | 'mosquitto_sub', args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function mosquitto(
+  command: 'mosquitto_pub' | 'mosquitto_sub',
+  args: string[],
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -84,7 +88,13 @@ const str = (s: string): Buffer => {
 
 export function connectPacket(clientId: string, username: string, password: string, options: { clean: boolean; keepaliveSeconds: number }): Buffer {
   const flags = 0x80 | 0x40 | (options.clean ? 0x02 : 0);
-  const body = Buffer.concat([str('MQTT'), Buffer.from([4, flags, options.keepaliveSeconds >> 8, options.keepaliveSeconds & 0xff]), str(clientId), str(username), str(password)]);
+  const body = Buffer.concat([
+    str('MQTT'),
+    Buffer.from([4, flags, options.keepaliveSeconds >> 8, options.keepaliveSeconds & 0xff]),
+    str(clientId),
+    str(username),
+    str(password),
+  ]);
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pino } from 'pino';
-import { loadConfig, type AppConfig } from '../../../libs/config/src/index.js';
-import type { Clock } from '../../../libs/domain/src/clock/clock.js';
-import { startPlatform, type RunningPlatform } from '../../../apps/platform/platform.js';
-import { ROLES, type Role } from '../../../apps/platform/platform.module.js';
+import { loadConfig, type AppConfig } from '@simfleet/config';
+import type { Clock } from '@simfleet/domain';
+import { startPlatform, type RunningPlatform, type RoleName } from '@simfleet/bootstrap';
+import { ROLE_NAMES, rolesNamed } from '../../../apps/platform/src/roles.js';
 import { createInfluxDatabase, createTestDatabase, serverAvailable, serverUrl, uniqueRedisPrefix } from '../../harness/isolation.js';
 
 // PGlite loads parts of itself with dynamic imports on first use. Doing that now, while the test file
@@ -19,7 +19,9 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdefghijklmnop';
 
 /** Shapes to run: both, or only the embedded one when the servers are not installed (outside CI). */
 export const SHAPES: Shape[] =
-  process.env.CI === 'true' || (serverAvailable('postgres') && serverAvailable('redis') && serverAvailable('influx')) ? ['embedded', 'servers'] : ['embedded'];
+  process.env.CI === 'true' || (serverAvailable('postgres') && serverAvailable('redis') && serverAvailable('influx'))
+    ? ['embedded', 'servers']
+    : ['embedded'];
 
 export interface TestPlatform {
   platform: RunningPlatform;
@@ -50,7 +52,10 @@ export async function provisionShape(shape: Shape): Promise<ShapeResources> {
       INFLUX_URL: influx.url,
       INFLUX_DATABASE: influx.database,
     });
-    releases.push(() => db.drop(), () => influx.drop());
+    releases.push(
+      () => db.drop(),
+      () => influx.drop(),
+    );
   }
   return {
     env,
@@ -61,11 +66,27 @@ export async function provisionShape(shape: Shape): Promise<ShapeResources> {
 }
 
 /** Starts the platform in-process; `clock` lets a suite run it on a given day (the system clock otherwise). */
-export async function startTestPlatform(env: Record<string, string>, roles: readonly Role[] = ROLES, extra: Record<string, string> = {}, clock?: Clock): Promise<TestPlatform> {
+export async function startTestPlatform(
+  env: Record<string, string>,
+  roles: readonly RoleName[] = ROLE_NAMES,
+  extra: Record<string, string> = {},
+  clock?: Clock,
+): Promise<TestPlatform> {
   // Suites poll with eventually() (up to 20 requests/s per key): the default rate limit would throttle them; api-conventions.spec.ts sets its own.
-  const merged = { PORT: '0', MQTT_PORT: '0', MQTT_WS_PORT: '0', HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', INGEST_BATCH_MAX_WAIT: '5ms', RATE_LIMIT_PER_MINUTE: '1000000', ...env, ...extra };
+  const merged = {
+    PORT: '0',
+    MQTT_PORT: '0',
+    MQTT_WS_PORT: '0',
+    HOST: '127.0.0.1',
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'silent',
+    INGEST_BATCH_MAX_WAIT: '5ms',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    ...env,
+    ...extra,
+  };
   const config = loadConfig(merged);
-  const platform = await startPlatform(config, roles, pino({ level: 'silent' }), { clock });
+  const platform = await startPlatform(config, rolesNamed(roles), pino({ level: 'silent' }), { clock });
   return {
     platform,
     config,

@@ -32,7 +32,16 @@ afterAll(() => {
 
 describe('offline rating CLI (built)', () => {
   it('rates docs/examples to the total computed by hand in docs/billing.md', () => {
-    const run = rate('--plan', 'docs/examples/plan.json', '--events', 'docs/examples/events.ndjson', '--things', 'docs/examples/things.json', '--period', '2026-10');
+    const run = rate(
+      '--plan',
+      'docs/examples/plan.json',
+      '--events',
+      'docs/examples/events.ndjson',
+      '--things',
+      'docs/examples/things.json',
+      '--period',
+      '2026-10',
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const invoice = JSON.parse(run.stdout);
@@ -40,7 +49,13 @@ describe('offline rating CLI (built)', () => {
     expect(invoice.currency).toBe('EUR');
     expect(invoice.period).toMatchObject({ id: '2026-10', start: '2026-10-01T00:00:00+02:00', end: '2026-11-01T00:00:00+01:00' });
     const subtotal = (product: string) => invoice.subtotals.find((s: { product: string }) => s.product === product)?.amount;
-    expect([subtotal('things'), subtotal('conversations'), subtotal('moments'), subtotal('channels'), subtotal('signals')]).toEqual(['5.52', '0.10', '200.50', '0.48', '0.35']);
+    expect([subtotal('things'), subtotal('conversations'), subtotal('moments'), subtotal('channels'), subtotal('signals')]).toEqual([
+      '5.52',
+      '0.10',
+      '200.50',
+      '0.48',
+      '0.35',
+    ]);
     const line = (description: RegExp) => invoice.lines.find((l: { description: string }) => description.test(l.description));
     expect(line(/activation/i)).toMatchObject({ quantity: '1', amount: '2.00' });
     expect(line(/monthly/i)).toMatchObject({ quantity: '2', amount: '3.00' });

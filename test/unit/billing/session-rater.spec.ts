@@ -1,9 +1,13 @@
-import { BillingSessionRater } from '../../../libs/application/src/billing/billing-session-rater.js';
-import { monthIn, PricePlansService } from '../../../libs/application/src/billing/price-plans.service.js';
-import { DEFAULT_PLAN, type PricePlan } from '../../../libs/billing/src/index.js';
-import type { BillingInputsRepository, PlanAssignment, PricePlanRepository, StoredPricePlan } from '../../../libs/persistence/src/repositories/billing.repository.js';
+import { BillingSessionRater, monthIn, PricePlansService } from '@simfleet/application';
+import { DEFAULT_PLAN, type PricePlan } from '@simfleet/billing';
+import type { BillingInputsRepository, PlanAssignment, PricePlanRepository, StoredPricePlan } from '@simfleet/persistence';
 
-const expensive: PricePlan = { ...DEFAULT_PLAN, id: 'expensive', name: 'Expensive', things: { ...DEFAULT_PLAN.things!, data: { ...DEFAULT_PLAN.things!.data, zones: { ...DEFAULT_PLAN.things!.data.zones, 'zone-1': '1.00' } } } };
+const expensive: PricePlan = {
+  ...DEFAULT_PLAN,
+  id: 'expensive',
+  name: 'Expensive',
+  things: { ...DEFAULT_PLAN.things!, data: { ...DEFAULT_PLAN.things!.data, zones: { ...DEFAULT_PLAN.things!.data.zones, 'zone-1': '1.00' } } },
+};
 
 /** An in-memory plan repository that counts its reads, to prove rating never reads the database. */
 class FakePlans {
@@ -41,7 +45,16 @@ class FakePlans {
   }
 }
 
-const session = (startedAt: string) => ({ iccid: '1', sessionId: 's', startedAt: new Date(startedAt), bytesUp: 0, bytesDown: 1_048_576, mcc: '208', mnc: '01', country: 'FR' });
+const session = (startedAt: string) => ({
+  iccid: '1',
+  sessionId: 's',
+  startedAt: new Date(startedAt),
+  bytesUp: 0,
+  bytesDown: 1_048_576,
+  mcc: '208',
+  mnc: '01',
+  country: 'FR',
+});
 
 describe('rating at ingest with the account’s plan', () => {
   let repo: FakePlans;

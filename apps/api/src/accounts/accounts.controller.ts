@@ -1,11 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { AccountsService } from '../../../../libs/application/src/accounts/accounts.usecases.js';
-import { ACCOUNT_SCOPES } from '../../../../libs/auth/src/index.js';
-import { RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { AccountsService } from '@simfleet/application';
+import { ACCOUNT_SCOPES } from '@simfleet/auth';
+import { RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { accountView, apiKeyView, pageOf } from '../http/views.js';
 
 const createAccountBody = z.object({ name: z.string().trim().min(1).max(200).describe('Display name of the customer') }).strict();

@@ -1,11 +1,9 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { decodeCursor, toPage } from '../../../../libs/domain/src/pagination.js';
-import { DeadLetterRepository } from '../../../../libs/persistence/src/repositories/dead-letter.repository.js';
-import { RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { decodeCursor, toPage } from '@simfleet/domain';
+import { DeadLetterRepository } from '@simfleet/persistence';
+import { RequireScope, ApiRoute, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
 const pageParams = z.object(pageQuery);

@@ -1,15 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { AlertRulesService } from '../../../../libs/application/src/alerts/alert-rules.service.js';
-import { AlertsService } from '../../../../libs/application/src/alerts/alerts.service.js';
-import { actorOf, type Principal } from '../../../../libs/auth/src/index.js';
-import { ALERT_ACTIONS, ALERT_RULE_TYPES, ALERT_SEVERITIES, RULE_PARAMS } from '../../../../libs/domain/src/alerts/alert-rule.js';
-import { ALERT_STATUSES } from '../../../../libs/domain/src/alerts/alert.js';
-import { SIM_BLOCKS } from '../../../../libs/domain/src/sims/sim-lifecycle.js';
-import { CurrentAccountId, CurrentPrincipal, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { AlertRulesService, AlertsService } from '@simfleet/application';
+import { actorOf, type Principal } from '@simfleet/auth';
+import { ALERT_ACTIONS, ALERT_RULE_TYPES, ALERT_SEVERITIES, RULE_PARAMS, ALERT_STATUSES, SIM_BLOCKS } from '@simfleet/domain';
+import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
 const instant = z.string().describe('ISO 8601 date-time (UTC)');
@@ -32,7 +27,14 @@ const ruleBodyDoc = z.union(
   ) as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]],
 );
 const rulePatchDoc = z
-  .object({ name: z.string().nullable(), scope: scopeDoc, severity: z.enum(ALERT_SEVERITIES), action: z.enum(ALERT_ACTIONS), enabled: z.boolean(), params: z.record(z.string(), z.unknown()).describe('Replaces the params as a whole') })
+  .object({
+    name: z.string().nullable(),
+    scope: scopeDoc,
+    severity: z.enum(ALERT_SEVERITIES),
+    action: z.enum(ALERT_ACTIONS),
+    enabled: z.boolean(),
+    params: z.record(z.string(), z.unknown()).describe('Replaces the params as a whole'),
+  })
   .partial();
 
 export const alertRuleView = z.object({
@@ -76,14 +78,20 @@ const ruleListParams = z.object({ type: z.enum(ALERT_RULE_TYPES).optional(), ...
 const csvOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z
     .string()
-    .refine((s) => s.split(',').every((v) => (values as readonly string[]).includes(v.trim())), `${what}: one or more of ${values.join(', ')}, comma-separated`)
+    .refine(
+      (s) => s.split(',').every((v) => (values as readonly string[]).includes(v.trim())),
+      `${what}: one or more of ${values.join(', ')}, comma-separated`,
+    )
     .transform((s) => s.split(',').map((v) => v.trim()) as Array<T[number]>);
 
 const alertListParams = z
   .object({
     status: csvOf(ALERT_STATUSES, 'status').optional().describe('active, acknowledged, resolved (comma-separated)'),
     severity: csvOf(ALERT_SEVERITIES, 'severity').optional().describe('info, warning, critical (comma-separated)'),
-    iccid: z.string().regex(/^\d{18,22}$/, 'an ICCID: 18 to 22 digits').optional(),
+    iccid: z
+      .string()
+      .regex(/^\d{18,22}$/, 'an ICCID: 18 to 22 digits')
+      .optional(),
     ruleId: z.string().min(1).max(64).optional(),
     type: z.enum(ALERT_RULE_TYPES).optional(),
     ...pageQuery,
@@ -136,7 +144,10 @@ export class AlertRulesController {
   @HttpCode(204)
   @RequireScope('write')
   @RuleId()
-  @ApiRoute({ status: 204, schema: z.null(), description: 'Deleted; its open alerts are resolved (and their blocks lifted), resolved ones stay' }, 404)
+  @ApiRoute(
+    { status: 204, schema: z.null(), description: 'Deleted; its open alerts are resolved (and their blocks lifted), resolved ones stay' },
+    404,
+  )
   async remove(@CurrentAccountId() accountId: string, @Param('id') id: string): Promise<void> {
     await this.rules.delete(accountId, id);
   }

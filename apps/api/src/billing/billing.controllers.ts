@@ -2,16 +2,28 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Que
 import { ApiBody, ApiConsumes, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { InvoicingService, type InvoiceView } from '../../../../libs/application/src/billing/invoicing.service.js';
-import { PricePlansService } from '../../../../libs/application/src/billing/price-plans.service.js';
-import { MAX_USAGE_EVENTS_PER_REQUEST, UnparsableLine, UsageEventsService } from '../../../../libs/application/src/billing/usage-events.service.js';
-import { actorOf, type Principal } from '../../../../libs/auth/src/index.js';
-import { CHANNELS, pricePlanSchema } from '../../../../libs/billing/src/index.js';
-import { DomainError } from '../../../../libs/domain/src/errors/domain-error.js';
-import { decodeCursor, encodeCursor } from '../../../../libs/domain/src/pagination.js';
-import { AllowAdminToo, CurrentAccountId, CurrentPrincipal, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import {
+  InvoicingService,
+  type InvoiceView,
+  PricePlansService,
+  MAX_USAGE_EVENTS_PER_REQUEST,
+  UnparsableLine,
+  UsageEventsService,
+} from '@simfleet/application';
+import { actorOf, type Principal } from '@simfleet/auth';
+import { CHANNELS, pricePlanSchema } from '@simfleet/billing';
+import { DomainError, decodeCursor, encodeCursor } from '@simfleet/domain';
+import {
+  AllowAdminToo,
+  CurrentAccountId,
+  CurrentPrincipal,
+  RequireScope,
+  ApiRoute,
+  ApiJsonBody,
+  ApiQueryFrom,
+  pageQuery,
+  ZodPipe,
+} from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
 const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'a calendar month, YYYY-MM' });
@@ -19,7 +31,14 @@ const instant = z.string().describe('ISO 8601 date-time');
 const decimal = z.string().describe('Decimal string');
 
 // ---- views (OpenAPI) ----
-const pricePlanView = z.object({ id: z.string(), name: z.string(), plan: z.record(z.string(), z.unknown()), isDefault: z.boolean(), createdAt: instant, updatedAt: instant });
+const pricePlanView = z.object({
+  id: z.string(),
+  name: z.string(),
+  plan: z.record(z.string(), z.unknown()),
+  isDefault: z.boolean(),
+  createdAt: instant,
+  updatedAt: instant,
+});
 const assignmentView = z.object({ accountId: z.string(), effectiveFrom: period, planId: z.string(), actor: z.string(), assignedAt: instant });
 const lineView = z.object({
   product: z.string(),
@@ -48,17 +67,28 @@ const invoiceView = z.object({
   generatedAt: instant,
   finalizedAt: instant.nullable(),
 });
-const usageEventView = z.object({ id: z.string(), channel: z.string(), type: z.string(), at: instant, receivedAt: instant, event: z.record(z.string(), z.unknown()) });
+const usageEventView = z.object({
+  id: z.string(),
+  channel: z.string(),
+  type: z.string(),
+  at: instant,
+  receivedAt: instant,
+  event: z.record(z.string(), z.unknown()),
+});
 const usageEventsResultView = z.object({
   accepted: z.number().int().describe('Events stored by this request'),
   duplicates: z.number().int().describe('Events whose id the account had already used (never counted twice)'),
-  rejected: z.array(z.object({ index: z.number().int(), id: z.string().optional(), errors: z.array(z.object({ field: z.string(), message: z.string() })) })),
+  rejected: z.array(
+    z.object({ index: z.number().int(), id: z.string().optional(), errors: z.array(z.object({ field: z.string(), message: z.string() })) }),
+  ),
 });
 
 // ---- inputs ----
 const putPlanParams = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, ".", "_" or "-" (1–64)' }) });
 const assignBody = z.object({ planId: z.string().min(1).max(64), effectiveFrom: period }).strict();
-const draftBody = z.object({ period, accountId: z.string().min(1).max(64).optional().describe('Admin: one account; omitted: every account') }).strict();
+const draftBody = z
+  .object({ period, accountId: z.string().min(1).max(64).optional().describe('Admin: one account; omitted: every account') })
+  .strict();
 const invoiceListParams = z
   .object({
     ...pageQuery,
@@ -104,7 +134,11 @@ export class PricePlansController {
   @ApiParam({ name: 'id' })
   @ApiJsonBody(pricePlanSchema, 'The plan (docs/billing.md, "Price plan"); `id` may be omitted. Prices are decimal strings.')
   @ApiRoute({ schema: pricePlanView, description: 'The stored plan (201 when created)' }, 422)
-  async put(@Param(new ZodPipe(putPlanParams, 'query')) params: z.infer<typeof putPlanParams>, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async put(
+    @Param(new ZodPipe(putPlanParams, 'query')) params: z.infer<typeof putPlanParams>,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { plan, created } = await this.plans.put(params.id, body);
     if (created) reply.status(201);
     return plan;
@@ -128,7 +162,13 @@ export class AccountPricePlanController {
 
   @Get(':id/price-plan')
   @ApiParam({ name: 'id', description: 'Account id' })
-  @ApiRoute({ schema: z.object({ accountId: z.string(), defaultPlanId: z.string(), assignments: z.array(assignmentView) }), description: 'Assignment history, oldest first' }, 404)
+  @ApiRoute(
+    {
+      schema: z.object({ accountId: z.string(), defaultPlanId: z.string(), assignments: z.array(assignmentView) }),
+      description: 'Assignment history, oldest first',
+    },
+    404,
+  )
   history(@Param('id') accountId: string) {
     return this.plans.history(accountId);
   }
@@ -157,13 +197,27 @@ export class UsageEventsController {
   @HttpCode(200)
   @RequireScope('write')
   @ApiConsumes('application/json', 'application/x-ndjson')
-  @ApiBody({ description: `A JSON array of events, or NDJSON (one event per line), at most ${MAX_USAGE_EVENTS_PER_REQUEST}. Each event: {id, channel, type, at, …} (docs/billing.md, "Events")`, schema: { type: 'array', items: { type: 'object' } } })
-  @ApiRoute({ schema: usageEventsResultView, description: 'Valid events are stored even when others are rejected; each rejected event is listed with its index' }, 413, 415, 422)
+  @ApiBody({
+    description: `A JSON array of events, or NDJSON (one event per line), at most ${MAX_USAGE_EVENTS_PER_REQUEST}. Each event: {id, channel, type, at, …} (docs/billing.md, "Events")`,
+    schema: { type: 'array', items: { type: 'object' } },
+  })
+  @ApiRoute(
+    {
+      schema: usageEventsResultView,
+      description: 'Valid events are stored even when others are rejected; each rejected event is listed with its index',
+    },
+    413,
+    415,
+    422,
+  )
   record(@CurrentAccountId() accountId: string, @Body() body: unknown) {
     let items: unknown[];
     if (typeof body === 'string') items = ndjsonItems(body);
     else if (Array.isArray(body)) items = body;
-    else throw DomainError.validation('The body must be a JSON array of events or NDJSON (Content-Type: application/x-ndjson)', [{ field: '(body)', message: 'expected an array of events' }]);
+    else
+      throw DomainError.validation('The body must be a JSON array of events or NDJSON (Content-Type: application/x-ndjson)', [
+        { field: '(body)', message: 'expected an array of events' },
+      ]);
     return this.usageEvents.record(accountId, items);
   }
 
@@ -175,7 +229,8 @@ export class UsageEventsController {
     let afterSeq: number | undefined;
     if (query.cursor) {
       afterSeq = Number(decodeCursor(query.cursor));
-      if (!Number.isSafeInteger(afterSeq)) throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+      if (!Number.isSafeInteger(afterSeq))
+        throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
     }
     const rows = await this.usageEvents.list({
       accountId,
@@ -199,7 +254,9 @@ const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/
 /** The invoice as CSV: one row per line, then a row per product subtotal and the total. */
 export function invoiceCsv(invoice: InvoiceView): string {
   const rows: string[][] = [['line', 'product', 'channel', 'description', 'quantity', 'unit', 'unitPrice', 'amount', 'currency', 'adjusts']];
-  invoice.lines.forEach((l, n) => rows.push([String(n), l.product, l.channel, l.description, l.quantity, l.unit, l.unitPrice, l.amount, invoice.currency, l.adjusts ?? '']));
+  invoice.lines.forEach((l, n) =>
+    rows.push([String(n), l.product, l.channel, l.description, l.quantity, l.unit, l.unitPrice, l.amount, invoice.currency, l.adjusts ?? '']),
+  );
   for (const s of invoice.subtotals) rows.push(['subtotal', s.product, '', '', '', '', '', s.amount, invoice.currency, '']);
   rows.push(['total', '', '', '', '', '', '', invoice.total, invoice.currency, '']);
   return `${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
@@ -215,7 +272,16 @@ export class InvoicesController {
   @RequireScope('write')
   @AllowAdminToo()
   @ApiJsonBody(draftBody, 'Admin key: one account (`accountId`) or every account. Account key (`write`): its own draft only.')
-  @ApiRoute({ status: 201, schema: z.object({ data: z.array(invoiceView) }), description: 'The drafts built (a draft of the same period is regenerated in place)' }, 404, 409, 422)
+  @ApiRoute(
+    {
+      status: 201,
+      schema: z.object({ data: z.array(invoiceView) }),
+      description: 'The drafts built (a draft of the same period is regenerated in place)',
+    },
+    404,
+    409,
+    422,
+  )
   async draft(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(draftBody)) body: z.infer<typeof draftBody>) {
     const own = accountOf(principal);
     if (own !== undefined && body.accountId !== undefined && body.accountId !== own) throw DomainError.notFound('Account', body.accountId);
@@ -247,7 +313,12 @@ export class InvoicesController {
   @ApiParam({ name: 'id' })
   @ApiProduces('application/json', 'text/csv')
   @ApiRoute({ schema: invoiceView, description: 'JSON, or CSV with `Accept: text/csv`' }, 404)
-  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const invoice = await this.invoicing.get(id, accountOf(principal));
     if (accept?.includes('text/csv')) {
       reply.header('content-type', 'text/csv; charset=utf-8');
@@ -263,10 +334,22 @@ export class InvoicesController {
   @ApiParam({ name: 'id' })
   @ApiParam({ name: 'n', description: '0-based index of the line in `lines`' })
   @ApiQueryFrom(usageParams)
-  @ApiRoute({ schema: z.object({ line: lineView, data: z.array(z.record(z.string(), z.unknown())), nextCursor: z.string().nullable() }), description: 'The usage records behind one line' }, 404, 422)
-  async usage(@CurrentPrincipal() principal: Principal, @Param(new ZodPipe(lineParams, 'query')) params: z.infer<typeof lineParams>, @Query(new ZodPipe(usageParams, 'query')) query: z.infer<typeof usageParams>) {
+  @ApiRoute(
+    {
+      schema: z.object({ line: lineView, data: z.array(z.record(z.string(), z.unknown())), nextCursor: z.string().nullable() }),
+      description: 'The usage records behind one line',
+    },
+    404,
+    422,
+  )
+  async usage(
+    @CurrentPrincipal() principal: Principal,
+    @Param(new ZodPipe(lineParams, 'query')) params: z.infer<typeof lineParams>,
+    @Query(new ZodPipe(usageParams, 'query')) query: z.infer<typeof usageParams>,
+  ) {
     const offset = query.cursor ? Number(decodeCursor(query.cursor)) : 0;
-    if (!Number.isSafeInteger(offset) || offset < 0) throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
     const result = await this.invoicing.lineUsage(params.id, params.n, accountOf(principal), offset, query.limit);
     return { line: result.line, data: result.data, nextCursor: result.nextOffset !== null ? encodeCursor(String(result.nextOffset)) : null };
   }

@@ -1,11 +1,9 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { decodeCursor, toPage } from '../../../../libs/domain/src/pagination.js';
-import { EventRepository } from '../../../../libs/persistence/src/repositories/event.repository.js';
-import { CurrentAccountId, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { decodeCursor, toPage } from '@simfleet/domain';
+import { EventRepository } from '@simfleet/persistence';
+import { CurrentAccountId, RequireScope, ApiRoute, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { eventView, pageOf } from '../http/views.js';
 
 const eventParams = z

@@ -1,24 +1,30 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { GroupsService } from '../../../../libs/application/src/sims/groups.service.js';
-import { actorOf, type Principal } from '../../../../libs/auth/src/index.js';
-import { countriesProblems } from '../../../../libs/domain/src/sims/sim-organisation.js';
-import { CurrentAccountId, CurrentPrincipal, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { GroupsService } from '@simfleet/application';
+import { actorOf, type Principal } from '@simfleet/auth';
+import { countriesProblems } from '@simfleet/domain';
+import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 import { groupView } from '../sims/fleet.views.js';
 
 const groupFields = {
   name: z.string().trim().min(1).max(100).describe('Unique in the account'),
   description: z.string().max(1000).nullable().optional(),
-  monthlyDataLimitBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional().describe('Monthly data limit of each SIM of the group; null: none'),
+  monthlyDataLimitBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .nullable()
+    .optional()
+    .describe('Monthly data limit of each SIM of the group; null: none'),
   allowedCountries: z.array(z.string()).max(300).nullable().optional().describe('ISO 3166-1 alpha-2 countries the SIMs may be used in; null: all'),
 };
 
 const countriesValid = (body: { allowedCountries?: string[] | null }, ctx: z.RefinementCtx) => {
-  for (const p of body.allowedCountries ? countriesProblems(body.allowedCountries) : []) ctx.addIssue({ code: 'custom', path: p.field.split('/'), message: p.message });
+  for (const p of body.allowedCountries ? countriesProblems(body.allowedCountries) : [])
+    ctx.addIssue({ code: 'custom', path: p.field.split('/'), message: p.message });
 };
 
 const createBody = z.object(groupFields).strict().superRefine(countriesValid);
@@ -41,7 +47,11 @@ export class GroupsController {
   @RequireScope('write')
   @ApiJsonBody(createBody)
   @ApiRoute({ status: 201, schema: groupView }, 409, 422)
-  create(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Body(new ZodPipe(createBody)) body: z.infer<typeof createBody>) {
+  create(
+    @CurrentAccountId() accountId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(createBody)) body: z.infer<typeof createBody>,
+  ) {
     return this.groups.create(accountId, body, actorOf(principal));
   }
 
@@ -64,7 +74,12 @@ export class GroupsController {
   @RequireScope('write')
   @ApiJsonBody(patchBody, 'Only the fields sent change; null clears a policy setting')
   @ApiRoute({ schema: groupView }, 404, 409, 422)
-  update(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(patchBody)) body: z.infer<typeof patchBody>) {
+  update(
+    @CurrentAccountId() accountId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(patchBody)) body: z.infer<typeof patchBody>,
+  ) {
     return this.groups.update(accountId, id, body, actorOf(principal));
   }
 

@@ -4,8 +4,8 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { DomainError, ErrorCode } from '../../../../libs/domain/src/errors/domain-error.js';
-import { IdempotencyRepository } from '../../../../libs/persistence/src/repositories/idempotency.repository.js';
+import { DomainError, ErrorCode } from '@simfleet/domain';
+import { IdempotencyRepository } from '@simfleet/persistence';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -39,9 +39,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     if (claim.state !== 'claimed') {
       if (claim.requestHash !== requestHash) {
-        throw new DomainError(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was used with a different request; use a new key', { idempotencyKey: key });
+        throw new DomainError(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was used with a different request; use a new key', {
+          idempotencyKey: key,
+        });
       }
-      if (claim.state === 'in-progress') throw DomainError.conflict('A request with this Idempotency-Key is still in progress; retry later', { idempotencyKey: key });
+      if (claim.state === 'in-progress')
+        throw DomainError.conflict('A request with this Idempotency-Key is still in progress; retry later', { idempotencyKey: key });
       reply.header('idempotency-replayed', 'true');
       reply.status(claim.statusCode);
       return claim.body;
@@ -57,4 +60,3 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 }
-

@@ -1,22 +1,8 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../../../libs/domain/src/orders/order.js';
-import { FORM_FACTORS } from '../../../../libs/domain/src/sims/sim.js';
-import { SIM_ACTIONS, SIM_BLOCKS, SIM_STATUSES } from '../../../../libs/domain/src/sims/sim-lifecycle.js';
+import { ORDER_STATUSES, FORM_FACTORS, SIM_ACTIONS, SIM_BLOCKS, SIM_STATUSES } from '@simfleet/domain';
 
 // Response shapes, for the OpenAPI document. Validation schemas live beside their controllers.
 const instant = z.string().describe('ISO 8601 date-time (UTC)');
-
-export const problemView = z
-  .object({
-    type: z.string().describe('URI reference identifying the problem type, e.g. /problems/not-found'),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string(),
-    requestId: z.string(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  })
-  .describe('RFC 9457 problem details (application/problem+json); extension members depend on the type');
 
 export const accountView = z.object({ id: z.string(), name: z.string(), createdAt: instant });
 export const apiKeyView = z.object({
@@ -57,7 +43,9 @@ export const simView = z.object({
   imei: z.string().nullable(),
   signalDbm: z.number().nullable(),
   firmware: z.string().nullable(),
-  lastLocation: z.object({ lat: z.number(), lon: z.number(), accuracyM: z.number().nullable(), source: z.string().nullable(), at: instant }).nullable(),
+  lastLocation: z
+    .object({ lat: z.number(), lon: z.number(), accuracyM: z.number().nullable(), source: z.string().nullable(), at: instant })
+    .nullable(),
   createdAt: instant,
   updatedAt: instant,
   deviceSecret: z.string().optional().describe('Device secret issued by this action: returned once'),
@@ -96,7 +84,9 @@ export const usageView = z.object({
   from: instant,
   to: instant,
   interval: z.enum(['hour', 'day', 'month']),
-  buckets: z.array(z.object({ start: instant, bytesUp: z.number().int(), bytesDown: z.number().int(), bytesTotal: z.number().int(), sessions: z.number().int() })),
+  buckets: z.array(
+    z.object({ start: instant, bytesUp: z.number().int(), bytesDown: z.number().int(), bytesTotal: z.number().int(), sessions: z.number().int() }),
+  ),
   totals: z.object({ bytesUp: z.number().int(), bytesDown: z.number().int(), bytesTotal: z.number().int(), sessions: z.number().int() }),
 });
 

@@ -1,10 +1,8 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { BulkJobsService } from '../../../../libs/application/src/sims/bulk-jobs.service.js';
-import { CurrentAccountId, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { BulkJobsService } from '@simfleet/application';
+import { CurrentAccountId, RequireScope, ApiRoute, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 import { jobFailureView, jobView } from '../sims/fleet.views.js';
 import { presentJob } from '../sims/present-job.js';
@@ -37,7 +35,11 @@ export class JobsController {
   @RequireScope('read')
   @ApiQueryFrom(pageParams)
   @ApiRoute({ schema: pageOf(jobFailureView), description: 'Every SIM of the job that failed, and why' }, 404, 422)
-  failures(@CurrentAccountId() accountId: string, @Param('id') id: string, @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
+  failures(
+    @CurrentAccountId() accountId: string,
+    @Param('id') id: string,
+    @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>,
+  ) {
     return this.bulk.failures(accountId, id, query.limit, query.cursor);
   }
 }

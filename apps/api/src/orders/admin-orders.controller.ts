@@ -1,11 +1,9 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { OrdersService } from '../../../../libs/application/src/orders/orders.service.js';
-import { ORDER_STATUSES } from '../../../../libs/domain/src/orders/order.js';
-import { RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { OrdersService } from '@simfleet/application';
+import { ORDER_STATUSES } from '@simfleet/domain';
+import { RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { orderView, pageOf } from '../http/views.js';
 
 const shipBody = z

@@ -1,19 +1,28 @@
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ConnectivityService } from '../../../../libs/application/src/telemetry/connectivity.service.js';
-import { CurrentAccountId, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ZodPipe } from '../http/validation.js';
+import { ConnectivityService } from '@simfleet/application';
+import { CurrentAccountId, RequireScope, ApiRoute, ApiJsonBody, ZodPipe } from '@simfleet/http';
 
 const testBody = z
   .object({
-    timeoutMs: z.number().int().min(100).max(30_000).optional().describe('How long to wait for the device’s answer; default CONNECTIVITY_TEST_TIMEOUT (5 s)'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30_000)
+      .optional()
+      .describe('How long to wait for the device’s answer; default CONNECTIVITY_TEST_TIMEOUT (5 s)'),
   })
   .strict();
 
 const testView = z.discriminatedUnion('result', [
-  z.object({ iccid: z.string(), result: z.literal('answered'), correlationId: z.string(), roundTripMs: z.number().int().describe('From sending the ping to receiving the answer') }),
+  z.object({
+    iccid: z.string(),
+    result: z.literal('answered'),
+    correlationId: z.string(),
+    roundTripMs: z.number().int().describe('From sending the ping to receiving the answer'),
+  }),
   z.object({ iccid: z.string(), result: z.literal('timeout'), correlationId: z.string(), timeoutMs: z.number().int() }),
   z.object({ iccid: z.string(), result: z.literal('offline').describe('No broker holds a connection of the device') }),
 ]);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SIM_ACTIONS, SIM_STATUSES } from '../../../../libs/domain/src/sims/sim-lifecycle.js';
-import { JOB_STATUSES } from '../../../../libs/persistence/src/repositories/job.repository.js';
+import { SIM_ACTIONS, SIM_STATUSES } from '@simfleet/domain';
+import { JOB_STATUSES } from '@simfleet/persistence';
 import { simView } from '../http/views.js';
 
 // Response shapes of the fleet organisation routes, for the OpenAPI document.

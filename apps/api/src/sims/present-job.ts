@@ -1,5 +1,5 @@
-import type { JobWithFailures } from '../../../../libs/application/src/sims/bulk-jobs.service.js';
-import type { AccountJob } from '../../../../libs/persistence/src/repositories/job.repository.js';
+import type { JobWithFailures } from '@simfleet/application';
+import type { AccountJob } from '@simfleet/persistence';
 
 /** The API's view of a job (jobView): the account is implied by the key. */
 export const presentJob = (job: AccountJob | JobWithFailures) => ({

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { SIM_STATUSES } from '../../../../libs/domain/src/sims/sim-lifecycle.js';
-import { isCountryCode, parseTagFilter, SIM_SORTS, type SimListFilter } from '../../../../libs/domain/src/sims/sim-organisation.js';
-import { pageQuery } from '../http/validation.js';
+import { SIM_STATUSES, isCountryCode, parseTagFilter, SIM_SORTS, type SimListFilter } from '@simfleet/domain';
+import { pageQuery } from '@simfleet/http';
 
 /** A query parameter given once, repeated (`?tag=a:1&tag=b:2`) or as a JSON array in a body: always a list. */
 const listOf = <T extends z.ZodType>(item: T, commaSeparated = false) =>
@@ -44,7 +43,8 @@ const noConflictingTags = (input: { tag?: string[] }, ctx: z.RefinementCtx) => {
   for (const raw of input.tag ?? []) {
     const tag = parseTagFilter(raw);
     if (!tag) continue;
-    if (seen.has(tag.key) && seen.get(tag.key) !== tag.value) ctx.addIssue({ code: 'custom', path: ['tag'], message: `tag ${tag.key} is asked with two values; a SIM has one value per key` });
+    if (seen.has(tag.key) && seen.get(tag.key) !== tag.value)
+      ctx.addIssue({ code: 'custom', path: ['tag'], message: `tag ${tag.key} is asked with two values; a SIM has one value per key` });
     seen.set(tag.key, tag.value);
   }
 };

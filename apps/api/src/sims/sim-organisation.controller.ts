@@ -1,20 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { BulkJobsService, BULK_MAX_SIMS } from '../../../../libs/application/src/sims/bulk-jobs.service.js';
-import { SimOrganisationService, type SimWithPolicy } from '../../../../libs/application/src/sims/sim-organisation.service.js';
-import { actorOf, type Principal } from '../../../../libs/auth/src/index.js';
-import { SIM_ACTIONS } from '../../../../libs/domain/src/sims/sim-lifecycle.js';
-import {
-  countriesProblems,
-  imeisProblems,
-  labelsProblems,
-  simNameProblem,
-  tagsProblems,
-} from '../../../../libs/domain/src/sims/sim-organisation.js';
-import { CurrentAccountId, CurrentPrincipal, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ZodPipe } from '../http/validation.js';
+import { BulkJobsService, BULK_MAX_SIMS, SimOrganisationService, type SimWithPolicy } from '@simfleet/application';
+import { actorOf, type Principal } from '@simfleet/auth';
+import { SIM_ACTIONS, countriesProblems, imeisProblems, labelsProblems, simNameProblem, tagsProblems } from '@simfleet/domain';
+import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ZodPipe } from '@simfleet/http';
 import { jobView, simWithPolicyView, summaryView } from './fleet.views.js';
 import { presentJob } from './present-job.js';
 import { simFilterSchema, toSimListFilter } from './sim-filters.js';
@@ -30,7 +20,14 @@ const patchBody = z
     labels: z.array(z.string()).optional().describe('Replaces the labels'),
     endUserDevice: z.boolean().optional().describe('Declares (true) or withdraws (false) that the SIM sits in an end user’s device'),
     authorizedImeis: z.array(z.string()).optional().describe('IMEI lock: replaces the list ([] removes the lock)'),
-    dataLimitBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional().describe('Monthly data limit override; null inherits the group’s'),
+    dataLimitBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .nullable()
+      .optional()
+      .describe('Monthly data limit override; null inherits the group’s'),
     allowedCountries: z.array(z.string()).nullable().optional().describe('Allowed countries override (ISO alpha-2); null inherits the group’s'),
   })
   .strict()
@@ -78,7 +75,11 @@ export class SimOrganisationController {
   @RequireScope('write')
   @ApiJsonBody(bulkBody, 'An action over a list of ICCIDs or over the SIMs a filter matches')
   @ApiRoute({ status: 202, schema: jobView, description: 'The job, queued: follow it with GET /v1/jobs/{id}' }, 422)
-  async submitBulk(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Body(new ZodPipe(bulkBody)) body: z.infer<typeof bulkBody>) {
+  async submitBulk(
+    @CurrentAccountId() accountId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(bulkBody)) body: z.infer<typeof bulkBody>,
+  ) {
     const job = await this.bulk.submit(
       accountId,
       { action: body.action, iccids: body.iccids, filter: body.filter ? toSimListFilter(body.filter) : undefined, reason: body.reason },
@@ -92,7 +93,12 @@ export class SimOrganisationController {
   @SimRef()
   @ApiJsonBody(patchBody, 'Only the fields sent change')
   @ApiRoute({ schema: simWithPolicyView, description: 'The updated SIM with its effective policy' }, 404, 409, 422)
-  async update(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(patchBody)) body: z.infer<typeof patchBody>) {
+  async update(
+    @CurrentAccountId() accountId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Param('iccid') ref: string,
+    @Body(new ZodPipe(patchBody)) body: z.infer<typeof patchBody>,
+  ) {
     return presentSimWithPolicy(await this.organisation.update(accountId, ref, body, actorOf(principal)));
   }
 }

@@ -1,8 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
-import { DomainError } from '../../../../libs/domain/src/errors/domain-error.js';
-import { iccidProblem } from '../../../../libs/domain/src/sims/identifiers.js';
+import { DomainError, iccidProblem } from '@simfleet/domain';
 
 /**
  * Every `{iccid}` path parameter: a 19–20 digit value is an ICCID and must be a valid one (a wrong check

@@ -1,15 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { SimsService } from '../../../../libs/application/src/sims/sims.service.js';
-import { SimOrganisationService } from '../../../../libs/application/src/sims/sim-organisation.service.js';
-import { UsageService } from '../../../../libs/application/src/telemetry/usage.service.js';
-import { actorOf, type Principal } from '../../../../libs/auth/src/index.js';
-import type { Sim } from '../../../../libs/domain/src/sims/sim.js';
-import { SimLifecycle, type SimAction } from '../../../../libs/domain/src/sims/sim-lifecycle.js';
-import { CurrentAccountId, CurrentPrincipal, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { SimsService, SimOrganisationService, UsageService } from '@simfleet/application';
+import { actorOf, type Principal } from '@simfleet/auth';
+import { type Sim, SimLifecycle, type SimAction } from '@simfleet/domain';
+import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { historyView, pageOf, simView, usageView } from '../http/views.js';
 import { simWithPolicyView } from './fleet.views.js';
 import { simListQuery, toSimListFilter } from './sim-filters.js';
@@ -65,7 +60,11 @@ export class SimsController {
   @SimRef()
   @ApiQueryFrom(pageParams)
   @ApiRoute({ schema: pageOf(historyView) }, 404, 422)
-  history(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
+  history(
+    @CurrentAccountId() accountId: string,
+    @Param('iccid') ref: string,
+    @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>,
+  ) {
     return this.sims.history(accountId, ref, query.limit, query.cursor);
   }
 
@@ -74,7 +73,11 @@ export class SimsController {
   @SimRef()
   @ApiQueryFrom(usageParams)
   @ApiRoute({ schema: usageView, description: 'Data usage in event time, bucketed in UTC' }, 404, 422)
-  simUsage(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Query(new ZodPipe(usageParams, 'query')) query: z.infer<typeof usageParams>) {
+  simUsage(
+    @CurrentAccountId() accountId: string,
+    @Param('iccid') ref: string,
+    @Query(new ZodPipe(usageParams, 'query')) query: z.infer<typeof usageParams>,
+  ) {
     return this.usage.simUsage(accountId, ref, new Date(query.from), new Date(query.to), query.interval);
   }
 
@@ -82,7 +85,15 @@ export class SimsController {
   @HttpCode(201)
   @RequireScope('write')
   @SimRef()
-  @ApiRoute({ status: 201, schema: z.object({ iccid: z.string(), secret: z.string().describe('Shown once') }), description: 'A new device secret; the old one stops working' }, 404, 409)
+  @ApiRoute(
+    {
+      status: 201,
+      schema: z.object({ iccid: z.string(), secret: z.string().describe('Shown once') }),
+      description: 'A new device secret; the old one stops working',
+    },
+    404,
+    409,
+  )
   rotate(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Param('iccid') ref: string) {
     return this.sims.rotateCredentials(accountId, ref, actorOf(principal));
   }
@@ -93,7 +104,12 @@ export class SimsController {
   @SimRef()
   @ApiJsonBody(actionBody)
   @ApiRoute({ schema: simView, description: 'The activated SIM; the first activation returns `deviceSecret` once' }, 404, 409, 422)
-  activate(@CurrentAccountId() a: string, @CurrentPrincipal() p: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>) {
+  activate(
+    @CurrentAccountId() a: string,
+    @CurrentPrincipal() p: Principal,
+    @Param('iccid') ref: string,
+    @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>,
+  ) {
     return this.act(a, p, ref, 'activate', body?.reason);
   }
 
@@ -103,7 +119,12 @@ export class SimsController {
   @SimRef()
   @ApiJsonBody(actionBody)
   @ApiRoute({ schema: simView, description: 'The suspended SIM; a connected device is disconnected' }, 404, 409, 422)
-  suspend(@CurrentAccountId() a: string, @CurrentPrincipal() p: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>) {
+  suspend(
+    @CurrentAccountId() a: string,
+    @CurrentPrincipal() p: Principal,
+    @Param('iccid') ref: string,
+    @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>,
+  ) {
     return this.act(a, p, ref, 'suspend', body?.reason);
   }
 
@@ -113,7 +134,12 @@ export class SimsController {
   @SimRef()
   @ApiJsonBody(actionBody)
   @ApiRoute({ schema: simView }, 404, 409, 422)
-  resume(@CurrentAccountId() a: string, @CurrentPrincipal() p: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>) {
+  resume(
+    @CurrentAccountId() a: string,
+    @CurrentPrincipal() p: Principal,
+    @Param('iccid') ref: string,
+    @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>,
+  ) {
     return this.act(a, p, ref, 'resume', body?.reason);
   }
 
@@ -123,7 +149,12 @@ export class SimsController {
   @SimRef()
   @ApiJsonBody(actionBody)
   @ApiRoute({ schema: simView, description: 'The terminated SIM (final); its device credentials are destroyed' }, 404, 409, 422)
-  terminate(@CurrentAccountId() a: string, @CurrentPrincipal() p: Principal, @Param('iccid') ref: string, @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>) {
+  terminate(
+    @CurrentAccountId() a: string,
+    @CurrentPrincipal() p: Principal,
+    @Param('iccid') ref: string,
+    @Body(new ZodPipe(actionBody.optional())) body?: z.infer<typeof actionBody>,
+  ) {
     return this.act(a, p, ref, 'terminate', body?.reason);
   }
 

@@ -2,13 +2,21 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { SmsService } from '../../../../libs/application/src/sms/sms.service.js';
-import { APP_CONFIG, type AppConfig } from '../../../../libs/config/src/index.js';
-import { DomainError, ErrorCode } from '../../../../libs/domain/src/errors/domain-error.js';
-import { DEFAULT_WAKE_UP_TEXT, SMS_KINDS, SMS_STATUSES, type SmsMessage } from '../../../../libs/domain/src/sms/sms-message.js';
-import { CurrentAccountId, Public, RequireScope } from '../http/auth.guard.js';
-import { ApiProblems, ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, openApiSchema, pageQuery, ZodPipe } from '../http/validation.js';
+import { SmsService } from '@simfleet/application';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { DomainError, ErrorCode, DEFAULT_WAKE_UP_TEXT, SMS_KINDS, SMS_STATUSES, type SmsMessage } from '@simfleet/domain';
+import {
+  CurrentAccountId,
+  Public,
+  RequireScope,
+  ApiProblems,
+  ApiRoute,
+  ApiJsonBody,
+  ApiQueryFrom,
+  openApiSchema,
+  pageQuery,
+  ZodPipe,
+} from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
 const MAX_VALIDITY_SECONDS = 7 * 24 * 3600;
@@ -67,7 +75,13 @@ export class SmsController {
   @RequireScope('write')
   @SimRef()
   @ApiJsonBody(smsBody)
-  @ApiRoute({ status: 202, schema: smsView, description: 'Accepted for delivery; follow `status` with GET /v1/sms/{id} or the sms.* events' }, 404, 409, 422, 503)
+  @ApiRoute(
+    { status: 202, schema: smsView, description: 'Accepted for delivery; follow `status` with GET /v1/sms/{id} or the sms.* events' },
+    404,
+    409,
+    422,
+    503,
+  )
   send(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Body(new ZodPipe(smsBody)) body: z.infer<typeof smsBody>) {
     return this.sms.send(accountId, ref, 'sms', body).then(present);
   }
@@ -78,8 +92,14 @@ export class SmsController {
   @SimRef()
   @ApiJsonBody(wakeUpBody)
   @ApiRoute({ status: 202, schema: smsView, description: 'A wake-up SMS (kind `wake-up`), accepted for delivery' }, 404, 409, 422, 503)
-  wakeUp(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Body(new ZodPipe(wakeUpBody.optional())) body?: z.infer<typeof wakeUpBody>) {
-    return this.sms.send(accountId, ref, 'wake-up', { text: body?.text ?? DEFAULT_WAKE_UP_TEXT, validitySeconds: body?.validitySeconds }).then(present);
+  wakeUp(
+    @CurrentAccountId() accountId: string,
+    @Param('iccid') ref: string,
+    @Body(new ZodPipe(wakeUpBody.optional())) body?: z.infer<typeof wakeUpBody>,
+  ) {
+    return this.sms
+      .send(accountId, ref, 'wake-up', { text: body?.text ?? DEFAULT_WAKE_UP_TEXT, validitySeconds: body?.validitySeconds })
+      .then(present);
   }
 
   @Get('sims/:iccid/sms')
@@ -87,7 +107,11 @@ export class SmsController {
   @SimRef()
   @ApiQueryFrom(pageParams)
   @ApiRoute({ schema: pageOf(smsView), description: 'The SIM’s SMS, newest first' }, 404, 422)
-  async list(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
+  async list(
+    @CurrentAccountId() accountId: string,
+    @Param('iccid') ref: string,
+    @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>,
+  ) {
     const page = await this.sms.listBySim(accountId, ref, query.limit, query.cursor);
     return { data: page.data.map(present), nextCursor: page.nextCursor };
   }
@@ -119,13 +143,19 @@ export class SmsProviderController {
   @Public()
   @ApiHeader({ name: 'authorization', description: '`Bearer <SMS_PROVIDER_WEBHOOK_SECRET>`', required: true })
   @ApiJsonBody(reportBody)
-  @ApiResponse({ status: 200, description: 'The message after the report', content: { 'application/json': { schema: openApiSchema(smsView, 'output') } } })
+  @ApiResponse({
+    status: 200,
+    description: 'The message after the report',
+    content: { 'application/json': { schema: openApiSchema(smsView, 'output') } },
+  })
   @ApiProblems(401, 404, 422)
   async report(@Headers('authorization') authorization: string | undefined, @Body(new ZodPipe(reportBody)) body: z.infer<typeof reportBody>) {
     if (!this.secretDigest) throw new DomainError(ErrorCode.NotFound, 'No SMS provider is configured on this platform', { resource: 'sms-provider' });
     const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
     // Compared as digests: constant time, whatever the length of what was sent.
-    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    const given = createHash('sha256')
+      .update(match?.[1] ?? '')
+      .digest();
     if (!match || !timingSafeEqual(given, this.secretDigest)) {
       throw new DomainError(ErrorCode.Unauthenticated, 'Send the shared delivery-report secret as `Authorization: Bearer <secret>`');
     }

@@ -1,12 +1,9 @@
 import { Body, Controller, Get, Inject, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { StockService } from '../../../../libs/application/src/stock/stock.service.js';
-import { eidProblem, iccidProblem, imsiProblem, msisdnProblem } from '../../../../libs/domain/src/sims/identifiers.js';
-import { FORM_FACTORS } from '../../../../libs/domain/src/sims/sim.js';
-import { RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { StockService } from '@simfleet/application';
+import { eidProblem, iccidProblem, imsiProblem, msisdnProblem, FORM_FACTORS } from '@simfleet/domain';
+import { RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf, simView } from '../http/views.js';
 
 const checked = (problem: (v: string) => string | null) =>
@@ -48,15 +45,23 @@ export class StockController {
 
   @Post()
   @ApiJsonBody(stockBody, '`{count, formFactor}` generates SIMs from the issuer range; `{sims: [...]}` imports them')
-  @ApiRoute({ status: 201, schema: z.object({ created: z.number().int(), iccids: z.array(z.string()).optional(), skipped: z.array(z.string()).optional() }) }, 422)
+  @ApiRoute(
+    { status: 201, schema: z.object({ created: z.number().int(), iccids: z.array(z.string()).optional(), skipped: z.array(z.string()).optional() }) },
+    422,
+  )
   async add(@Body(new ZodPipe(stockBody)) body: z.infer<typeof stockBody>) {
     if ('count' in body) return this.stock.generate(body.count, body.formFactor);
-    return this.stock.import(body.sims.map((s) => ({ iccid: s.iccid, imsi: s.imsi, msisdn: s.msisdn ?? null, eid: s.eid ?? null, formFactor: s.formFactor })));
+    return this.stock.import(
+      body.sims.map((s) => ({ iccid: s.iccid, imsi: s.imsi, msisdn: s.msisdn ?? null, eid: s.eid ?? null, formFactor: s.formFactor })),
+    );
   }
 
   @Get()
   @ApiQueryFrom(pageParams)
-  @ApiRoute({ schema: pageOf(simView).extend({ available: z.array(z.object({ formFactor: z.string().nullable(), available: z.number().int() })) }) }, 422)
+  @ApiRoute(
+    { schema: pageOf(simView).extend({ available: z.array(z.object({ formFactor: z.string().nullable(), available: z.number().int() })) }) },
+    422,
+  )
   async list(@Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
     const [page, available] = await Promise.all([this.stock.list(query.limit, query.cursor), this.stock.summary()]);
     return { ...page, available };

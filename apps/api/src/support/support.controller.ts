@@ -1,12 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { SupportService } from '../../../../libs/application/src/support/support.service.js';
-import type { Principal } from '../../../../libs/auth/src/index.js';
-import { SUPPORT_SEVERITIES, SUPPORT_STATUSES } from '../../../../libs/domain/src/support/support-case.js';
-import { CurrentAccountId, CurrentPrincipal, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { SupportService } from '@simfleet/application';
+import type { Principal } from '@simfleet/auth';
+import { SUPPORT_SEVERITIES, SUPPORT_STATUSES } from '@simfleet/domain';
+import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -22,7 +20,10 @@ const messageBody = z.object({ body: text(20_000) }).strict();
 const replyBody = z
   .object({
     body: text(20_000),
-    status: z.enum(SUPPORT_STATUSES).default('waiting').describe('The case status after the reply: `waiting` (default: the customer’s turn), `open` or `closed`'),
+    status: z
+      .enum(SUPPORT_STATUSES)
+      .default('waiting')
+      .describe('The case status after the reply: `waiting` (default: the customer’s turn), `open` or `closed`'),
   })
   .strict();
 const listParams = z.object({ ...pageQuery, status: z.enum(SUPPORT_STATUSES).optional(), severity: z.enum(SUPPORT_SEVERITIES).optional() }).strict();
@@ -86,7 +87,11 @@ export class SupportCasesController {
   @RequireScope('read')
   @ApiQueryFrom(pageParams)
   @ApiRoute({ schema: pageOf(supportMessageView), description: 'The conversation, oldest first' }, 404, 422)
-  messages(@CurrentAccountId() accountId: string, @Param('id') id: string, @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
+  messages(
+    @CurrentAccountId() accountId: string,
+    @Param('id') id: string,
+    @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>,
+  ) {
     return this.support.messages(accountId, id, query.limit, query.cursor);
   }
 
@@ -94,8 +99,17 @@ export class SupportCasesController {
   @HttpCode(201)
   @RequireScope('write')
   @ApiJsonBody(messageBody)
-  @ApiRoute({ status: 201, schema: messageResult, description: 'Your message; the case becomes `open` (support’s turn), reopening a closed case' }, 404, 422)
-  addMessage(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(messageBody)) body: z.infer<typeof messageBody>) {
+  @ApiRoute(
+    { status: 201, schema: messageResult, description: 'Your message; the case becomes `open` (support’s turn), reopening a closed case' },
+    404,
+    422,
+  )
+  addMessage(
+    @CurrentAccountId() accountId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(messageBody)) body: z.infer<typeof messageBody>,
+  ) {
     return this.support.addMessage({ author: 'customer', accountId, keyId: principal.keyId }, id, body.body);
   }
 

@@ -2,13 +2,8 @@ import { applyDecorators, Controller, Get, Headers, Inject, Param, Query, Res } 
 import { ApiBearerAuth, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { SimDiagnostics } from '../../../../libs/application/src/telemetry/sim-diagnostics.service.js';
-import { SimLocations } from '../../../../libs/application/src/telemetry/sim-locations.service.js';
-import { REPORT_GROUPINGS, usageReportCsv } from '../../../../libs/application/src/telemetry/usage-report.js';
-import { UsageReports } from '../../../../libs/application/src/telemetry/usage-reports.service.js';
-import { CurrentAccountId, RequireScope } from '../http/auth.guard.js';
-import { ApiProblems, ApiRoute } from '../http/openapi.js';
-import { ApiQueryFrom, openApiSchema, pageQuery, ZodPipe } from '../http/validation.js';
+import { SimDiagnostics, SimLocations, REPORT_GROUPINGS, usageReportCsv, UsageReports } from '@simfleet/application';
+import { CurrentAccountId, RequireScope, ApiProblems, ApiRoute, ApiQueryFrom, openApiSchema, pageQuery, ZodPipe } from '@simfleet/http';
 import { diagnosticsView, geoJsonView, lastLocationView, locationsPageView, networkStatsView, usageReportView } from './telemetry-views.js';
 
 const range = {
@@ -16,7 +11,9 @@ const range = {
   to: z.iso.datetime({ offset: true }).describe('End, exclusive (ISO 8601, event time)'),
 };
 const reportParams = z.object({ groupBy: z.enum(REPORT_GROUPINGS).describe('What each row totals'), ...range }).strict();
-const networkStatsParams = z.object({ ...range, format: z.enum(['json', 'geojson']).default('json').describe('`geojson`: a FeatureCollection per country') }).strict();
+const networkStatsParams = z
+  .object({ ...range, format: z.enum(['json', 'geojson']).default('json').describe('`geojson`: a FeatureCollection per country') })
+  .strict();
 const locationParams = z.object({ ...range, ...pageQuery }).strict();
 
 const SimRef = () => ApiParam({ name: 'iccid', description: 'ICCID, or the SIM’s name' });
@@ -74,7 +71,13 @@ export class TelemetryReportsController {
   @Get('network-stats')
   @RequireScope('read')
   @ApiQueryFrom(networkStatsParams)
-  @ApiRoute({ schema: z.union([networkStatsView, geoJsonView]), description: 'Per network (MCC-MNC); with `format=geojson` a FeatureCollection (application/geo+json) of countries at their centroid' }, 422)
+  @ApiRoute(
+    {
+      schema: z.union([networkStatsView, geoJsonView]),
+      description: 'Per network (MCC-MNC); with `format=geojson` a FeatureCollection (application/geo+json) of countries at their centroid',
+    },
+    422,
+  )
   async networkStats(
     @CurrentAccountId() accountId: string,
     @Query(new ZodPipe(networkStatsParams, 'query')) query: z.infer<typeof networkStatsParams>,
@@ -102,7 +105,11 @@ export class SimTelemetryController {
   @SimRef()
   @ApiQueryFrom(locationParams)
   @ApiRoute({ schema: locationsPageView, description: 'Location fixes in event time, oldest first, with the end-user-device declaration' }, 404, 422)
-  list(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Query(new ZodPipe(locationParams, 'query')) query: z.infer<typeof locationParams>) {
+  list(
+    @CurrentAccountId() accountId: string,
+    @Param('iccid') ref: string,
+    @Query(new ZodPipe(locationParams, 'query')) query: z.infer<typeof locationParams>,
+  ) {
     return this.locations.list(accountId, ref, new Date(query.from), new Date(query.to), query.limit, query.cursor);
   }
 

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { RATS } from '../../../../libs/domain/src/telemetry/records.js';
+import { RATS } from '@simfleet/domain';
 
 // Response shapes of the telemetry queries, for the OpenAPI document.
 const instant = z.string().describe('ISO 8601 date-time (UTC)');
 const count = z.number().int();
-const endUserDevice = z.object({ declared: z.boolean(), declaredBy: z.string().nullable(), declaredAt: instant.nullable() }).describe('The SIM’s end-user-device declaration');
+const endUserDevice = z
+  .object({ declared: z.boolean(), declaredBy: z.string().nullable(), declaredAt: instant.nullable() })
+  .describe('The SIM’s end-user-device declaration');
 const fix = z.object({ at: instant, lat: z.number(), lon: z.number(), accuracyM: z.number().nullable(), source: z.string().nullable() });
 
 export const usageReportView = z.object({
@@ -50,7 +52,12 @@ export const geoJsonView = z.object({
     z.object({
       type: z.literal('Feature'),
       id: z.string().describe('ISO 3166-1 alpha-2, or `unknown`'),
-      geometry: z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]).describe('[longitude, latitude] of the country centroid') }).nullable(),
+      geometry: z
+        .object({
+          type: z.literal('Point'),
+          coordinates: z.tuple([z.number(), z.number()]).describe('[longitude, latitude] of the country centroid'),
+        })
+        .nullable(),
       properties: z.object({
         country: z.string().nullable(),
         name: z.string(),
@@ -59,7 +66,17 @@ export const geoJsonView = z.object({
         bytesDown: count,
         bytesTotal: count,
         sims: count,
-        networks: z.array(z.object({ key: z.string(), mcc: z.string(), mnc: z.string(), name: z.string().nullable(), sessions: count, bytesTotal: count, sims: count })),
+        networks: z.array(
+          z.object({
+            key: z.string(),
+            mcc: z.string(),
+            mnc: z.string(),
+            name: z.string().nullable(),
+            sessions: count,
+            bytesTotal: count,
+            sims: count,
+          }),
+        ),
       }),
     }),
   ),

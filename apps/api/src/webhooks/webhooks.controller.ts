@@ -1,11 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { WebhooksService, type DeliveryWithAttempts } from '../../../../libs/application/src/webhooks/webhooks.service.js';
-import { DELIVERY_STATUSES, WEBHOOK_DISABLED_REASONS, type WebhookEndpoint } from '../../../../libs/domain/src/webhooks/webhook.js';
-import { CurrentAccountId, RequireScope } from '../http/auth.guard.js';
-import { ApiRoute } from '../http/openapi.js';
-import { ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '../http/validation.js';
+import { WebhooksService, type DeliveryWithAttempts } from '@simfleet/application';
+import { DELIVERY_STATUSES, WEBHOOK_DISABLED_REASONS, type WebhookEndpoint } from '@simfleet/domain';
+import { CurrentAccountId, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
 const instant = z.string().describe('ISO 8601 date-time (UTC)');
@@ -159,7 +157,10 @@ export class WebhooksController {
   @HttpCode(200)
   @RequireScope('write')
   @WebhookId()
-  @ApiRoute({ schema: webhookWithSecretView, description: 'The new secret (shown once); the previous one keeps signing until previousSecretExpiresAt' }, 404)
+  @ApiRoute(
+    { schema: webhookWithSecretView, description: 'The new secret (shown once); the previous one keeps signing until previousSecretExpiresAt' },
+    404,
+  )
   async rotateSecret(@CurrentAccountId() accountId: string, @Param('id') id: string) {
     const endpoint = await this.webhooks.rotateSecret(accountId, id);
     return { ...presentWebhook(endpoint), secret: endpoint.secret };
@@ -170,7 +171,11 @@ export class WebhooksController {
   @WebhookId()
   @ApiQueryFrom(deliveryParams)
   @ApiRoute({ schema: pageOf(deliveryView), description: 'Deliveries, newest first, each with its attempts' }, 404, 422)
-  async deliveries(@CurrentAccountId() accountId: string, @Param('id') id: string, @Query(new ZodPipe(deliveryParams, 'query')) q: z.infer<typeof deliveryParams>) {
+  async deliveries(
+    @CurrentAccountId() accountId: string,
+    @Param('id') id: string,
+    @Query(new ZodPipe(deliveryParams, 'query')) q: z.infer<typeof deliveryParams>,
+  ) {
     const page = await this.webhooks.deliveries(accountId, id, { status: q.status, cursor: q.cursor, limit: q.limit });
     return { ...page, data: page.data.map(presentDelivery) };
   }
@@ -180,7 +185,11 @@ export class WebhooksController {
   @RequireScope('write')
   @WebhookId()
   @ApiParam({ name: 'deliveryId', description: 'Delivery id (dlv_…)' })
-  @ApiRoute({ status: 202, schema: deliveryView, description: 'Queued again from the start of the retry schedule, with the same webhook-id' }, 404, 409)
+  @ApiRoute(
+    { status: 202, schema: deliveryView, description: 'Queued again from the start of the retry schedule, with the same webhook-id' },
+    404,
+    409,
+  )
   async redeliver(@CurrentAccountId() accountId: string, @Param('id') id: string, @Param('deliveryId') deliveryId: string) {
     return presentDelivery(await this.webhooks.redeliver(accountId, id, deliveryId));
   }

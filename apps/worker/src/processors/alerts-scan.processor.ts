@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { AlertScanner } from '../../../../libs/application/src/alerts/alert-scanner.js';
-import { APP_CONFIG, type AppConfig } from '../../../../libs/config/src/index.js';
-import { JobProcessor, type JobProcessorHandler } from '../../../../libs/queue/src/job-processor.js';
-import { JobQueue } from '../../../../libs/queue/src/job-queue.js';
+import { AlertScanner } from '@simfleet/application';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { JobProcessor, type JobProcessorHandler, JobQueue } from '@simfleet/queue';
 
 /**
  * The time-driven alert rules, every ALERTS_SCAN_EVERY. The schedule is a repeatable job (one per

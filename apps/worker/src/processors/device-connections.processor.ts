@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RecordConnections } from '../../../../libs/application/src/telemetry/record-connections.usecase.js';
-import { JobProcessor, type JobProcessorHandler } from '../../../../libs/queue/src/job-processor.js';
-import type { JobPayloads } from '../../../../libs/queue/src/jobs.js';
+import { RecordConnections } from '@simfleet/application';
+import { JobProcessor, type JobProcessorHandler, type JobPayloads } from '@simfleet/queue';
 
 @Injectable()
 @JobProcessor('device.connections')

@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { previousPeriod, InvoicingService } from '../../../../libs/application/src/billing/invoicing.service.js';
-import { APP_CONFIG, type AppConfig } from '../../../../libs/config/src/index.js';
-import { Clock } from '../../../../libs/domain/src/clock/clock.js';
-import { JobProcessor, type JobProcessorHandler } from '../../../../libs/queue/src/job-processor.js';
-import { JobQueue } from '../../../../libs/queue/src/job-queue.js';
-import type { JobPayloads } from '../../../../libs/queue/src/jobs.js';
+import { previousPeriod, InvoicingService } from '@simfleet/application';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { Clock } from '@simfleet/domain';
+import { JobProcessor, type JobProcessorHandler, JobQueue, type JobPayloads } from '@simfleet/queue';
 
 /** Calendar month of an instant in UTC, 'YYYY-MM'. */
 const monthOf = (at: Date) => at.toISOString().slice(0, 7);

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OrdersService } from '../../../../libs/application/src/orders/orders.service.js';
-import { JobProcessor, type JobProcessorHandler } from '../../../../libs/queue/src/job-processor.js';
-import type { JobPayloads } from '../../../../libs/queue/src/jobs.js';
+import { OrdersService } from '@simfleet/application';
+import { JobProcessor, type JobProcessorHandler, type JobPayloads } from '@simfleet/queue';
 
 /** Added stock serves the orders that waited for it, oldest first. */
 @Injectable()

@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BulkJobsService } from '../../../../libs/application/src/sims/bulk-jobs.service.js';
-import type { JobContext } from '../../../../libs/queue/src/job-queue.js';
-import { JobProcessor, type JobProcessorHandler } from '../../../../libs/queue/src/job-processor.js';
-import { JOB_POLICIES, type JobPayloads } from '../../../../libs/queue/src/jobs.js';
+import { BulkJobsService } from '@simfleet/application';
+import { type JobContext, JobProcessor, type JobProcessorHandler, JOB_POLICIES, type JobPayloads } from '@simfleet/queue';
 
 @Injectable()
 @JobProcessor('sims.bulk')

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SmsService } from '../../../../libs/application/src/sms/sms.service.js';
-import { JobProcessor, type JobProcessorHandler } from '../../../../libs/queue/src/job-processor.js';
-import type { JobPayloads } from '../../../../libs/queue/src/jobs.js';
+import { SmsService } from '@simfleet/application';
+import { JobProcessor, type JobProcessorHandler, type JobPayloads } from '@simfleet/queue';
 
 /** One delivery attempt of the network simulator's SMS to the device (docs/sms.md). */
 @Injectable()

@@ -1,10 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { IngestTelemetry } from '../../../../libs/application/src/telemetry/ingest-telemetry.usecase.js';
-import { Metrics } from '../../../../libs/observability/src/metrics.js';
-import { JobProcessor, type JobProcessorHandler } from '../../../../libs/queue/src/job-processor.js';
-import { JobQueue, type JobContext } from '../../../../libs/queue/src/job-queue.js';
-import type { JobPayloads } from '../../../../libs/queue/src/jobs.js';
-import { isPermanentJobError } from '../../../../libs/queue/src/permanent-error.js';
+import { IngestTelemetry } from '@simfleet/application';
+import { Metrics } from '@simfleet/observability';
+import { JobProcessor, type JobProcessorHandler, JobQueue, type JobContext, type JobPayloads, isPermanentJobError } from '@simfleet/queue';
 
 @Injectable()
 @JobProcessor('telemetry.ingest')
@@ -23,7 +20,9 @@ export class TelemetryIngestProcessor implements JobProcessorHandler<'telemetry.
       if (!isPermanentJobError(error) || batch.records.length === 1) throw error;
       // A record the store can never take must not hold back the others: each goes on as its own job
       // (deterministic ids), so only the bad one fails for good and lands in the dead-letter list.
-      await Promise.all(batch.records.map((record, i) => this.queue.add('telemetry.ingest', { records: [record] }, { jobId: `${context.jobId}-r${i}` })));
+      await Promise.all(
+        batch.records.map((record, i) => this.queue.add('telemetry.ingest', { records: [record] }, { jobId: `${context.jobId}-r${i}` })),
+      );
       return;
     }
     this.metrics.storedRecords.inc({ kind: 'session' }, stored.sessions);

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { WebhookDeliverer } from '../../../../libs/application/src/webhooks/webhook-deliverer.js';
-import { JobProcessor, type JobProcessorHandler } from '../../../../libs/queue/src/job-processor.js';
-import type { JobPayloads } from '../../../../libs/queue/src/jobs.js';
+import { WebhookDeliverer } from '@simfleet/application';
+import { JobProcessor, type JobProcessorHandler, type JobPayloads } from '@simfleet/queue';
 
 @Injectable()
 @JobProcessor('webhooks.deliver')

@@ -1,18 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import {
-  ACCOUNT_SCOPES,
-  hashApiKeySecret,
-  safeEqual,
-  type AccountScope,
-  type Principal,
-} from '../../../auth/src/index.js';
-import type { Account, NewApiKey } from '../../../domain/src/accounts/account.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
-import { newId, randomSecret } from '../../../domain/src/ids.js';
-import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import { AccountRepository, ApiKeyRepository } from '../../../persistence/src/repositories/account.repository.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { ACCOUNT_SCOPES, hashApiKeySecret, safeEqual, type AccountScope, type Principal } from '@simfleet/auth';
+import { type Account, type NewApiKey, Clock, DomainError, ErrorCode, newId, randomSecret, decodeCursor, toPage, type Page } from '@simfleet/domain';
+import { AccountRepository, ApiKeyRepository } from '@simfleet/persistence';
 
 /** `key_01J….<secret>`: the id part finds the stored hash, the secret part is verified against it. */
 const formatKey = (id: string, secret: string) => `${id}.${secret}`;
@@ -129,7 +119,14 @@ export class ApiKeyAuthenticator {
     if (this.adminKeyHash || (await this.keys.hasAdminKey())) return null;
     const id = newId('key');
     const secret = randomSecret();
-    await this.keys.insert({ id, accountId: null, name: 'platform admin (generated)', secretHash: hashApiKeySecret(secret), scopes: ['admin'], createdAt: this.clock.now() });
+    await this.keys.insert({
+      id,
+      accountId: null,
+      name: 'platform admin (generated)',
+      secretHash: hashApiKeySecret(secret),
+      scopes: ['admin'],
+      createdAt: this.clock.now(),
+    });
     return formatKey(id, secret);
   }
 }

@@ -1,17 +1,38 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RECORD_DRIVEN, ruleApplies, type AlertRule, type AlertRuleType, type RuleParams } from '../../../domain/src/alerts/alert-rule.js';
-import type { Alert } from '../../../domain/src/alerts/alert.js';
-import { foldSample, isSpike } from '../../../domain/src/alerts/baseline.js';
-import { assessDataLimit, dataLimitDecision, effectiveLimit, stageSeverity } from '../../../domain/src/alerts/data-limit.js';
-import { impliedSpeedKmh, insideFence, type Fence, type Fix } from '../../../domain/src/alerts/geo.js';
-import { periodWindow, utcDay, type UsagePeriod } from '../../../domain/src/alerts/periods.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import type { SimBlock } from '../../../domain/src/sims/sim-lifecycle.js';
-import type { LocationRecord, StatusRecord } from '../../../domain/src/telemetry/records.js';
-import type { SqlExecutor } from '../../../persistence/src/database.js';
-import { AlertEvaluationRepository, type SimFacts, type StoredBaselines } from '../../../persistence/src/repositories/alert-evaluation.repository.js';
-import { AlertRepository } from '../../../persistence/src/repositories/alert.repository.js';
-import type { LedgerEntry, LedgerUpsertResult } from '../../../persistence/src/repositories/usage-ledger.repository.js';
+import {
+  RECORD_DRIVEN,
+  ruleApplies,
+  type AlertRule,
+  type AlertRuleType,
+  type RuleParams,
+  type Alert,
+  foldSample,
+  isSpike,
+  assessDataLimit,
+  dataLimitDecision,
+  effectiveLimit,
+  stageSeverity,
+  impliedSpeedKmh,
+  insideFence,
+  type Fence,
+  type Fix,
+  periodWindow,
+  utcDay,
+  type UsagePeriod,
+  Clock,
+  type SimBlock,
+  type LocationRecord,
+  type StatusRecord,
+} from '@simfleet/domain';
+import {
+  type SqlExecutor,
+  AlertEvaluationRepository,
+  type SimFacts,
+  type StoredBaselines,
+  AlertRepository,
+  type LedgerEntry,
+  type LedgerUpsertResult,
+} from '@simfleet/persistence';
 import { SimBlocksService } from '../sims/sim-blocks.service.js';
 import { AlertRuleCache } from './alert-rule-cache.js';
 import { AlertEffects, AlertWriter } from './alert-writer.js';
@@ -95,7 +116,8 @@ export class AlertEvaluator {
 
     const batches = new Map<string, SimBatch>();
     const iccids = new Set<string>();
-    for (const list of [records.sessions, records.locations, records.statuses]) for (const r of list) if (rulesByAccount.has(r.accountId)) iccids.add(r.iccid);
+    for (const list of [records.sessions, records.locations, records.statuses])
+      for (const r of list) if (rulesByAccount.has(r.accountId)) iccids.add(r.iccid);
     for (const facts of await this.state.lockSimFacts(tx, [...iccids])) {
       const rules = (rulesByAccount.get(facts.accountId) ?? []).filter((r) => ruleApplies(r, facts));
       if (rules.length) batches.set(facts.iccid, { facts, rules, sessions: [], locations: [], statuses: [] });
@@ -129,7 +151,11 @@ export class AlertEvaluator {
   private async dataLimits(tx: SqlExecutor, sims: SimBatch[], now: Date, effects: AlertEffects): Promise<void> {
     const watched = sims.filter((s) => s.sessions.length && s.rules.some((r) => r.type === 'data_usage_limit'));
     if (!watched.length) return;
-    const usage = await this.periodUsage(tx, watched.map((s) => ({ iccid: s.facts.iccid, periods: rulesOf(s.rules, 'data_usage_limit').map((r) => r.params.period) })), now);
+    const usage = await this.periodUsage(
+      tx,
+      watched.map((s) => ({ iccid: s.facts.iccid, periods: rulesOf(s.rules, 'data_usage_limit').map((r) => r.params.period) })),
+      now,
+    );
     for (const sim of watched) {
       for (const rule of rulesOf(sim.rules, 'data_usage_limit')) {
         await this.applyDataLimit(tx, rule, sim.facts, usage.get(`${rule.params.period}:${sim.facts.iccid}`) ?? 0, now, effects, null);
@@ -153,7 +179,16 @@ export class AlertEvaluator {
    * Raises (warning or limit stage) or clears one data-limit rule for one SIM. `known` is the SIM's open
    * alert of the rule when the caller already holds it (reassessment), else it is looked up.
    */
-  async applyDataLimit(tx: SqlExecutor, rule: AlertRule<'data_usage_limit'>, sim: SimFacts, usageBytes: number, now: Date, effects: AlertEffects, known: Alert | null, reassessOnly = false): Promise<boolean> {
+  async applyDataLimit(
+    tx: SqlExecutor,
+    rule: AlertRule<'data_usage_limit'>,
+    sim: SimFacts,
+    usageBytes: number,
+    now: Date,
+    effects: AlertEffects,
+    known: Alert | null,
+    reassessOnly = false,
+  ): Promise<boolean> {
     const open = known ?? (await this.alerts.findOpen(tx, rule.id, sim.iccid));
     const limit = effectiveLimit(rule.params, sim.monthlyLimit);
     if (!limit) {
@@ -189,7 +224,10 @@ export class AlertEvaluator {
   private async usageSpikes(tx: SqlExecutor, sims: SimBatch[], now: Date, effects: AlertEffects): Promise<void> {
     const watched = sims.filter((s) => s.sessions.length && s.rules.some((r) => r.type === 'usage_spike'));
     if (!watched.length) return;
-    const baselines = await this.state.lockBaselines(tx, watched.map((s) => ({ iccid: s.facts.iccid, accountId: s.facts.accountId })));
+    const baselines = await this.state.lockBaselines(
+      tx,
+      watched.map((s) => ({ iccid: s.facts.iccid, accountId: s.facts.accountId })),
+    );
     const today = utcDay(now);
     const dayWindow = periodWindow('day', now);
     const perDay = watched.filter((s) => rulesOf(s.rules, 'usage_spike').some((r) => r.params.per === 'day')).map((s) => s.facts.iccid);
@@ -209,7 +247,15 @@ export class AlertEvaluator {
       for (const session of sim.sessions) {
         for (const rule of rules.filter((r) => r.params.per === 'session')) {
           if (isSpike(b.session, session.bytesTotal, rule.params.factor, rule.params.minHistory)) {
-            await this.raiseSpike(tx, rule, sim, { per: 'session', sessionId: session.sessionId, bytes: session.bytesTotal }, b.session, now, effects);
+            await this.raiseSpike(
+              tx,
+              rule,
+              sim,
+              { per: 'session', sessionId: session.sessionId, bytes: session.bytesTotal },
+              b.session,
+              now,
+              effects,
+            );
           }
         }
         // A session joins its SIM's baseline once, when it ends.
@@ -225,12 +271,35 @@ export class AlertEvaluator {
     }
   }
 
-  private async raiseSpike(tx: SqlExecutor, rule: AlertRule<'usage_spike'>, sim: SimBatch, what: Record<string, unknown>, baseline: { mean: number | null; samples: number }, now: Date, effects: AlertEffects): Promise<void> {
-    await this.raiseFor(tx, rule, sim, now, { ...what, baselineBytes: Math.round(baseline.mean ?? 0), baselineSamples: baseline.samples, factor: rule.params.factor }, effects);
+  private async raiseSpike(
+    tx: SqlExecutor,
+    rule: AlertRule<'usage_spike'>,
+    sim: SimBatch,
+    what: Record<string, unknown>,
+    baseline: { mean: number | null; samples: number },
+    now: Date,
+    effects: AlertEffects,
+  ): Promise<void> {
+    await this.raiseFor(
+      tx,
+      rule,
+      sim,
+      now,
+      { ...what, baselineBytes: Math.round(baseline.mean ?? 0), baselineSamples: baseline.samples, factor: rule.params.factor },
+      effects,
+    );
   }
 
   /** Raises (or repeats) a rule's single-stage alert for the SIM at its rule's severity. */
-  private raiseFor(tx: SqlExecutor, rule: AlertRule, sim: SimBatch, at: Date, details: Record<string, unknown>, effects: AlertEffects, block: SimBlock | null = null): Promise<Alert> {
+  private raiseFor(
+    tx: SqlExecutor,
+    rule: AlertRule,
+    sim: SimBatch,
+    at: Date,
+    details: Record<string, unknown>,
+    effects: AlertEffects,
+    block: SimBlock | null = null,
+  ): Promise<Alert> {
     return this.writer.raise(tx, { rule, iccid: sim.facts.iccid, severity: rule.severity, level: 0, block, at, details }, effects);
   }
 
@@ -328,15 +397,21 @@ export class AlertEvaluator {
       const country = session.country!;
       for (const rule of rules) {
         const params: RuleParams['new_country'] = rule.params;
-        const allowed = params.allowedCountries
-          ? { countries: params.allowedCountries, source: 'rule' as const }
-          : sim.facts.allowedCountries;
+        const allowed = params.allowedCountries ? { countries: params.allowedCountries, source: 'rule' as const } : sim.facts.allowedCountries;
         let fire: boolean;
         if (allowed) fire = !allowed.countries.includes(country);
         // No allowed list anywhere: a country the SIM never had a session in, after its first session.
-        else fire = (await this.state.hadOtherSession(tx, sim.facts.iccid, session.sessionId)) && !(await this.state.countrySeenBefore(tx, sim.facts.iccid, country, session.sessionId));
+        else
+          fire =
+            (await this.state.hadOtherSession(tx, sim.facts.iccid, session.sessionId)) &&
+            !(await this.state.countrySeenBefore(tx, sim.facts.iccid, country, session.sessionId));
         if (!fire) continue;
-        const details = { country, sessionId: session.sessionId, allowedCountries: allowed?.countries ?? null, allowedSource: allowed?.source ?? null };
+        const details = {
+          country,
+          sessionId: session.sessionId,
+          allowedCountries: allowed?.countries ?? null,
+          allowedSource: allowed?.source ?? null,
+        };
         await this.raiseFor(tx, rule, sim, session.startedAt, details, effects);
       }
     }
@@ -389,7 +464,14 @@ export function ingestedRecords(
         receivedAt: input ? new Date(input.receivedAt) : e.startedAt,
       };
     }),
-    locations: locations.map((l) => ({ accountId: l.accountId, iccid: l.iccid, lat: l.record.lat, lon: l.record.lon, accuracyM: l.record.accuracyM, at: new Date(l.record.at) })),
+    locations: locations.map((l) => ({
+      accountId: l.accountId,
+      iccid: l.iccid,
+      lat: l.record.lat,
+      lon: l.record.lon,
+      accuracyM: l.record.accuracyM,
+      at: new Date(l.record.at),
+    })),
     statuses: statuses.map((s) => ({ accountId: s.accountId, iccid: s.iccid, imei: s.record.imei, at: new Date(s.record.at) })),
   };
 }

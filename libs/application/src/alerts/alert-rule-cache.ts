@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AlertRule } from '../../../domain/src/alerts/alert-rule.js';
-import type { SqlExecutor } from '../../../persistence/src/database.js';
-import { AlertRuleRepository } from '../../../persistence/src/repositories/alert-rule.repository.js';
+import type { AlertRule } from '@simfleet/domain';
+import { type SqlExecutor, AlertRuleRepository } from '@simfleet/persistence';
 
 /**
  * Enabled rules per account, kept briefly in memory so that ingesting a batch of an account without

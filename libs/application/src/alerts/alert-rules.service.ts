@@ -1,14 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseRuleDraft, parseRulePatch, type AlertRule, type AlertRuleDraft, type AlertRuleType } from '../../../domain/src/alerts/alert-rule.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, type FieldProblem } from '../../../domain/src/errors/domain-error.js';
-import { newId } from '../../../domain/src/ids.js';
-import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import { Database, type SqlExecutor } from '../../../persistence/src/database.js';
-import { AlertRuleRepository } from '../../../persistence/src/repositories/alert-rule.repository.js';
-import { AlertRepository } from '../../../persistence/src/repositories/alert.repository.js';
-import { GroupRepository } from '../../../persistence/src/repositories/group.repository.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
+import {
+  parseRuleDraft,
+  parseRulePatch,
+  type AlertRule,
+  type AlertRuleDraft,
+  type AlertRuleType,
+  Clock,
+  DomainError,
+  type FieldProblem,
+  newId,
+  decodeCursor,
+  toPage,
+  type Page,
+} from '@simfleet/domain';
+import { Database, type SqlExecutor, AlertRuleRepository, AlertRepository, GroupRepository, SimRepository } from '@simfleet/persistence';
 import { AlertRuleCache } from './alert-rule-cache.js';
 import { AlertScanner } from './alert-scanner.js';
 import { AlertWriter } from './alert-writer.js';
@@ -85,7 +90,8 @@ export class AlertRulesService {
 
   private async resolveOpen(accountId: string, ruleId: string, resolution: string, now: Date): Promise<void> {
     await this.db.transaction(async (tx) => {
-      for (const alert of await this.alerts.openOfRules(tx, [ruleId])) if (alert.accountId === accountId) await this.writer.resolve(tx, alert, 'system', resolution, now);
+      for (const alert of await this.alerts.openOfRules(tx, [ruleId]))
+        if (alert.accountId === accountId) await this.writer.resolve(tx, alert, 'system', resolution, now);
     });
   }
 

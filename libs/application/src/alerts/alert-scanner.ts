@@ -1,12 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { encodeTime } from 'ulid';
-import { ruleApplies, type AlertRule } from '../../../domain/src/alerts/alert-rule.js';
-import type { Alert } from '../../../domain/src/alerts/alert.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { Database } from '../../../persistence/src/database.js';
-import { AlertEvaluationRepository } from '../../../persistence/src/repositories/alert-evaluation.repository.js';
-import { AlertRuleRepository } from '../../../persistence/src/repositories/alert-rule.repository.js';
-import { AlertRepository } from '../../../persistence/src/repositories/alert.repository.js';
+import { ruleApplies, type AlertRule, type Alert, Clock } from '@simfleet/domain';
+import { Database, AlertEvaluationRepository, AlertRuleRepository, AlertRepository } from '@simfleet/persistence';
 import { AlertEvaluator } from './alert-evaluator.js';
 import { AlertEffects, AlertWriter } from './alert-writer.js';
 
@@ -45,7 +40,10 @@ export class AlertScanner {
     summary.resolved += await this.reassessDataLimits(now);
     summary.resolved += await this.clearAuthorizedImeis(now);
     for (const rule of await this.rules.enabledOfTypes(['silent', 'connection_storm'])) {
-      summary.raised += rule.type === 'silent' ? await this.silent(rule as AlertRule<'silent'>, now, effects) : await this.storm(rule as AlertRule<'connection_storm'>, now, effects);
+      summary.raised +=
+        rule.type === 'silent'
+          ? await this.silent(rule as AlertRule<'silent'>, now, effects)
+          : await this.storm(rule as AlertRule<'connection_storm'>, now, effects);
     }
     await this.evaluator.afterCommit(effects);
     if (summary.raised || summary.resolved) this.logger.log(`alert scan: ${summary.raised} raised or updated, ${summary.resolved} resolved`);
@@ -55,7 +53,9 @@ export class AlertScanner {
   /** Reassesses open data-limit alerts of some rules (or all): the period rolled over, or the limit changed. */
   async reassessDataLimits(now: Date, ruleIds?: string[]): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const open = ruleIds ? await this.alerts.openOfRules(tx, ruleIds) : await this.alerts.openOfTypes(tx, ['data_usage_limit'], REASSESS_BATCH, true);
+      const open = ruleIds
+        ? await this.alerts.openOfRules(tx, ruleIds)
+        : await this.alerts.openOfTypes(tx, ['data_usage_limit'], REASSESS_BATCH, true);
       const dataAlerts = open.filter((a) => a.type === 'data_usage_limit');
       if (!dataAlerts.length) return 0;
       const effects = new AlertEffects();
@@ -74,7 +74,19 @@ export class AlertScanner {
           }
           const dataRule = rule as AlertRule<'data_usage_limit'>;
           const usage = await this.evaluator.periodUsage(tx, [{ iccid: sim.iccid, periods: [dataRule.params.period] }], now);
-          if (await this.evaluator.applyDataLimit(tx, dataRule, sim, usage.get(`${dataRule.params.period}:${sim.iccid}`) ?? 0, now, effects, alert, true)) resolved += 1;
+          if (
+            await this.evaluator.applyDataLimit(
+              tx,
+              dataRule,
+              sim,
+              usage.get(`${dataRule.params.period}:${sim.iccid}`) ?? 0,
+              now,
+              effects,
+              alert,
+              true,
+            )
+          )
+            resolved += 1;
         }
       }
       return resolved;
@@ -105,7 +117,11 @@ export class AlertScanner {
     const quiet = await this.state.silentSims(rule.accountId, new Date(now.getTime() - rule.params.hours * HOUR_MS));
     if (!quiet.length) return 0;
     return this.db.transaction(async (tx) => {
-      const facts = await this.state.accountSims(tx, rule.accountId, quiet.map((q) => q.iccid));
+      const facts = await this.state.accountSims(
+        tx,
+        rule.accountId,
+        quiet.map((q) => q.iccid),
+      );
       const inScope = new Set(facts.filter((f) => ruleApplies(rule, f)).map((f) => f.iccid));
       const open = new Set((await this.alerts.openOfRules(tx, [rule.id])).map((a) => a.iccid));
       let raised = 0;
@@ -114,7 +130,15 @@ export class AlertScanner {
         if (!inScope.has(q.iccid) || open.has(q.iccid)) continue;
         await this.writer.raise(
           tx,
-          { rule, iccid: q.iccid, severity: rule.severity, level: 0, block: null, at: now, details: { hours: rule.params.hours, lastSeenAt: q.lastSeenAt?.toISOString() ?? null, silentSince: q.since.toISOString() } },
+          {
+            rule,
+            iccid: q.iccid,
+            severity: rule.severity,
+            level: 0,
+            block: null,
+            at: now,
+            details: { hours: rule.params.hours, lastSeenAt: q.lastSeenAt?.toISOString() ?? null, silentSince: q.since.toISOString() },
+          },
           effects,
         );
         raised += 1;
@@ -125,10 +149,19 @@ export class AlertScanner {
 
   private async storm(rule: AlertRule<'connection_storm'>, now: Date, effects: AlertEffects): Promise<number> {
     const since = new Date(now.getTime() - HOUR_MS);
-    const stormy = await this.state.connectsSince(rule.accountId, `${encodeTime(since.getTime(), 10)}${'0'.repeat(16)}`, since, rule.params.maxConnectsPerHour);
+    const stormy = await this.state.connectsSince(
+      rule.accountId,
+      `${encodeTime(since.getTime(), 10)}${'0'.repeat(16)}`,
+      since,
+      rule.params.maxConnectsPerHour,
+    );
     if (!stormy.length) return 0;
     return this.db.transaction(async (tx) => {
-      const facts = await this.state.accountSims(tx, rule.accountId, stormy.map((s) => s.iccid));
+      const facts = await this.state.accountSims(
+        tx,
+        rule.accountId,
+        stormy.map((s) => s.iccid),
+      );
       const inScope = new Set(facts.filter((f) => ruleApplies(rule, f)).map((f) => f.iccid));
       const open = new Map((await this.alerts.openOfRules(tx, [rule.id])).map((a) => [a.iccid, a] as const));
       let raised = 0;
@@ -138,7 +171,15 @@ export class AlertScanner {
         if (!inScope.has(s.iccid) || (current && Number(current.details.connects) >= s.connects)) continue;
         await this.writer.raise(
           tx,
-          { rule, iccid: s.iccid, severity: rule.severity, level: 0, block: null, at: now, details: { connects: s.connects, windowStart: since.toISOString(), maxConnectsPerHour: rule.params.maxConnectsPerHour } },
+          {
+            rule,
+            iccid: s.iccid,
+            severity: rule.severity,
+            level: 0,
+            block: null,
+            at: now,
+            details: { connects: s.connects, windowStart: since.toISOString(), maxConnectsPerHour: rule.params.maxConnectsPerHour },
+          },
           effects,
         );
         raised += 1;

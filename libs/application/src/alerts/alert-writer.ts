@@ -1,12 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ALERT_SEVERITIES, severityRank, type AlertRule, type AlertSeverity } from '../../../domain/src/alerts/alert-rule.js';
-import type { Alert } from '../../../domain/src/alerts/alert.js';
-import { domainEvent, type EventType } from '../../../domain/src/events/domain-event.js';
-import { newId } from '../../../domain/src/ids.js';
-import type { SimBlock } from '../../../domain/src/sims/sim-lifecycle.js';
-import type { SqlExecutor } from '../../../persistence/src/database.js';
-import { AlertRepository } from '../../../persistence/src/repositories/alert.repository.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
+import {
+  ALERT_SEVERITIES,
+  severityRank,
+  type AlertRule,
+  type AlertSeverity,
+  type Alert,
+  domainEvent,
+  type EventType,
+  newId,
+  type SimBlock,
+} from '@simfleet/domain';
+import { type SqlExecutor, AlertRepository, EventRepository } from '@simfleet/persistence';
 import { SimBlocksService } from '../sims/sim-blocks.service.js';
 
 /** A rule fired for a SIM. */
@@ -89,7 +93,10 @@ export class AlertWriter {
     }
     if (announce) await this.emit(tx, 'alert.raised', alert, t.at);
     if (t.block) {
-      const change = await this.blocks.addInTransaction(tx, rule.accountId, iccid, t.block, `alert ${alert.id}: ${rule.type}`, t.at, { alertId: alert.id, ruleId: rule.id });
+      const change = await this.blocks.addInTransaction(tx, rule.accountId, iccid, t.block, `alert ${alert.id}: ${rule.type}`, t.at, {
+        alertId: alert.id,
+        ruleId: rule.id,
+      });
       if (change) effects.disconnect.add(iccid);
     }
     return alert;
@@ -100,7 +107,15 @@ export class AlertWriter {
     const resolved = await this.alerts.resolve(tx, alert.id, by, resolution, at);
     await this.emit(tx, 'alert.resolved', resolved, at);
     if (resolved.block && !(await this.alerts.blockHeldElsewhere(tx, resolved.iccid, resolved.block, resolved.id))) {
-      await this.blocks.removeInTransaction(tx, resolved.accountId, resolved.iccid, resolved.block, `alert ${resolved.id} resolved (${resolution})`, at, { alertId: resolved.id, ruleId: resolved.ruleId });
+      await this.blocks.removeInTransaction(
+        tx,
+        resolved.accountId,
+        resolved.iccid,
+        resolved.block,
+        `alert ${resolved.id} resolved (${resolution})`,
+        at,
+        { alertId: resolved.id, ruleId: resolved.ruleId },
+      );
     }
     return resolved;
   }

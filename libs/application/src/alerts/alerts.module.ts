@@ -1,8 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { AlertEvaluationRepository } from '../../../persistence/src/repositories/alert-evaluation.repository.js';
-import { AlertRuleRepository } from '../../../persistence/src/repositories/alert-rule.repository.js';
-import { AlertRepository } from '../../../persistence/src/repositories/alert.repository.js';
-import { SimBlocksRepository } from '../../../persistence/src/repositories/sim-blocks.repository.js';
+import { AlertEvaluationRepository, AlertRuleRepository, AlertRepository, SimBlocksRepository } from '@simfleet/persistence';
 import { SimBlocksService } from '../sims/sim-blocks.service.js';
 import { AlertEvaluator } from './alert-evaluator.js';
 import { AlertRuleCache } from './alert-rule-cache.js';

@@ -1,11 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AlertRuleType, AlertSeverity } from '../../../domain/src/alerts/alert-rule.js';
-import { AlertLifecycle, type Alert, type AlertStatus } from '../../../domain/src/alerts/alert.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import { Database } from '../../../persistence/src/database.js';
-import { AlertRepository } from '../../../persistence/src/repositories/alert.repository.js';
+import {
+  type AlertRuleType,
+  type AlertSeverity,
+  AlertLifecycle,
+  type Alert,
+  type AlertStatus,
+  Clock,
+  DomainError,
+  decodeCursor,
+  toPage,
+  type Page,
+} from '@simfleet/domain';
+import { Database, AlertRepository } from '@simfleet/persistence';
 import { AlertWriter } from './alert-writer.js';
 
 export interface AlertQuery {
@@ -30,7 +36,16 @@ export class AlertsService {
 
   /** Newest first. */
   async list(accountId: string, q: AlertQuery): Promise<Page<Alert>> {
-    const rows = await this.alerts.list({ accountId, status: q.status, severity: q.severity, iccid: q.iccid, ruleId: q.ruleId, type: q.type, before: q.cursor ? decodeCursor(q.cursor) : undefined, limit: q.limit + 1 });
+    const rows = await this.alerts.list({
+      accountId,
+      status: q.status,
+      severity: q.severity,
+      iccid: q.iccid,
+      ruleId: q.ruleId,
+      type: q.type,
+      before: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit: q.limit + 1,
+    });
     return toPage(rows, q.limit, (a) => a.id);
   }
 

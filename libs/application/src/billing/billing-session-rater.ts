@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RatingError, rateDataSession } from '../../../billing/src/index.js';
+import { RatingError, rateDataSession } from '@simfleet/billing';
 import { SessionRater, type RatableSession, type SessionRating } from '../telemetry/session-rater.js';
 import { PricePlansService } from './price-plans.service.js';
 

@@ -10,14 +10,17 @@ import {
   type InvoiceLine,
   type PricePlan,
   type Product,
-} from '../../../billing/src/index.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent } from '../../../domain/src/events/domain-event.js';
-import { newId } from '../../../domain/src/ids.js';
-import { Database } from '../../../persistence/src/database.js';
-import { BillingInputsRepository, InvoiceRepository, UsageEventRepository, type InvoiceDraft, type StoredInvoice } from '../../../persistence/src/repositories/billing.repository.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
+} from '@simfleet/billing';
+import { Clock, DomainError, domainEvent, newId } from '@simfleet/domain';
+import {
+  Database,
+  BillingInputsRepository,
+  InvoiceRepository,
+  UsageEventRepository,
+  type InvoiceDraft,
+  type StoredInvoice,
+  EventRepository,
+} from '@simfleet/persistence';
 import { monthIn, PricePlansService } from './price-plans.service.js';
 
 /** An invoice line; `adjusts` marks a correction of an earlier, finalized period. */
@@ -90,7 +93,9 @@ export class InvoicingService {
     const saved = await this.db.transaction(async (tx) => {
       const row = await this.invoices.saveDraft(tx, draft);
       if (!row) return null;
-      await this.events.append(tx, [domainEvent('invoice.drafted', accountId, row.id, { invoiceId: row.id, period, total: row.total, currency: row.currency }, now)]);
+      await this.events.append(tx, [
+        domainEvent('invoice.drafted', accountId, row.id, { invoiceId: row.id, period, total: row.total, currency: row.currency }, now),
+      ]);
       return row;
     });
     if (!saved) throw this.finalizedConflict((await this.invoices.findByPeriod(accountId, period))!);
@@ -125,7 +130,13 @@ export class InvoicingService {
       const row = await this.invoices.finalize(tx, id, draft, now);
       if (!row) return null;
       await this.events.append(tx, [
-        domainEvent('invoice.finalized', row.accountId, row.id, { invoiceId: row.id, period: row.period, total: row.total, currency: row.currency }, now),
+        domainEvent(
+          'invoice.finalized',
+          row.accountId,
+          row.id,
+          { invoiceId: row.id, period: row.period, total: row.total, currency: row.currency },
+          now,
+        ),
       ]);
       return row;
     });
@@ -164,7 +175,13 @@ export class InvoicingService {
    * The usage behind line `n` (0-based index in `lines`): the SIMs of a SIM fee, the ledger sessions of
    * a data zone, the SMS sent to SIMs and the usage events of a channel line, in the line's period.
    */
-  async lineUsage(id: string, n: number, accountId: string | undefined, offset: number, limit: number): Promise<{ line: PlatformInvoiceLine; data: LineUsage[]; nextOffset: number | null }> {
+  async lineUsage(
+    id: string,
+    n: number,
+    accountId: string | undefined,
+    offset: number,
+    limit: number,
+  ): Promise<{ line: PlatformInvoiceLine; data: LineUsage[]; nextOffset: number | null }> {
     const invoice = await this.get(id, accountId);
     const line = invoice.lines[n];
     if (!line) throw DomainError.notFound('Invoice line', `${id}/lines/${n}`);
@@ -201,7 +218,9 @@ export class InvoicingService {
       }
       const channels = line.channel === 'signals' ? (plan.signals?.channels ?? ['sms', 'mms', 'rcs', 'voice']) : [line.channel];
       const events = await this.usageEvents.inRange(invoice.accountId, start, end, channels, receivedAfter, null, 100_000);
-      usage = usage.concat(events.map((e) => ({ kind: 'usage-event', id: e.id, channel: e.channel, type: e.type, at: e.at, receivedAt: e.receivedAt, event: e.event })));
+      usage = usage.concat(
+        events.map((e) => ({ kind: 'usage-event', id: e.id, channel: e.channel, type: e.type, at: e.at, receivedAt: e.receivedAt, event: e.event })),
+      );
     }
     const data = usage.slice(offset, offset + limit);
     return { line, data, nextOffset: offset + limit < usage.length ? offset + limit : null };
@@ -245,15 +264,33 @@ export class InvoicingService {
     // State events (numbers provisioned, users…) may predate the period: the library replays the log.
     for (const e of await this.usageEvents.upTo(accountId, end)) builder.addEvent(e.event);
     for (const s of await this.inputs.sims(accountId)) {
-      builder.addSim({ iccid: s.iccid, allocatedAt: s.allocatedAt?.toISOString() ?? null, firstActivatedAt: s.firstActivatedAt?.toISOString() ?? null });
+      builder.addSim({
+        iccid: s.iccid,
+        allocatedAt: s.allocatedAt?.toISOString() ?? null,
+        firstActivatedAt: s.firstActivatedAt?.toISOString() ?? null,
+      });
     }
     // The whole history up to the period end, so the status at the period start is known.
     for (const h of await this.inputs.lifecycle(accountId, end)) builder.addSimStatus({ iccid: h.iccid, status: h.status, at: h.at.toISOString() });
     for (const r of await this.inputs.ledger(accountId, start, end)) {
-      builder.addDataSession({ iccid: r.iccid, sessionId: r.sessionId, startedAt: r.startedAt.toISOString(), bytesUp: r.bytesUp, bytesDown: r.bytesDown, mcc: r.mcc, mnc: r.mnc });
+      builder.addDataSession({
+        iccid: r.iccid,
+        sessionId: r.sessionId,
+        startedAt: r.startedAt.toISOString(),
+        bytesUp: r.bytesUp,
+        bytesDown: r.bytesDown,
+        mcc: r.mcc,
+        mnc: r.mnc,
+      });
     }
     for (const m of await this.inputs.smsMt(accountId, start, end)) {
-      builder.addSmsMt({ iccid: m.iccid, messageId: m.id, at: m.submittedAt.toISOString(), segments: m.segments, ...(m.msisdn ? { to: m.msisdn } : {}) });
+      builder.addSmsMt({
+        iccid: m.iccid,
+        messageId: m.id,
+        at: m.submittedAt.toISOString(),
+        segments: m.segments,
+        ...(m.msisdn ? { to: m.msisdn } : {}),
+      });
     }
     return builder.build();
   }
@@ -313,7 +350,14 @@ export class InvoicingService {
 
   private view(invoice: StoredInvoice): InvoiceView {
     const doc = JSON.parse(invoice.document) as InvoiceDocument;
-    return { id: invoice.id, accountId: invoice.accountId, status: invoice.status, ...doc, generatedAt: invoice.generatedAt, finalizedAt: invoice.finalizedAt };
+    return {
+      id: invoice.id,
+      accountId: invoice.accountId,
+      status: invoice.status,
+      ...doc,
+      generatedAt: invoice.generatedAt,
+      finalizedAt: invoice.finalizedAt,
+    };
   }
 
   private assertPeriod(period: string): void {
@@ -321,16 +365,22 @@ export class InvoicingService {
   }
 
   private finalizedConflict(invoice: StoredInvoice): DomainError {
-    return DomainError.conflict(`The invoice of ${invoice.period} is finalized and never changes; later usage of that period is billed on the next invoice as adjustments`, {
-      invoiceId: invoice.id,
-      period: invoice.period,
-      invoiceStatus: invoice.status,
-    });
+    return DomainError.conflict(
+      `The invoice of ${invoice.period} is finalized and never changes; later usage of that period is billed on the next invoice as adjustments`,
+      {
+        invoiceId: invoice.id,
+        period: invoice.period,
+        invoiceStatus: invoice.status,
+      },
+    );
   }
 }
 
 /** SIMs active at any moment from `start` on (status at the start, or an `active` entry after it), with the entries that say so. */
-function activeSims(history: Array<{ iccid: string; status: string; at: Date }>, start: number): Array<{ iccid: string; statusAtStart: string | null; activeAt: Date }> {
+function activeSims(
+  history: Array<{ iccid: string; status: string; at: Date }>,
+  start: number,
+): Array<{ iccid: string; statusAtStart: string | null; activeAt: Date }> {
   const bySim = new Map<string, Array<{ status: string; at: Date }>>();
   for (const h of history) bySim.set(h.iccid, [...(bySim.get(h.iccid) ?? []), h]);
   const out: Array<{ iccid: string; statusAtStart: string | null; activeAt: Date }> = [];

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { assertPlan, DEFAULT_PLAN, validatePlan, type PricePlan } from '../../../billing/src/index.js';
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import { BillingInputsRepository, PricePlanRepository, type PlanAssignment, type StoredPricePlan } from '../../../persistence/src/repositories/billing.repository.js';
+import { assertPlan, DEFAULT_PLAN, validatePlan, type PricePlan } from '@simfleet/billing';
+import { DomainError } from '@simfleet/domain';
+import { BillingInputsRepository, PricePlanRepository, type PlanAssignment, type StoredPricePlan } from '@simfleet/persistence';
 
 /** How often a process re-reads plans and assignments, so changes made through another process apply. */
 export const PLAN_REFRESH_MS = 30_000;
@@ -54,7 +54,9 @@ export class PricePlansService implements OnModuleInit, OnApplicationShutdown {
     await this.plans.insertIfAbsent(DEFAULT_PLAN.id, DEFAULT_PLAN.name, DEFAULT_PLAN);
     await this.refresh();
     this.timer = setInterval(() => {
-      this.refresh().catch((error: unknown) => this.logger.warn(`price plan refresh failed, keeping the cached plans: ${error instanceof Error ? error.message : String(error)}`));
+      this.refresh().catch((error: unknown) =>
+        this.logger.warn(`price plan refresh failed, keeping the cached plans: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }, PLAN_REFRESH_MS);
     this.timer.unref();
   }
@@ -112,7 +114,9 @@ export class PricePlansService implements OnModuleInit, OnApplicationShutdown {
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
       const givenId = (body as { id?: unknown }).id;
       if (givenId !== undefined && givenId !== id) {
-        throw DomainError.validation(`The plan's id ${JSON.stringify(givenId)} differs from the URL's ${id}`, [{ field: 'id', message: `must be ${id} (the id in the URL) or absent` }]);
+        throw DomainError.validation(`The plan's id ${JSON.stringify(givenId)} differs from the URL's ${id}`, [
+          { field: 'id', message: `must be ${id} (the id in the URL) or absent` },
+        ]);
       }
       body = { ...body, id };
     }
@@ -129,7 +133,8 @@ export class PricePlansService implements OnModuleInit, OnApplicationShutdown {
 
   async assign(accountId: string, planId: string, effectiveFrom: string, actor: string): Promise<PlanAssignment> {
     if (!(await this.inputs.accountExists(accountId))) throw DomainError.notFound('Account', accountId);
-    if (!(await this.plans.get(planId))) throw DomainError.validation(`No price plan ${planId}`, [{ field: 'planId', message: `unknown price plan ${planId}` }]);
+    if (!(await this.plans.get(planId)))
+      throw DomainError.validation(`No price plan ${planId}`, [{ field: 'planId', message: `unknown price plan ${planId}` }]);
     const assignment = await this.plans.assign(accountId, effectiveFrom, planId, actor);
     await this.refresh();
     return assignment;

@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseEvent } from '../../../billing/src/index.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
-import { Database } from '../../../persistence/src/database.js';
-import { UsageEventRepository, type NewUsageEvent, type StoredUsageEvent, type UsageEventFilter } from '../../../persistence/src/repositories/billing.repository.js';
+import { parseEvent } from '@simfleet/billing';
+import { Clock, DomainError, ErrorCode } from '@simfleet/domain';
+import { Database, UsageEventRepository, type NewUsageEvent, type StoredUsageEvent, type UsageEventFilter } from '@simfleet/persistence';
 
 export const MAX_USAGE_EVENTS_PER_REQUEST = 10_000;
 
@@ -40,10 +38,14 @@ export class UsageEventsService {
    */
   async record(accountId: string, items: readonly unknown[]): Promise<UsageEventsResult> {
     if (items.length > MAX_USAGE_EVENTS_PER_REQUEST) {
-      throw new DomainError(ErrorCode.PayloadTooLarge, `At most ${MAX_USAGE_EVENTS_PER_REQUEST} events per request, got ${items.length}: split the batch`, {
-        limit: MAX_USAGE_EVENTS_PER_REQUEST,
-        received: items.length,
-      });
+      throw new DomainError(
+        ErrorCode.PayloadTooLarge,
+        `At most ${MAX_USAGE_EVENTS_PER_REQUEST} events per request, got ${items.length}: split the batch`,
+        {
+          limit: MAX_USAGE_EVENTS_PER_REQUEST,
+          received: items.length,
+        },
+      );
     }
     const rejected: RejectedUsageEvent[] = [];
     const valid = new Map<string, NewUsageEvent>();
@@ -55,8 +57,13 @@ export class UsageEventsService {
       }
       const parsed = parseEvent(raw);
       if (!parsed.ok) {
-        const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
-        rejected.push({ index, ...(id !== undefined ? { id } : {}), errors: parsed.problems.map((p) => ({ field: p.path || '(event)', message: p.message })) });
+        const id =
+          typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
+        rejected.push({
+          index,
+          ...(id !== undefined ? { id } : {}),
+          errors: parsed.problems.map((p) => ({ field: p.path || '(event)', message: p.message })),
+        });
         return;
       }
       const event = parsed.event;

@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { Clock, SystemClock } from '../../../domain/src/clock/clock.js';
+import { Clock } from '@simfleet/domain';
+import { SystemClock } from './clocks.js';
 
 /**
  * The platform's one clock. Production runs on the system clock; a test harness hands its own (a

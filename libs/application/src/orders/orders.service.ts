@@ -1,17 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent } from '../../../domain/src/events/domain-event.js';
-import { newId } from '../../../domain/src/ids.js';
-import type { Order, ShippingAddress } from '../../../domain/src/orders/order.js';
-import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import type { FormFactor } from '../../../domain/src/sims/sim.js';
-import { Database } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { OrderRepository } from '../../../persistence/src/repositories/order.repository.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
-import { JobQueue } from '../../../queue/src/job-queue.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import {
+  Clock,
+  DomainError,
+  ErrorCode,
+  domainEvent,
+  newId,
+  type Order,
+  type ShippingAddress,
+  decodeCursor,
+  toPage,
+  type Page,
+  type FormFactor,
+} from '@simfleet/domain';
+import { Database, EventRepository, OrderRepository, SimRepository } from '@simfleet/persistence';
+import { JobQueue } from '@simfleet/queue';
 
 @Injectable()
 export class OrdersService {
@@ -44,7 +47,9 @@ export class OrdersService {
     };
     await this.db.transaction(async (tx) => {
       await this.orders.insert(tx, order);
-      await this.events.append(tx, [domainEvent('order.created', accountId, order.id, { orderId: order.id, quantity: order.quantity, formFactor: order.formFactor }, now)]);
+      await this.events.append(tx, [
+        domainEvent('order.created', accountId, order.id, { orderId: order.id, quantity: order.quantity, formFactor: order.formFactor }, now),
+      ]);
     });
     await this.queue.add('orders.fulfil', { orderId: order.id }, { jobId: `fulfil-${order.id}` });
     return order;
@@ -157,12 +162,17 @@ export class OrdersService {
   }
 
   private wrongState(order: Order, action: 'ship' | 'deliver', needed: Order['status']): DomainError {
-    const allowed = order.status === 'allocated' ? ['ship', 'cancel'] : order.status === 'shipped' ? ['deliver'] : order.status === 'pending' ? ['cancel'] : [];
-    return new DomainError(ErrorCode.InvalidTransition, `Order ${order.id} is ${order.status}: only a ${needed} order can ${action === 'ship' ? 'ship' : 'be delivered'}`, {
-      orderId: order.id,
-      currentStatus: order.status,
-      allowedActions: allowed,
-    });
+    const allowed =
+      order.status === 'allocated' ? ['ship', 'cancel'] : order.status === 'shipped' ? ['deliver'] : order.status === 'pending' ? ['cancel'] : [];
+    return new DomainError(
+      ErrorCode.InvalidTransition,
+      `Order ${order.id} is ${order.status}: only a ${needed} order can ${action === 'ship' ? 'ship' : 'be delivered'}`,
+      {
+        orderId: order.id,
+        currentStatus: order.status,
+        allowedActions: allowed,
+      },
+    );
   }
 
   /** Cancels an order before it ships; its SIMs go back to stock. */

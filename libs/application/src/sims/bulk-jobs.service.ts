@@ -1,17 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, ErrorCode, type FieldProblem } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent } from '../../../domain/src/events/domain-event.js';
-import { newId } from '../../../domain/src/ids.js';
-import { decodeCursor, encodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import { iccidProblem } from '../../../domain/src/sims/identifiers.js';
-import type { SimAction } from '../../../domain/src/sims/sim-lifecycle.js';
-import type { SimListFilter } from '../../../domain/src/sims/sim-organisation.js';
-import { Database } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { JobRepository, type AccountJob, type JobFailure } from '../../../persistence/src/repositories/job.repository.js';
-import { SimFleetRepository } from '../../../persistence/src/repositories/sim-fleet.repository.js';
-import { JobQueue } from '../../../queue/src/job-queue.js';
+import {
+  Clock,
+  DomainError,
+  ErrorCode,
+  type FieldProblem,
+  domainEvent,
+  newId,
+  decodeCursor,
+  encodeCursor,
+  toPage,
+  type Page,
+  iccidProblem,
+  type SimAction,
+  type SimListFilter,
+} from '@simfleet/domain';
+import { Database, EventRepository, JobRepository, type AccountJob, type JobFailure, SimFleetRepository } from '@simfleet/persistence';
+import { JobQueue } from '@simfleet/queue';
 import { SimOrganisationService } from './sim-organisation.service.js';
 import { SimsService } from './sims.service.js';
 
@@ -65,7 +69,19 @@ export class BulkJobsService {
   async submit(accountId: string, request: BulkRequest, actor: string): Promise<AccountJob> {
     const targets = await this.resolveTargets(accountId, request);
     const job = await this.db.transaction((tx) =>
-      this.jobs.insert(tx, { id: newId('job'), accountId, kind: 'sims.bulk', action: request.action, actor, reason: request.reason ?? null, createdAt: this.clock.now() }, targets),
+      this.jobs.insert(
+        tx,
+        {
+          id: newId('job'),
+          accountId,
+          kind: 'sims.bulk',
+          action: request.action,
+          actor,
+          reason: request.reason ?? null,
+          createdAt: this.clock.now(),
+        },
+        targets,
+      ),
     );
     await this.queue.add('sims.bulk', { jobId: job.id }, { jobId: job.id });
     return job;
@@ -98,7 +114,10 @@ export class BulkJobsService {
         if (problems.length < LISTED_PROBLEMS) problems.push({ field: `iccids/${i}`, message: `${iccid}: ${problem}` });
       });
       if (bad) {
-        throw DomainError.validation(`${bad} ICCID(s) are not valid ICCIDs${bad > problems.length ? ` (the first ${problems.length} are listed)` : ''}`, problems);
+        throw DomainError.validation(
+          `${bad} ICCID(s) are not valid ICCIDs${bad > problems.length ? ` (the first ${problems.length} are listed)` : ''}`,
+          problems,
+        );
       }
       // A repeated ICCID is acted on once.
       return [...new Set(iccids)];
@@ -129,10 +148,14 @@ export class BulkJobsService {
   async failures(accountId: string, id: string, limit: number, cursor?: string): Promise<Page<JobFailure>> {
     if (!(await this.jobs.find(accountId, id))) throw DomainError.notFound('Job', id);
     const after = cursor ? Number(decodeCursor(cursor)) : -1;
-    if (!Number.isInteger(after)) throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+    if (!Number.isInteger(after))
+      throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
     const rows = await this.jobs.failures(id, limit + 1, after);
     const data = rows.slice(0, limit);
-    return { data: data.map(({ iccid, reason }) => ({ iccid, reason })), nextCursor: rows.length > limit ? encodeCursor(String(data[data.length - 1].seq)) : null };
+    return {
+      data: data.map(({ iccid, reason }) => ({ iccid, reason })),
+      nextCursor: rows.length > limit ? encodeCursor(String(data[data.length - 1].seq)) : null,
+    };
   }
 
   /**
@@ -151,7 +174,9 @@ export class BulkJobsService {
       const failures: Array<JobFailure & { seq: number }> = [];
       for (let i = 0; i < iccids.length; i += BULK_PARALLELISM) {
         const batch = iccids.slice(i, i + BULK_PARALLELISM);
-        const outcomes = await Promise.allSettled(batch.map((iccid) => this.sims.applyAction(job.accountId, iccid, action, job.actor, job.reason ?? undefined)));
+        const outcomes = await Promise.allSettled(
+          batch.map((iccid) => this.sims.applyAction(job.accountId, iccid, action, job.actor, job.reason ?? undefined)),
+        );
         outcomes.forEach((outcome, k) => {
           if (outcome.status === 'fulfilled') return;
           const reason = failureReason(outcome.reason);
@@ -168,7 +193,13 @@ export class BulkJobsService {
     await this.db.transaction(async (tx) => {
       const done = await this.jobs.finish(tx, jobId, 'completed', now);
       await this.events.append(tx, [
-        domainEvent('job.completed', done.accountId, done.id, { jobId: done.id, kind: done.kind, action: done.action, total: done.total, succeeded: done.succeeded, failed: done.failed }, now),
+        domainEvent(
+          'job.completed',
+          done.accountId,
+          done.id,
+          { jobId: done.id, kind: done.kind, action: done.action, total: done.total, succeeded: done.succeeded, failed: done.failed },
+          now,
+        ),
       ]);
     });
   }
@@ -181,7 +212,13 @@ export class BulkJobsService {
     await this.db.transaction(async (tx) => {
       const done = await this.jobs.finish(tx, jobId, 'failed', now, message);
       await this.events.append(tx, [
-        domainEvent('job.failed', done.accountId, done.id, { jobId: done.id, kind: done.kind, action: done.action, processed: done.processed, error: message }, now),
+        domainEvent(
+          'job.failed',
+          done.accountId,
+          done.id,
+          { jobId: done.id, kind: done.kind, action: done.action, processed: done.processed, error: message },
+          now,
+        ),
       ]);
     });
   }

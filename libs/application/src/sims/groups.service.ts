@@ -1,13 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, type FieldProblem } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent } from '../../../domain/src/events/domain-event.js';
-import { newId } from '../../../domain/src/ids.js';
-import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import { countriesProblems, distinct } from '../../../domain/src/sims/sim-organisation.js';
-import { Database } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { GroupRepository, type GroupChanges, type SimGroup } from '../../../persistence/src/repositories/group.repository.js';
+import {
+  Clock,
+  DomainError,
+  type FieldProblem,
+  domainEvent,
+  newId,
+  decodeCursor,
+  toPage,
+  type Page,
+  countriesProblems,
+  distinct,
+} from '@simfleet/domain';
+import { Database, EventRepository, GroupRepository, type GroupChanges, type SimGroup } from '@simfleet/persistence';
 
 export interface GroupInput {
   name: string;
@@ -89,10 +93,13 @@ export class GroupsService {
       if (!group) throw DomainError.notFound('Group', id);
       const simCount = await this.groups.simCount(tx, accountId, id);
       if (simCount > 0) {
-        throw DomainError.conflict(`Group ${id} still holds ${simCount} SIM(s): move them out first (PATCH /v1/sims/{iccid} with groupId, or set groupId to null)`, {
-          groupId: id,
-          simCount,
-        });
+        throw DomainError.conflict(
+          `Group ${id} still holds ${simCount} SIM(s): move them out first (PATCH /v1/sims/{iccid} with groupId, or set groupId to null)`,
+          {
+            groupId: id,
+            simCount,
+          },
+        );
       }
       await this.groups.delete(tx, accountId, id);
       await this.events.append(tx, [domainEvent('group.deleted', accountId, id, { groupId: id, name: group.name, actor }, now)]);
@@ -101,11 +108,16 @@ export class GroupsService {
 
   private assertValid(input: Partial<GroupInput>): void {
     const problems: FieldProblem[] = input.allowedCountries ? countriesProblems(input.allowedCountries) : [];
-    if (problems.length) throw DomainError.validation(`The group is not valid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
+    if (problems.length)
+      throw DomainError.validation(`The group is not valid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
   }
 
   private nameTaken(name: string, holder?: string): DomainError {
-    return DomainError.conflict(`A group named ${name} already exists${holder ? ` (${holder})` : ''}`, { field: 'name', name, ...(holder ? { heldBy: holder } : {}) });
+    return DomainError.conflict(`A group named ${name} already exists${holder ? ` (${holder})` : ''}`, {
+      field: 'name',
+      name,
+      ...(holder ? { heldBy: holder } : {}),
+    });
   }
 
   /** Two creations racing for one name: the unique index decides and the loser gets the same 409. */

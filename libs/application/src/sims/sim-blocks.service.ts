@@ -1,12 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent } from '../../../domain/src/events/domain-event.js';
-import type { SimBlock } from '../../../domain/src/sims/sim-lifecycle.js';
-import { Database, type SqlExecutor } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { SimBlocksRepository, type BlockChange } from '../../../persistence/src/repositories/sim-blocks.repository.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
+import { Clock, DomainError, domainEvent, type SimBlock } from '@simfleet/domain';
+import { Database, type SqlExecutor, EventRepository, SimBlocksRepository, type BlockChange, SimRepository } from '@simfleet/persistence';
 import { DeviceSessions } from '../telemetry/device-sessions.js';
 
 /** Extra facts recorded with the block in `sim.blocked` / `sim.unblocked` (e.g. the alert that caused it). */
@@ -48,13 +42,29 @@ export class SimBlocksService {
   }
 
   /** The block, its history entry and `sim.blocked`, in the caller's transaction; disconnect after commit. */
-  async addInTransaction(tx: SqlExecutor, accountId: string, iccid: string, block: SimBlock, reason: string, at: Date, context: BlockContext = {}): Promise<BlockChange | null> {
+  async addInTransaction(
+    tx: SqlExecutor,
+    accountId: string,
+    iccid: string,
+    block: SimBlock,
+    reason: string,
+    at: Date,
+    context: BlockContext = {},
+  ): Promise<BlockChange | null> {
     const change = await this.blocks.add(tx, accountId, iccid, block, at);
     if (change) await this.record(tx, change, 'block', block, reason, at, context);
     return change;
   }
 
-  async removeInTransaction(tx: SqlExecutor, accountId: string, iccid: string, block: SimBlock, reason: string, at: Date, context: BlockContext = {}): Promise<BlockChange | null> {
+  async removeInTransaction(
+    tx: SqlExecutor,
+    accountId: string,
+    iccid: string,
+    block: SimBlock,
+    reason: string,
+    at: Date,
+    context: BlockContext = {},
+  ): Promise<BlockChange | null> {
     const change = await this.blocks.remove(tx, accountId, iccid, block, at);
     if (change) await this.record(tx, change, 'unblock', block, reason, at, context);
     return change;
@@ -69,7 +79,15 @@ export class SimBlocksService {
     if (!(await this.sims.findByRef(accountId, iccid, tx, true))) throw DomainError.notFound('SIM', iccid);
   }
 
-  private async record(tx: SqlExecutor, change: BlockChange, action: 'block' | 'unblock', block: SimBlock, reason: string, at: Date, context: BlockContext): Promise<void> {
+  private async record(
+    tx: SqlExecutor,
+    change: BlockChange,
+    action: 'block' | 'unblock',
+    block: SimBlock,
+    reason: string,
+    at: Date,
+    context: BlockContext,
+  ): Promise<void> {
     await this.sims.appendHistory(tx, {
       iccid: change.iccid,
       accountId: change.accountId,
@@ -82,6 +100,14 @@ export class SimBlocksService {
       at,
     });
     const type = action === 'block' ? 'sim.blocked' : 'sim.unblocked';
-    await this.events.append(tx, [domainEvent(type, change.accountId, change.iccid, { iccid: change.iccid, block, blocks: change.blocks, status: change.status, reason, actor: 'system', ...context }, at)]);
+    await this.events.append(tx, [
+      domainEvent(
+        type,
+        change.accountId,
+        change.iccid,
+        { iccid: change.iccid, block, blocks: change.blocks, status: change.status, reason, actor: 'system', ...context },
+        at,
+      ),
+    ]);
   }
 }

@@ -1,7 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { GroupRepository } from '../../../persistence/src/repositories/group.repository.js';
-import { JobRepository } from '../../../persistence/src/repositories/job.repository.js';
-import { SimFleetRepository } from '../../../persistence/src/repositories/sim-fleet.repository.js';
+import { GroupRepository, JobRepository, SimFleetRepository } from '@simfleet/persistence';
 import { BulkJobsService } from './bulk-jobs.service.js';
 import { GroupsService } from './groups.service.js';
 import { SimOrganisationService } from './sim-organisation.service.js';

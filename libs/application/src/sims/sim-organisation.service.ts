@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, type FieldProblem } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent } from '../../../domain/src/events/domain-event.js';
-import { decodeCursor, encodeCursor, type Page } from '../../../domain/src/pagination.js';
-import type { Sim } from '../../../domain/src/sims/sim.js';
 import {
+  Clock,
+  DomainError,
+  type FieldProblem,
+  domainEvent,
+  decodeCursor,
+  encodeCursor,
+  type Page,
+  type Sim,
   countriesProblems,
   distinct,
   imeisProblems,
@@ -16,12 +19,18 @@ import {
   tagsProblems,
   type EffectivePolicy,
   type SimListFilter,
-} from '../../../domain/src/sims/sim-organisation.js';
-import { Database, type SqlExecutor } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { GroupRepository } from '../../../persistence/src/repositories/group.repository.js';
-import { SimFleetRepository, type FleetSummary, type SimListPosition, type SimOrganisationChanges } from '../../../persistence/src/repositories/sim-fleet.repository.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
+} from '@simfleet/domain';
+import {
+  Database,
+  type SqlExecutor,
+  EventRepository,
+  GroupRepository,
+  SimFleetRepository,
+  type FleetSummary,
+  type SimListPosition,
+  type SimOrganisationChanges,
+  SimRepository,
+} from '@simfleet/persistence';
 
 /** What PATCH /v1/sims/{iccid} may change; an absent field is left as it is. */
 export interface SimOrganisationPatch {
@@ -81,7 +90,8 @@ export class SimOrganisationService {
 
   async update(accountId: string, ref: string, patch: SimOrganisationPatch, actor: string): Promise<SimWithPolicy> {
     const problems = this.patchProblems(patch);
-    if (problems.length) throw DomainError.validation(`The SIM update is not valid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
+    if (problems.length)
+      throw DomainError.validation(`The SIM update is not valid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
     const now = this.clock.now();
     try {
       return await this.db.transaction(async (tx) => {
@@ -92,7 +102,12 @@ export class SimOrganisationService {
         if (patch.name !== undefined && patch.name !== current.name) {
           if (patch.name !== null) {
             const holderIccid = await this.fleet.nameHolder(tx, accountId, patch.name, current.iccid);
-            if (holderIccid) throw DomainError.conflict(`The name ${patch.name} is already the name of SIM ${holderIccid}`, { field: 'name', name: patch.name, heldBy: holderIccid });
+            if (holderIccid)
+              throw DomainError.conflict(`The name ${patch.name} is already the name of SIM ${holderIccid}`, {
+                field: 'name',
+                name: patch.name,
+                heldBy: holderIccid,
+              });
           }
           changes.name = patch.name;
           changed.push('name');
@@ -103,7 +118,9 @@ export class SimOrganisationService {
         }
         if (patch.groupId !== undefined && patch.groupId !== current.groupId) {
           if (patch.groupId !== null && !(await this.groups.find(accountId, patch.groupId, tx))) {
-            throw DomainError.validation(`Group ${patch.groupId} is not a group of this account`, [{ field: 'groupId', message: `no group ${patch.groupId} in this account` }]);
+            throw DomainError.validation(`Group ${patch.groupId} is not a group of this account`, [
+              { field: 'groupId', message: `no group ${patch.groupId} in this account` },
+            ]);
           }
           changes.groupId = patch.groupId;
           changed.push('groupId');
@@ -150,7 +167,11 @@ export class SimOrganisationService {
       // Two renames racing for one name: the unique index decides, and the loser gets the same 409.
       if (isUniqueViolation(error) && patch.name) {
         const holder = await this.sims.findByRef(accountId, patch.name);
-        throw DomainError.conflict(`The name ${patch.name} is already the name of SIM ${holder?.iccid ?? 'another SIM'}`, { field: 'name', name: patch.name, heldBy: holder?.iccid ?? null });
+        throw DomainError.conflict(`The name ${patch.name} is already the name of SIM ${holder?.iccid ?? 'another SIM'}`, {
+          field: 'name',
+          name: patch.name,
+          heldBy: holder?.iccid ?? null,
+        });
       }
       throw error;
     }
@@ -174,13 +195,17 @@ export class SimOrganisationService {
 
   /** A page of the account's SIMs matching the filter, in the sort order; the cursor carries the sort. */
   async list(accountId: string, filter: SimListFilter, sort: string, limit: number, cursor?: string): Promise<Page<Sim>> {
-    if (!(SIM_SORTS as string[]).includes(sort)) throw DomainError.validation(`sort must be one of ${SIM_SORTS.join(', ')}`, [{ field: 'sort', message: `one of ${SIM_SORTS.join(', ')}` }]);
+    if (!(SIM_SORTS as string[]).includes(sort))
+      throw DomainError.validation(`sort must be one of ${SIM_SORTS.join(', ')}`, [{ field: 'sort', message: `one of ${SIM_SORTS.join(', ')}` }]);
     await this.assertGroupFilter(accountId, filter);
     const after = cursor ? decodeListCursor(cursor, sort) : undefined;
     const rows = await this.fleet.list(accountId, filter, parseSort(sort), limit + 1, after);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
-    return { data: data.map((r) => r.sim), nextCursor: rows.length > limit && last ? encodeCursor(JSON.stringify({ s: sort, ...last.position })) : null };
+    return {
+      data: data.map((r) => r.sim),
+      nextCursor: rows.length > limit && last ? encodeCursor(JSON.stringify({ s: sort, ...last.position })) : null,
+    };
   }
 
   async summary(accountId: string): Promise<FleetSummary> {
@@ -190,7 +215,9 @@ export class SimOrganisationService {
   /** A filter naming a group must name one of the account's groups (422 otherwise, as for any bad filter). */
   async assertGroupFilter(accountId: string, filter: SimListFilter, field = 'groupId'): Promise<void> {
     if (filter.groupId && !(await this.groups.find(accountId, filter.groupId))) {
-      throw DomainError.validation(`The filter is not valid: ${field}: no group ${filter.groupId} in this account`, [{ field, message: `no group ${filter.groupId} in this account` }]);
+      throw DomainError.validation(`The filter is not valid: ${field}: no group ${filter.groupId} in this account`, [
+        { field, message: `no group ${filter.groupId} in this account` },
+      ]);
     }
   }
 }
@@ -205,7 +232,11 @@ function decodeListCursor(cursor: string, sort: string): SimListPosition {
     throw invalid('not a cursor this API returned');
   }
   if (parsed.s !== sort) throw invalid('this cursor belongs to another sort order: keep the same sort (and filters) while paging');
-  if ((parsed.section !== 'value' && parsed.section !== 'null') || typeof parsed.iccid !== 'string' || (parsed.value !== null && typeof parsed.value !== 'string')) {
+  if (
+    (parsed.section !== 'value' && parsed.section !== 'null') ||
+    typeof parsed.iccid !== 'string' ||
+    (parsed.value !== null && typeof parsed.value !== 'string')
+  ) {
     throw invalid('not a cursor this API returned');
   }
   return { section: parsed.section, value: parsed.value, iccid: parsed.iccid };

@@ -1,15 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { hashDeviceSecret } from '../../../auth/src/index.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent } from '../../../domain/src/events/domain-event.js';
-import { randomSecret } from '../../../domain/src/ids.js';
-import { decodeCursor, encodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import type { Sim, SimHistoryEntry } from '../../../domain/src/sims/sim.js';
-import { ACTION_EVENT, SimLifecycle, type SimAction } from '../../../domain/src/sims/sim-lifecycle.js';
-import { Database } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
+import { hashDeviceSecret } from '@simfleet/auth';
+import {
+  Clock,
+  DomainError,
+  ErrorCode,
+  domainEvent,
+  randomSecret,
+  decodeCursor,
+  encodeCursor,
+  toPage,
+  type Page,
+  type Sim,
+  type SimHistoryEntry,
+  ACTION_EVENT,
+  SimLifecycle,
+  type SimAction,
+} from '@simfleet/domain';
+import { Database, EventRepository, SimRepository } from '@simfleet/persistence';
 import { DeviceSessions } from '../telemetry/device-sessions.js';
 
 export interface SimActionResult {
@@ -76,11 +83,21 @@ export class SimsService {
         at: now,
       });
       await this.events.append(tx, [
-        domainEvent(ACTION_EVENT[action], accountId, current.iccid, { iccid: current.iccid, from: current.status, to, actor, reason: reason ?? null }, now),
+        domainEvent(
+          ACTION_EVENT[action],
+          accountId,
+          current.iccid,
+          { iccid: current.iccid, from: current.status, to, actor, reason: reason ?? null },
+          now,
+        ),
       ]);
       return updated;
     });
-    if (!SimLifecycle.mayConnect(sim.status, sim.blocks)) await this.devices.disconnect(sim.iccid, sim.status === 'active' ? 'kicked_blocked' : sim.status === 'terminated' ? 'kicked_terminated' : 'kicked_suspended');
+    if (!SimLifecycle.mayConnect(sim.status, sim.blocks))
+      await this.devices.disconnect(
+        sim.iccid,
+        sim.status === 'active' ? 'kicked_blocked' : sim.status === 'terminated' ? 'kicked_terminated' : 'kicked_suspended',
+      );
     return { sim, deviceSecret };
   }
 

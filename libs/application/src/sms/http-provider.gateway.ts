@@ -1,4 +1,4 @@
-import type { SmsMessage } from '../../../domain/src/sms/sms-message.js';
+import type { SmsMessage } from '@simfleet/domain';
 import { SmsGateway, type SubmitOutcome } from './sms-gateway.js';
 
 const SUBMIT_TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
-import type { SmsMessage } from '../../../domain/src/sms/sms-message.js';
-import type { JobQueue } from '../../../queue/src/job-queue.js';
+import type { SmsMessage } from '@simfleet/domain';
+import type { JobQueue } from '@simfleet/queue';
 import { SmsGateway, type SubmitOutcome } from './sms-gateway.js';
 
 /**

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import type { SmsEncoding } from '../../../domain/src/sms/sms-encoding.js';
-import type { SmsKind } from '../../../domain/src/sms/sms-message.js';
-import { closeRedis } from '../../../queue/src/redis-connections.js';
+import type { SmsEncoding, SmsKind } from '@simfleet/domain';
+import { closeRedis } from '@simfleet/queue';
 
 /** What a device receives on `things/{iccid}/sms` (docs/sms.md). */
 export interface DeviceSms {
@@ -128,7 +127,12 @@ export class RedisSmsDownlink extends SmsDownlink {
       if (channel !== this.requests) return;
       const request = JSON.parse(message) as DownlinkRequest;
       handler(request.iccid, request.sms)
-        .then((outcome) => this.publisher.publish(this.replies, JSON.stringify({ requestId: request.requestId, outcome: outcome ?? 'absent' } satisfies DownlinkReply)))
+        .then((outcome) =>
+          this.publisher.publish(
+            this.replies,
+            JSON.stringify({ requestId: request.requestId, outcome: outcome ?? 'absent' } satisfies DownlinkReply),
+          ),
+        )
         // The requester then times out and retries later: the message is not lost.
         .catch((error: unknown) => this.logger.warn(`SMS ${request.sms.id} to ${request.iccid}: no answer from this broker: ${String(error)}`));
     });

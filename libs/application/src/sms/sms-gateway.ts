@@ -1,4 +1,4 @@
-import type { SmsMessage } from '../../../domain/src/sms/sms-message.js';
+import type { SmsMessage } from '@simfleet/domain';
 
 /** What a gateway says when handed a message. */
 export type SubmitOutcome =

@@ -1,7 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { SmsRepository } from '../../../persistence/src/repositories/sms.repository.js';
-import { JobQueue } from '../../../queue/src/job-queue.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { SmsRepository } from '@simfleet/persistence';
+import { JobQueue } from '@simfleet/queue';
 import { HttpProviderGateway } from './http-provider.gateway.js';
 import { NetworkSimulatorGateway } from './network-simulator.gateway.js';
 import { LocalSmsDownlink, RedisSmsDownlink, SmsDownlink } from './sms-downlink.js';
@@ -18,7 +18,9 @@ import { SmsService } from './sms.service.js';
       provide: SmsGateway,
       inject: [APP_CONFIG, JobQueue],
       useFactory: (config: AppConfig, queue: JobQueue): SmsGateway =>
-        config.sms.gateway.kind === 'http-provider' ? new HttpProviderGateway(config.sms.gateway.url, config.sms.gateway.token) : new NetworkSimulatorGateway(queue),
+        config.sms.gateway.kind === 'http-provider'
+          ? new HttpProviderGateway(config.sms.gateway.url, config.sms.gateway.token)
+          : new NetworkSimulatorGateway(queue),
     },
     {
       provide: SmsDownlink,

@@ -1,18 +1,26 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent, type DomainEvent, type EventType } from '../../../domain/src/events/domain-event.js';
-import { newId } from '../../../domain/src/ids.js';
-import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import { checkSmsText } from '../../../domain/src/sms/sms-encoding.js';
-import { FINAL_SMS_STATUSES, smsStatusAdvances, type SmsKind, type SmsMessage, type SmsStatus } from '../../../domain/src/sms/sms-message.js';
-import type { Sim } from '../../../domain/src/sims/sim.js';
-import { Database, type SqlExecutor } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
-import { SmsRepository } from '../../../persistence/src/repositories/sms.repository.js';
-import { JobQueue } from '../../../queue/src/job-queue.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import {
+  Clock,
+  DomainError,
+  ErrorCode,
+  domainEvent,
+  type DomainEvent,
+  type EventType,
+  newId,
+  decodeCursor,
+  toPage,
+  type Page,
+  checkSmsText,
+  FINAL_SMS_STATUSES,
+  smsStatusAdvances,
+  type SmsKind,
+  type SmsMessage,
+  type SmsStatus,
+  type Sim,
+} from '@simfleet/domain';
+import { Database, type SqlExecutor, EventRepository, SimRepository, SmsRepository } from '@simfleet/persistence';
+import { JobQueue } from '@simfleet/queue';
 import { deliveryJobId } from './network-simulator.gateway.js';
 import { SmsDownlink, type DownlinkOutcome } from './sms-downlink.js';
 import { SmsGateway, type SmsStatusReport } from './sms-gateway.js';
@@ -27,7 +35,8 @@ const STATUS_EVENT: Record<SmsStatus, EventType> = {
 
 const NOT_DELIVERED_REASON: Record<Exclude<DownlinkOutcome, 'delivered'>, (iccid: string) => string> = {
   'not-connected': () => 'the device is not connected; delivery is retried until the validity period ends',
-  'not-subscribed': (iccid) => `the device is connected but not subscribed to things/${iccid}/sms; delivery is retried until the validity period ends`,
+  'not-subscribed': (iccid) =>
+    `the device is connected but not subscribed to things/${iccid}/sms; delivery is retried until the validity period ends`,
   'not-acknowledged': () => 'the device did not acknowledge the message; delivery is retried until the validity period ends',
 };
 
@@ -99,7 +108,11 @@ export class SmsService {
     } catch (error) {
       // Not handed on, so not billed: the message fails and the caller learns the gateway is unavailable.
       await this.transition(message.id, 'failed', `the SMS gateway is unavailable: ${error instanceof Error ? error.message : String(error)}`);
-      throw new DomainError(ErrorCode.DependencyUnavailable, 'The SMS gateway is unavailable; the message was not sent (and is not billed). Retry later.', { smsId: message.id });
+      throw new DomainError(
+        ErrorCode.DependencyUnavailable,
+        'The SMS gateway is unavailable; the message was not sent (and is not billed). Retry later.',
+        { smsId: message.id },
+      );
     }
     const at = this.clock.now();
     return this.db.transaction(async (tx) => {
@@ -138,7 +151,13 @@ export class SmsService {
     }
     const sim = await this.sims.findByRef(message.accountId, message.iccid);
     if (!sim || sim.status !== 'active' || sim.blocks.length) {
-      await this.transition(message.id, 'failed', sim ? `the SIM is ${sim.status}${sim.blocks.length ? ` and blocked (${sim.blocks.join(', ')})` : ''}: the network refuses it` : 'the SIM no longer exists');
+      await this.transition(
+        message.id,
+        'failed',
+        sim
+          ? `the SIM is ${sim.status}${sim.blocks.length ? ` and blocked (${sim.blocks.join(', ')})` : ''}: the network refuses it`
+          : 'the SIM no longer exists',
+      );
       return;
     }
     if (message.status === 'queued') await this.transition(message.id, 'sent', null);
@@ -156,7 +175,8 @@ export class SmsService {
     }
     await this.db.transaction(async (tx) => {
       const current = await this.messages.findById(message.id, tx, true);
-      if (current && !FINAL_SMS_STATUSES.includes(current.status)) await this.messages.setStatus(tx, message.id, current.status, NOT_DELIVERED_REASON[outcome](message.iccid), this.clock.now());
+      if (current && !FINAL_SMS_STATUSES.includes(current.status))
+        await this.messages.setStatus(tx, message.id, current.status, NOT_DELIVERED_REASON[outcome](message.iccid), this.clock.now());
     });
     // The last attempt is due when the validity period ends: it expires the message if still undelivered.
     const untilExpiry = message.validityUntil.getTime() - this.clock.now().getTime();
@@ -208,14 +228,20 @@ export class SmsService {
   }
 
   private event(message: SmsMessage, status: SmsStatus, at: Date): DomainEvent {
-    return domainEvent(STATUS_EVENT[status], message.accountId, message.id, {
-      smsId: message.id,
-      iccid: message.iccid,
-      kind: message.kind,
-      encoding: message.encoding,
-      segments: message.segments,
-      status,
-      ...(message.statusReason && status === message.status ? { reason: message.statusReason } : {}),
-    }, at);
+    return domainEvent(
+      STATUS_EVENT[status],
+      message.accountId,
+      message.id,
+      {
+        smsId: message.id,
+        iccid: message.iccid,
+        kind: message.kind,
+        encoding: message.encoding,
+        segments: message.segments,
+        status,
+        ...(message.statusReason && status === message.status ? { reason: message.statusReason } : {}),
+      },
+      at,
+    );
   }
 }

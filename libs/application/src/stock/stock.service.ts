@@ -1,10 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { Database } from '../../../persistence/src/database.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
-import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import type { FormFactor, Sim, StockSim } from '../../../domain/src/sims/sim.js';
-import { generateStock, serialOf } from '../../../domain/src/sims/stock-generator.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { Database, SimRepository } from '@simfleet/persistence';
+import { decodeCursor, toPage, type Page, type FormFactor, type Sim, type StockSim, generateStock, serialOf } from '@simfleet/domain';
 import { OrdersService } from '../orders/orders.service.js';
 
 // Any fixed number: serialises stock generation across processes so two runs never draw the same serials.

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { SupportCaseRepository } from '../../../persistence/src/repositories/support-case.repository.js';
+import { SupportCaseRepository } from '@simfleet/persistence';
 import { SupportService } from './support.service.js';
 
 /** Dedicated support cases (docs/support.md). */

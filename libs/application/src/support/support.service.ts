@@ -1,21 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError, type FieldProblem } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent, type DomainEvent } from '../../../domain/src/events/domain-event.js';
-import { newId } from '../../../domain/src/ids.js';
-import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import { iccidProblem } from '../../../domain/src/sims/identifiers.js';
 import {
+  Clock,
+  DomainError,
+  type FieldProblem,
+  domainEvent,
+  type DomainEvent,
+  newId,
+  decodeCursor,
+  toPage,
+  type Page,
+  iccidProblem,
   nextSupportStatus,
   type SupportCase,
   type SupportCaseChange,
   type SupportMessage,
   type SupportSeverity,
   type SupportStatus,
-} from '../../../domain/src/support/support-case.js';
-import { Database } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { SupportCaseRepository, type SupportCaseFilter } from '../../../persistence/src/repositories/support-case.repository.js';
+} from '@simfleet/domain';
+import { Database, EventRepository, SupportCaseRepository, type SupportCaseFilter } from '@simfleet/persistence';
 
 export interface OpenCaseInput {
   subject: string;
@@ -50,7 +52,8 @@ export class SupportService {
         if (!owned.has(iccid)) problems.push({ field: `iccids/${i}`, message: `no SIM ${iccid} in this account` });
       });
     }
-    if (problems.length) throw DomainError.validation(`The case names SIMs it cannot be about: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
+    if (problems.length)
+      throw DomainError.validation(`The case names SIMs it cannot be about: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
     const now = this.clock.now();
     const supportCase: SupportCase = {
       id: newId('case'),
@@ -68,7 +71,13 @@ export class SupportService {
     await this.db.transaction(async (tx) => {
       await this.cases.insert(tx, supportCase);
       await this.events.append(tx, [
-        domainEvent('support_case.opened', accountId, supportCase.id, { caseId: supportCase.id, subject: supportCase.subject, severity: supportCase.severity, iccids }, now),
+        domainEvent(
+          'support_case.opened',
+          accountId,
+          supportCase.id,
+          { caseId: supportCase.id, subject: supportCase.subject, severity: supportCase.severity, iccids },
+          now,
+        ),
       ]);
     });
     return supportCase;
@@ -93,7 +102,12 @@ export class SupportService {
   }
 
   /** Adds a message; the status follows (customer → open, support → the status support chose, default waiting). */
-  async addMessage(actor: SupportActor, id: string, body: string, supportStatus: SupportStatus = 'waiting'): Promise<{ case: SupportCase; message: SupportMessage }> {
+  async addMessage(
+    actor: SupportActor,
+    id: string,
+    body: string,
+    supportStatus: SupportStatus = 'waiting',
+  ): Promise<{ case: SupportCase; message: SupportMessage }> {
     const change: SupportCaseChange = actor.author === 'customer' ? { kind: 'customer-message' } : { kind: 'support-reply', status: supportStatus };
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {

@@ -1,6 +1,6 @@
-import type { Sim } from '../../../domain/src/sims/sim.js';
+import type { Sim } from '@simfleet/domain';
 import { Inject, Injectable } from '@nestjs/common';
-import type { LedgerSession } from '../../../persistence/src/repositories/telemetry-queries.repository.js';
+import type { LedgerSession } from '@simfleet/persistence';
 import { RecordConnections } from './record-connections.usecase.js';
 
 export type ConnectionStateName = 'online' | 'offline' | 'blocked';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { DomainError } from '@simfleet/domain';
+import { SimRepository } from '@simfleet/persistence';
 import { DeviceSessions } from './device-sessions.js';
 
 export type ConnectivityTestResult =

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { verifyDeviceSecret } from '../../../auth/src/index.js';
-import { SimLifecycle } from '../../../domain/src/sims/sim-lifecycle.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
+import { verifyDeviceSecret } from '@simfleet/auth';
+import { SimLifecycle } from '@simfleet/domain';
+import { SimRepository } from '@simfleet/persistence';
 
 export type DeviceAuthResult =
-  | { ok: true; iccid: string; accountId: string }
-  | { ok: false; reason: 'bad_credentials' | 'not_authorized'; detail: string };
+  { ok: true; iccid: string; accountId: string } | { ok: false; reason: 'bad_credentials' | 'not_authorized'; detail: string };
 
 /**
  * Checks a device's MQTT credentials: username = ICCID or SIM name, password = device secret. Only an
@@ -21,7 +20,8 @@ export class DeviceAuthenticator {
   constructor(@Inject(SimRepository) private readonly sims: SimRepository) {}
 
   async authenticate(username: string | undefined, password: Buffer | undefined): Promise<DeviceAuthResult> {
-    if (!username || !password?.length) return { ok: false, reason: 'bad_credentials', detail: 'username (ICCID) and password (device secret) are required' };
+    if (!username || !password?.length)
+      return { ok: false, reason: 'bad_credentials', detail: 'username (ICCID) and password (device secret) are required' };
     const sim = await this.sims.findCredentials(username);
     // A terminated SIM's credentials are destroyed: say why it may not connect rather than "bad credentials".
     if (sim?.status === 'terminated') return { ok: false, reason: 'not_authorized', detail: 'SIM is terminated' };
@@ -35,7 +35,11 @@ export class DeviceAuthenticator {
       if (this.verified.size > 100_000) this.verified.clear();
     }
     if (!SimLifecycle.mayConnect(sim.status, sim.blocks)) {
-      return { ok: false, reason: 'not_authorized', detail: sim.blocks.length ? `SIM is blocked (${sim.blocks.join(', ')})` : `SIM is ${sim.status}` };
+      return {
+        ok: false,
+        reason: 'not_authorized',
+        detail: sim.blocks.length ? `SIM is blocked (${sim.blocks.join(', ')})` : `SIM is ${sim.status}`,
+      };
     }
     return { ok: true, iccid: sim.iccid, accountId: sim.accountId };
   }

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { SimConnectionRepository } from '../../../persistence/src/repositories/sim-connection.repository.js';
+import { SimConnectionRepository } from '@simfleet/persistence';
 import { ConnectivityService } from './connectivity.service.js';
 import { IntegrationAuthenticator } from './integration-authenticator.js';
 import { RecordConnections } from './record-connections.usecase.js';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import type { KickReason } from '../../../domain/src/telemetry/connections.js';
-import { closeRedis } from '../../../queue/src/redis-connections.js';
+import type { KickReason } from '@simfleet/domain';
+import { closeRedis } from '@simfleet/queue';
 
 export type DisconnectListener = (iccid: string, reason: KickReason) => void;
 
@@ -181,7 +181,9 @@ export class RedisDeviceSessions extends DeviceSessions {
     await this.listen(this.channels.requests, (message) => {
       const { requestId, iccid, request } = JSON.parse(message) as RequestMessage;
       if (!handler(iccid, request)) return;
-      this.publisher.publish(this.channels.acks, requestId).catch((error: unknown) => this.logger.warn(`could not acknowledge a device request: ${String(error)}`));
+      this.publisher
+        .publish(this.channels.acks, requestId)
+        .catch((error: unknown) => this.logger.warn(`could not acknowledge a device request: ${String(error)}`));
     });
   }
 

@@ -1,13 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { idempotentEvent, type DomainEvent } from '../../../domain/src/events/domain-event.js';
-import { LAST_SEEN_RESOLUTION_MS, type IngestBatch, type LocationRecord, type SessionRecord, type StatusRecord } from '../../../domain/src/telemetry/records.js';
-import { Database } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { SimRepository, type SimTelemetryUpdate } from '../../../persistence/src/repositories/sim.repository.js';
-import { UsageLedgerRepository, type LedgerEntry } from '../../../persistence/src/repositories/usage-ledger.repository.js';
-import { lookupNetwork } from '../../../telemetry/src/network-directory.js';
-import { TelemetryStore, type LocationPoint, type SessionPoint, type StatusPoint } from '../../../telemetry/src/telemetry-store.js';
+import {
+  Clock,
+  idempotentEvent,
+  type DomainEvent,
+  LAST_SEEN_RESOLUTION_MS,
+  type IngestBatch,
+  type LocationRecord,
+  type SessionRecord,
+  type StatusRecord,
+} from '@simfleet/domain';
+import { Database, EventRepository, SimRepository, type SimTelemetryUpdate, UsageLedgerRepository, type LedgerEntry } from '@simfleet/persistence';
+import { lookupNetwork, TelemetryStore, type LocationPoint, type SessionPoint, type StatusPoint } from '@simfleet/telemetry';
 import { AlertEvaluator, ingestedRecords } from '../alerts/alert-evaluator.js';
 import { SessionRater } from './session-rater.js';
 
@@ -88,7 +91,9 @@ export class IngestTelemetry {
       else statuses.push(envelope);
     }
     // Sorted by key: concurrent batches then lock ledger rows in the same order and never deadlock.
-    const sessions = latestPerSession(sessionInputs).sort((a, b) => compareKeys(sessionKey(a.iccid, a.record.sessionId), sessionKey(b.iccid, b.record.sessionId)));
+    const sessions = latestPerSession(sessionInputs).sort((a, b) =>
+      compareKeys(sessionKey(a.iccid, a.record.sessionId), sessionKey(b.iccid, b.record.sessionId)),
+    );
 
     // Rated as the record says; the upsert keeps the start and network the session was first seen with
     // (its series key in the store) and the highest counters, and what differs is rated again below.
@@ -153,13 +158,37 @@ export class IngestTelemetry {
       const receivedAtOf = new Map(sessions.map((s) => [sessionKey(s.iccid, s.record.sessionId), s.receivedAt]));
       for (const result of results) {
         const entry = result.stored;
-        const totals = { iccid: entry.iccid, sessionId: entry.sessionId, bytesUp: entry.bytesUp, bytesDown: entry.bytesDown, bytesTotal: entry.bytesUp + entry.bytesDown, mcc: entry.mcc, mnc: entry.mnc, network: entry.network, country: entry.country, rat: entry.rat, startedAt: entry.startedAt.toISOString(), endedAt: entry.endedAt?.toISOString() ?? null };
+        const totals = {
+          iccid: entry.iccid,
+          sessionId: entry.sessionId,
+          bytesUp: entry.bytesUp,
+          bytesDown: entry.bytesDown,
+          bytesTotal: entry.bytesUp + entry.bytesDown,
+          mcc: entry.mcc,
+          mnc: entry.mnc,
+          network: entry.network,
+          country: entry.country,
+          rat: entry.rat,
+          startedAt: entry.startedAt.toISOString(),
+          endedAt: entry.endedAt?.toISOString() ?? null,
+        };
         const { accountId, iccid, sessionId } = entry;
         const counters = `${entry.bytesUp}/${entry.bytesDown}`;
         if (result.inserted) events.push(idempotentEvent('session.started', accountId, iccid, totals, entry.startedAt, sessionId));
         const grew = !result.inserted && (entry.bytesUp > (result.previousBytesUp ?? 0) || entry.bytesDown > (result.previousBytesDown ?? 0));
-        if (grew && !entry.endedAt) events.push(idempotentEvent('session.updated', accountId, iccid, totals, new Date(receivedAtOf.get(sessionKey(iccid, sessionId))!), `${sessionId}/${counters}`));
-        if (entry.endedAt && !result.previousEndedAt) events.push(idempotentEvent('session.ended', accountId, iccid, totals, entry.endedAt, sessionId));
+        if (grew && !entry.endedAt)
+          events.push(
+            idempotentEvent(
+              'session.updated',
+              accountId,
+              iccid,
+              totals,
+              new Date(receivedAtOf.get(sessionKey(iccid, sessionId))!),
+              `${sessionId}/${counters}`,
+            ),
+          );
+        if (entry.endedAt && !result.previousEndedAt)
+          events.push(idempotentEvent('session.ended', accountId, iccid, totals, entry.endedAt, sessionId));
       }
 
       const updates = new Map<string, SimTelemetryUpdate>();
@@ -179,7 +208,8 @@ export class IngestTelemetry {
       for (const { accountId, iccid, receivedAt, record } of locations) {
         const at = new Date(record.at);
         const u = update(iccid, new Date(receivedAt));
-        if (!u.location || u.location.at < at) u.location = { lat: record.lat, lon: record.lon, accuracyM: record.accuracyM, source: record.source, at };
+        if (!u.location || u.location.at < at)
+          u.location = { lat: record.lat, lon: record.lon, accuracyM: record.accuracyM, source: record.source, at };
         events.push(idempotentEvent('sim.location.updated', accountId, iccid, { iccid, ...record }, at, record.at));
       }
       for (const { iccid, receivedAt, record } of statuses) {

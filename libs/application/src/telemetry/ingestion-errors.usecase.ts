@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { TelemetryQueriesRepository } from '../../../persistence/src/repositories/telemetry-queries.repository.js';
+import { Clock } from '@simfleet/domain';
+import { TelemetryQueriesRepository } from '@simfleet/persistence';
 
 /** A refused record as the broker reports it on `things/{iccid}/errors`. */
 export interface IngestionProblem {

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { principalHasScope } from '../../../auth/src/index.js';
-import { DomainError, ErrorCode } from '../../../domain/src/errors/domain-error.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
+import { principalHasScope } from '@simfleet/auth';
+import { DomainError, ErrorCode } from '@simfleet/domain';
+import { SimRepository } from '@simfleet/persistence';
 import { ApiKeyAuthenticator } from '../accounts/accounts.usecases.js';
 
 export type IntegrationAuthResult =
-  | { ok: true; accountId: string; keyId: string }
-  | { ok: false; reason: 'bad_credentials' | 'not_authorized'; detail: string };
+  { ok: true; accountId: string; keyId: string } | { ok: false; reason: 'bad_credentials' | 'not_authorized'; detail: string };
 
 /** An account API key as the password: distinguishes an integration from a device (whose secret has no `key_` id). */
 export const looksLikeApiKey = (password: string): boolean => /^key_[0-9A-HJKMNP-TV-Z]{26}\./.test(password);
@@ -27,7 +26,8 @@ export class IntegrationAuthenticator {
     try {
       principal = await this.keys.authenticate(key);
     } catch (error) {
-      if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated) return { ok: false, reason: 'bad_credentials', detail: error.message };
+      if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated)
+        return { ok: false, reason: 'bad_credentials', detail: error.message };
       throw error;
     }
     if (principal.kind !== 'account' || principal.accountId !== username) {

@@ -1,9 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { idempotentEvent, type DomainEvent } from '../../../domain/src/events/domain-event.js';
-import type { ConnectionChange } from '../../../domain/src/telemetry/connections.js';
-import { Database } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { SimConnectionRepository, type ConnectionState } from '../../../persistence/src/repositories/sim-connection.repository.js';
+import { idempotentEvent, type DomainEvent, type ConnectionChange } from '@simfleet/domain';
+import { Database, EventRepository, SimConnectionRepository, type ConnectionState } from '@simfleet/persistence';
 
 /**
  * The worker's side of device connections: the connection log (online/offline since when, connects per
@@ -26,7 +23,14 @@ export class RecordConnections {
           const at = new Date(change.at);
           await this.connections.opened(tx, { ...change, connectedAt: at });
           events.push(
-            idempotentEvent('sim.connected', change.accountId, change.iccid, { iccid: change.iccid, connectionId: change.connectionId, brokerId: change.brokerId, clientId: change.clientId }, at, change.connectionId),
+            idempotentEvent(
+              'sim.connected',
+              change.accountId,
+              change.iccid,
+              { iccid: change.iccid, connectionId: change.connectionId, brokerId: change.brokerId, clientId: change.clientId },
+              at,
+              change.connectionId,
+            ),
           );
         } else if (change.kind === 'disconnected') {
           const at = new Date(change.at);
@@ -34,7 +38,8 @@ export class RecordConnections {
           events.push(disconnectedEvent(change.accountId, change.iccid, change.connectionId, change.brokerId, change.reason, change.detail, at));
         } else {
           const closed = await this.connections.closeOpenOfBroker(tx, change.brokerId, new Date(change.at), 'broker_restarted');
-          for (const c of closed) events.push(disconnectedEvent(c.accountId, c.iccid, c.connectionId, c.brokerId, 'broker_restarted', null, c.disconnectedAt));
+          for (const c of closed)
+            events.push(disconnectedEvent(c.accountId, c.iccid, c.connectionId, c.brokerId, 'broker_restarted', null, c.disconnectedAt));
         }
       }
       await this.events.append(tx, events);
@@ -46,6 +51,14 @@ export class RecordConnections {
   }
 }
 
-function disconnectedEvent(accountId: string, iccid: string, connectionId: string, brokerId: string, reason: string, detail: string | null, at: Date): DomainEvent {
+function disconnectedEvent(
+  accountId: string,
+  iccid: string,
+  connectionId: string,
+  brokerId: string,
+  reason: string,
+  detail: string | null,
+  at: Date,
+): DomainEvent {
   return idempotentEvent('sim.disconnected', accountId, iccid, { iccid, connectionId, brokerId, reason, detail }, at, connectionId);
 }

@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
-import { TelemetryQueriesRepository, type LedgerSession } from '../../../persistence/src/repositories/telemetry-queries.repository.js';
+import { Clock, DomainError } from '@simfleet/domain';
+import { SimRepository, TelemetryQueriesRepository, type LedgerSession } from '@simfleet/persistence';
 import { ConnectionStateSource } from './connection-state.js';
 import { IngestionErrors } from './ingestion-errors.usecase.js';
 
@@ -27,7 +25,13 @@ export class SimDiagnostics {
     const sessions = await this.queries.openAndLastSession(sim.iccid);
     const [connection, recentErrors] = await Promise.all([this.connection.stateOf(sim, sessions, this.clock.now()), this.errors.recent(sim.iccid)]);
     // No list means any device may use the SIM; an unknown IMEI cannot be checked.
-    const imeiCheck: ImeiCheck = !sim.authorizedImeis.length ? 'unrestricted' : !sim.imei ? 'unknown' : sim.authorizedImeis.includes(sim.imei) ? 'match' : 'mismatch';
+    const imeiCheck: ImeiCheck = !sim.authorizedImeis.length
+      ? 'unrestricted'
+      : !sim.imei
+        ? 'unknown'
+        : sim.authorizedImeis.includes(sim.imei)
+          ? 'match'
+          : 'mismatch';
     return {
       iccid: sim.iccid,
       name: sim.name,

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import type { EndUserDeviceDeclaration, LastLocation } from '../../../domain/src/sims/sim.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
-import { TelemetryStore, type LocationPoint } from '../../../telemetry/src/telemetry-store.js';
+import { DomainError, type EndUserDeviceDeclaration, type LastLocation } from '@simfleet/domain';
+import { SimRepository } from '@simfleet/persistence';
+import { TelemetryStore, type LocationPoint } from '@simfleet/telemetry';
 import { assertRange } from './usage-report.js';
 
 export interface LocationFix {

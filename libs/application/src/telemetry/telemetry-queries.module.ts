@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { TelemetryQueriesRepository } from '../../../persistence/src/repositories/telemetry-queries.repository.js';
+import { TelemetryQueriesRepository } from '@simfleet/persistence';
 import { ConnectionLogState, ConnectionStateSource } from './connection-state.js';
 import { IngestionErrors } from './ingestion-errors.usecase.js';
 import { SimDiagnostics } from './sim-diagnostics.service.js';

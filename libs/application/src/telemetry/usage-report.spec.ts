@@ -1,7 +1,17 @@
-import type { SessionTotalsRow } from '../../../telemetry/src/telemetry-store.js';
+import type { SessionTotalsRow } from '@simfleet/telemetry';
 import { assertRange, csvField, foldNetworkStats, foldUsage, networkStatsGeoJson, usageReportCsv } from './usage-report.js';
 
-const row = (iccid: string, mcc: string, mnc: string, rat: string, bytesUp: number, bytesDown: number, sessions: number, network: string | null, country: string | null): SessionTotalsRow => ({
+const row = (
+  iccid: string,
+  mcc: string,
+  mnc: string,
+  rat: string,
+  bytesUp: number,
+  bytesDown: number,
+  sessions: number,
+  network: string | null,
+  country: string | null,
+): SessionTotalsRow => ({
   iccid,
   mcc,
   mnc,

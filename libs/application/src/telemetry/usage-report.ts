@@ -1,6 +1,5 @@
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import { lookupCountry } from '../../../telemetry/src/country-centroids.js';
-import type { SessionTotalsRow } from '../../../telemetry/src/telemetry-store.js';
+import { DomainError } from '@simfleet/domain';
+import { lookupCountry, type SessionTotalsRow } from '@simfleet/telemetry';
 
 export const REPORT_GROUPINGS = ['sim', 'group', 'network', 'country', 'rat'] as const;
 export type ReportGrouping = (typeof REPORT_GROUPINGS)[number];
@@ -79,7 +78,11 @@ export const networkKey = (mcc: string, mnc: string) => `${mcc}-${mnc}`;
  * Folds the store's (SIM, network, RAT) totals into report rows by SIM, network (MCC-MNC), country or
  * RAT. `simLabels` names SIMs (their name, else the ICCID).
  */
-export function foldUsage(rows: SessionTotalsRow[], groupBy: Exclude<ReportGrouping, 'group'>, simLabels: Map<string, string | null> = new Map()): UsageReportRow[] {
+export function foldUsage(
+  rows: SessionTotalsRow[],
+  groupBy: Exclude<ReportGrouping, 'group'>,
+  simLabels: Map<string, string | null> = new Map(),
+): UsageReportRow[] {
   const groups = new Map<string, Accumulator>();
   for (const row of rows) {
     switch (groupBy) {
@@ -115,7 +118,13 @@ export function foldNetworkStats(rows: SessionTotalsRow[]): NetworkStatsRow[] {
   const networks = new Map<string, { acc: Accumulator; mcc: string; mnc: string; country: string | null; rats: Map<string, Accumulator> }>();
   for (const row of rows) {
     const key = networkKey(row.mcc, row.mnc);
-    const entry = networks.get(key) ?? { acc: { key, label: null, bytesUp: 0, bytesDown: 0, sessions: 0, iccids: new Set<string>() }, mcc: row.mcc, mnc: row.mnc, country: null, rats: new Map() };
+    const entry = networks.get(key) ?? {
+      acc: { key, label: null, bytesUp: 0, bytesDown: 0, sessions: 0, iccids: new Set<string>() },
+      mcc: row.mcc,
+      mnc: row.mnc,
+      country: null,
+      rats: new Map(),
+    };
     networks.set(key, entry);
     const single = new Map([[key, entry.acc]]);
     accumulate(single, key, row.network, row);
@@ -182,7 +191,15 @@ export function networkStatsGeoJson(rows: SessionTotalsRow[]): { type: 'FeatureC
         bytesDown: total.bytesDown,
         bytesTotal: total.bytesTotal,
         sims: total.sims,
-        networks: foldNetworkStats(countryRows).map((n) => ({ key: n.key, mcc: n.mcc, mnc: n.mnc, name: n.name, sessions: n.sessions, bytesTotal: n.bytesTotal, sims: n.sims })),
+        networks: foldNetworkStats(countryRows).map((n) => ({
+          key: n.key,
+          mcc: n.mcc,
+          mnc: n.mnc,
+          name: n.name,
+          sessions: n.sessions,
+          bytesTotal: n.bytesTotal,
+          sims: n.sims,
+        })),
       },
     };
   });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TelemetryQueriesRepository } from '../../../persistence/src/repositories/telemetry-queries.repository.js';
-import { TelemetryStore } from '../../../telemetry/src/telemetry-store.js';
+import { TelemetryQueriesRepository } from '@simfleet/persistence';
+import { TelemetryStore } from '@simfleet/telemetry';
 import { assertRange, foldNetworkStats, foldUsage, networkStatsGeoJson, type ReportGrouping, type UsageReportRow } from './usage-report.js';
 
 /**
@@ -18,7 +18,12 @@ export class UsageReports {
     @Inject(TelemetryQueriesRepository) private readonly queries: TelemetryQueriesRepository,
   ) {}
 
-  async usageReport(accountId: string, groupBy: ReportGrouping, from: Date, to: Date): Promise<{ groupBy: ReportGrouping; from: Date; to: Date; rows: UsageReportRow[] }> {
+  async usageReport(
+    accountId: string,
+    groupBy: ReportGrouping,
+    from: Date,
+    to: Date,
+  ): Promise<{ groupBy: ReportGrouping; from: Date; to: Date; rows: UsageReportRow[] }> {
     assertRange(from, to);
     if (groupBy === 'group') {
       const groups = await this.queries.usageByGroup(accountId, from, to);
@@ -36,7 +41,8 @@ export class UsageReports {
       return { groupBy, from, to, rows };
     }
     const totals = await this.store.sessionTotals({ accountId, from, to });
-    const labels = groupBy === 'sim' ? await this.queries.simNames(accountId, [...new Set(totals.map((t) => t.iccid))]) : new Map<string, string | null>();
+    const labels =
+      groupBy === 'sim' ? await this.queries.simNames(accountId, [...new Set(totals.map((t) => t.iccid))]) : new Map<string, string | null>();
     return { groupBy, from, to, rows: foldUsage(totals, groupBy, labels) };
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import { SimRepository } from '../../../persistence/src/repositories/sim.repository.js';
-import { TelemetryStore, type UsageBucket, type UsageInterval } from '../../../telemetry/src/telemetry-store.js';
+import { DomainError } from '@simfleet/domain';
+import { SimRepository } from '@simfleet/persistence';
+import { TelemetryStore, type UsageBucket, type UsageInterval } from '@simfleet/telemetry';
 
 const MAX_BUCKETS = 10_000;
 const INTERVAL_MS: Record<UsageInterval, number> = { hour: 3_600_000, day: 86_400_000, month: 28 * 86_400_000 };
@@ -25,7 +25,12 @@ export class UsageService {
     if (!sim) throw DomainError.notFound('SIM', ref);
     const buckets: UsageBucket[] = await this.store.usage({ accountId, iccid: sim.iccid, from, to, interval });
     const totals = buckets.reduce(
-      (t, b) => ({ bytesUp: t.bytesUp + b.bytesUp, bytesDown: t.bytesDown + b.bytesDown, bytesTotal: t.bytesTotal + b.bytesTotal, sessions: t.sessions + b.sessions }),
+      (t, b) => ({
+        bytesUp: t.bytesUp + b.bytesUp,
+        bytesDown: t.bytesDown + b.bytesDown,
+        bytesTotal: t.bytesTotal + b.bytesTotal,
+        sessions: t.sessions + b.sessions,
+      }),
       { bytesUp: 0, bytesDown: 0, bytesTotal: 0, sessions: 0 },
     );
     return { iccid: sim.iccid, from, to, interval, buckets, totals };

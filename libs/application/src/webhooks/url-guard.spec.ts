@@ -76,7 +76,11 @@ describe('WebhookUrlGuard (no allowed CIDRs)', () => {
   });
 
   it('accepts public addresses and pins the one it checked', async () => {
-    await expect(guard.check('https://public.test/hooks?x=1')).resolves.toMatchObject({ hostname: 'public.test', address: '93.184.215.14', family: 4 });
+    await expect(guard.check('https://public.test/hooks?x=1')).resolves.toMatchObject({
+      hostname: 'public.test',
+      address: '93.184.215.14',
+      family: 4,
+    });
     await expect(guard.check('http://93.184.215.14:8080/')).resolves.toMatchObject({ address: '93.184.215.14', family: 4 });
     await expect(guard.check('https://v6.test/')).resolves.toMatchObject({ address: '2606:4700::1111', family: 6 });
     await expect(guard.check('http://[2606:4700::1111]/')).resolves.toMatchObject({ hostname: '2606:4700::1111', family: 6 });

@@ -51,7 +51,8 @@ export class WebhookUrlGuard {
     } catch {
       throw new RefusedUrl('not a valid URL', raw);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RefusedUrl(`only http and https URLs are allowed, not ${url.protocol.slice(0, -1)}`, raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new RefusedUrl(`only http and https URLs are allowed, not ${url.protocol.slice(0, -1)}`, raw);
     if (url.username || url.password) throw new RefusedUrl('credentials in the URL are not allowed', raw);
     // WHATWG URL parsing already turned 2130706433, 0x7f.0.0.1 or 0177.0.0.1 into 127.0.0.1.
     const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -70,7 +71,11 @@ export class WebhookUrlGuard {
     // Every address must pass: a host with one public and one private record could be steered to the private one.
     for (const candidate of candidates) {
       const verdict = this.verdict(candidate.address);
-      if (verdict) throw new RefusedUrl(literal ? `${hostname} is a ${verdict} address` : `${hostname} resolves to ${candidate.address}, a ${verdict} address`, raw);
+      if (verdict)
+        throw new RefusedUrl(
+          literal ? `${hostname} is a ${verdict} address` : `${hostname} resolves to ${candidate.address}, a ${verdict} address`,
+          raw,
+        );
     }
     const chosen = candidates[0];
     return { url, hostname, address: chosen.address, family: chosen.family === 6 ? 6 : 4 };

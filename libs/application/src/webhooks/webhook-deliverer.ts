@@ -1,11 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { domainEvent, type DomainEvent } from '../../../domain/src/events/domain-event.js';
-import { nextStep, signatureHeader, webhookPayload, type WebhookDisabledReason, type WebhookEndpoint } from '../../../domain/src/webhooks/webhook.js';
-import { Database, type SqlExecutor } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { WebhookRepository } from '../../../persistence/src/repositories/webhook.repository.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import {
+  Clock,
+  domainEvent,
+  type DomainEvent,
+  nextStep,
+  signatureHeader,
+  webhookPayload,
+  type WebhookDisabledReason,
+  type WebhookEndpoint,
+} from '@simfleet/domain';
+import { Database, type SqlExecutor, EventRepository, WebhookRepository } from '@simfleet/persistence';
 import { WebhookSender } from './webhook-sender.js';
 
 /** Retry-After beyond this is capped: a receiver cannot park a delivery for days. */
@@ -90,7 +95,12 @@ export class WebhookDeliverer {
   }
 
   /** Tracks the endpoint's failure run; 410 Gone, or failing for longer than the configured period, disables it with an event. */
-  private async updateEndpointHealth(tx: SqlExecutor, endpoint: WebhookEndpoint, outcome: 'succeeded' | 'retry' | 'exhausted' | 'gone', now: Date): Promise<void> {
+  private async updateEndpointHealth(
+    tx: SqlExecutor,
+    endpoint: WebhookEndpoint,
+    outcome: 'succeeded' | 'retry' | 'exhausted' | 'gone',
+    now: Date,
+  ): Promise<void> {
     if (outcome === 'succeeded') {
       if (endpoint.failingSince) await this.webhooks.updateEndpoint(tx, { ...endpoint, failingSince: null, updatedAt: now });
       return;
@@ -109,5 +119,11 @@ export class WebhookDeliverer {
 }
 
 function disabledEvent(endpoint: WebhookEndpoint, reason: WebhookDisabledReason, failingSince: Date, now: Date): DomainEvent {
-  return domainEvent('webhook.disabled', endpoint.accountId, endpoint.id, { webhookId: endpoint.id, url: endpoint.url, reason, failingSince: failingSince.toISOString() }, now);
+  return domainEvent(
+    'webhook.disabled',
+    endpoint.accountId,
+    endpoint.id,
+    { webhookId: endpoint.id, url: endpoint.url, reason, failingSince: failingSince.toISOString() },
+    now,
+  );
 }

@@ -1,11 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { newId } from '../../../domain/src/ids.js';
-import { endpointWants } from '../../../domain/src/webhooks/webhook.js';
-import { Database } from '../../../persistence/src/database.js';
-import { WebhookRepository, type NewDelivery } from '../../../persistence/src/repositories/webhook.repository.js';
-import { JobQueue } from '../../../queue/src/job-queue.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { Clock, newId, endpointWants } from '@simfleet/domain';
+import { Database, WebhookRepository, type NewDelivery } from '@simfleet/persistence';
+import { JobQueue } from '@simfleet/queue';
 
 const EVENT_BATCH = 1_000;
 const LEASE_BATCH = 200;
@@ -45,7 +42,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.tick()
-        .catch((error: unknown) => this.logger.warn(`webhook dispatch failed, retrying next tick: ${error instanceof Error ? error.message : String(error)}`))
+        .catch((error: unknown) =>
+          this.logger.warn(`webhook dispatch failed, retrying next tick: ${error instanceof Error ? error.message : String(error)}`),
+        )
         .finally(() => {
           this.running = null;
           this.schedule();
@@ -72,7 +71,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         for (const endpoint of endpoints) {
           // An endpoint receives the events recorded after its registration, not the backlog before it.
           if (endpoint.accountId !== event.accountId || endpoint.createdAt > event.recordedAt || !endpointWants(endpoint, event.type)) continue;
-          deliveries.push({ id: newId('dlv'), endpointId: endpoint.id, accountId: endpoint.accountId, eventId: event.id, retryIndex: 1, nextAttemptAt: new Date(now.getTime() + firstDelay) });
+          deliveries.push({
+            id: newId('dlv'),
+            endpointId: endpoint.id,
+            accountId: endpoint.accountId,
+            eventId: event.id,
+            retryIndex: 1,
+            nextAttemptAt: new Date(now.getTime() + firstDelay),
+          });
         }
       }
       await this.webhooks.insertDeliveries(tx, deliveries, now);
@@ -91,7 +97,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const leaseUntil = new Date(now.getTime() + this.config.webhooks.timeoutMs + 60_000);
     const leased = await this.db.transaction((tx) => this.webhooks.leaseDueDeliveries(tx, now, leaseUntil, LEASE_BATCH));
     for (const delivery of leased) {
-      await this.queue.add('webhooks.deliver', { deliveryId: delivery.id, attempt: delivery.attemptCount }, { jobId: `${delivery.id}-${delivery.attemptCount}` });
+      await this.queue.add(
+        'webhooks.deliver',
+        { deliveryId: delivery.id, attempt: delivery.attemptCount },
+        { jobId: `${delivery.id}-${delivery.attemptCount}` },
+      );
     }
   }
 }

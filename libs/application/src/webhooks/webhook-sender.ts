@@ -55,7 +55,8 @@ export class WebhookSender {
       try {
         target = await this.guard.check(url);
       } catch (error) {
-        if (error instanceof RefusedUrl) return { url, statusCode: null, retryAfter: undefined, responseExcerpt: null, latencyMs: elapsed(), error: `refused: ${error.reason}` };
+        if (error instanceof RefusedUrl)
+          return { url, statusCode: null, retryAfter: undefined, responseExcerpt: null, latencyMs: elapsed(), error: `refused: ${error.reason}` };
         throw error;
       }
       const remaining = deadline - performance.now();
@@ -70,13 +71,27 @@ export class WebhookSender {
       const location = answer.headers.location;
       if (REDIRECTS.has(answer.statusCode) && location) {
         if (hop >= this.options.maxRedirects) {
-          return { url, statusCode: answer.statusCode, retryAfter: undefined, responseExcerpt: answer.excerpt, latencyMs: elapsed(), error: `more than ${this.options.maxRedirects} redirects` };
+          return {
+            url,
+            statusCode: answer.statusCode,
+            retryAfter: undefined,
+            responseExcerpt: answer.excerpt,
+            latencyMs: elapsed(),
+            error: `more than ${this.options.maxRedirects} redirects`,
+          };
         }
         url = new URL(location, url).toString();
         continue;
       }
       const retryAfter = answer.headers['retry-after'];
-      return { url, statusCode: answer.statusCode, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, responseExcerpt: answer.excerpt, latencyMs: elapsed(), error: null };
+      return {
+        url,
+        statusCode: answer.statusCode,
+        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        responseExcerpt: answer.excerpt,
+        latencyMs: elapsed(),
+        error: null,
+      };
     }
   }
 
@@ -84,7 +99,11 @@ export class WebhookSender {
     return { url, statusCode: null, retryAfter: undefined, responseExcerpt: null, latencyMs, error: `timed out after ${this.options.timeoutMs} ms` };
   }
 
-  private post(target: CheckedTarget, request: SendRequest, timeoutMs: number): Promise<{ statusCode: number; headers: IncomingMessage['headers']; excerpt: string }> {
+  private post(
+    target: CheckedTarget,
+    request: SendRequest,
+    timeoutMs: number,
+  ): Promise<{ statusCode: number; headers: IncomingMessage['headers']; excerpt: string }> {
     const client = target.url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = client.request(
@@ -101,7 +120,11 @@ export class WebhookSender {
           let size = 0;
           const finish = () => {
             clearTimeout(timer);
-            resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, excerpt: Buffer.concat(chunks).subarray(0, this.options.excerptBytes).toString('utf8') });
+            resolve({
+              statusCode: res.statusCode ?? 0,
+              headers: res.headers,
+              excerpt: Buffer.concat(chunks).subarray(0, this.options.excerptBytes).toString('utf8'),
+            });
           };
           res.on('data', (chunk: Buffer) => {
             if (size >= this.options.excerptBytes) return;

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { WebhookRepository } from '../../../persistence/src/repositories/webhook.repository.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { WebhookRepository } from '@simfleet/persistence';
 import { WebhookUrlGuard } from './url-guard.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 import { WebhookSender } from './webhook-sender.js';

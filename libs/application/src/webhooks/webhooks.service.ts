@@ -1,15 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { Clock } from '../../../domain/src/clock/clock.js';
-import { DomainError } from '../../../domain/src/errors/domain-error.js';
-import { domainEvent, EVENT_TYPES } from '../../../domain/src/events/domain-event.js';
-import { newId } from '../../../domain/src/ids.js';
-import { decodeCursor, toPage, type Page } from '../../../domain/src/pagination.js';
-import { SECRET_PREFIX, type DeliveryAttempt, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint } from '../../../domain/src/webhooks/webhook.js';
-import { Database } from '../../../persistence/src/database.js';
-import { EventRepository } from '../../../persistence/src/repositories/event.repository.js';
-import { WebhookRepository } from '../../../persistence/src/repositories/webhook.repository.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import {
+  Clock,
+  DomainError,
+  domainEvent,
+  EVENT_TYPES,
+  newId,
+  decodeCursor,
+  toPage,
+  type Page,
+  SECRET_PREFIX,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '@simfleet/domain';
+import { Database, EventRepository, WebhookRepository } from '@simfleet/persistence';
 import { RefusedUrl, WebhookUrlGuard } from './url-guard.js';
 
 export interface EndpointInput {
@@ -28,8 +35,17 @@ export const newWebhookSecret = (): string => `${SECRET_PREFIX}${randomBytes(32)
 export function checkEventPatterns(patterns: string[]): void {
   const errors = patterns.flatMap((pattern, index) => {
     if (pattern === '*') return [];
-    const known = pattern.endsWith('.*') ? EVENT_TYPES.some((t) => t.startsWith(pattern.slice(0, -1))) : (EVENT_TYPES as readonly string[]).includes(pattern);
-    return known ? [] : [{ field: `events/${index}`, message: `${pattern} is not an event type of the catalogue (docs/events.md), nor a prefix of one such as sim.*` }];
+    const known = pattern.endsWith('.*')
+      ? EVENT_TYPES.some((t) => t.startsWith(pattern.slice(0, -1)))
+      : (EVENT_TYPES as readonly string[]).includes(pattern);
+    return known
+      ? []
+      : [
+          {
+            field: `events/${index}`,
+            message: `${pattern} is not an event type of the catalogue (docs/events.md), nor a prefix of one such as sim.*`,
+          },
+        ];
   });
   if (errors.length) throw DomainError.validation(`Unknown event types: ${errors.map((e) => e.message).join('; ')}`, errors);
 }
@@ -132,21 +148,34 @@ export class WebhooksService {
     });
   }
 
-  async deliveries(accountId: string, id: string, filter: { status?: DeliveryStatus; cursor?: string; limit: number }): Promise<Page<DeliveryWithAttempts>> {
+  async deliveries(
+    accountId: string,
+    id: string,
+    filter: { status?: DeliveryStatus; cursor?: string; limit: number },
+  ): Promise<Page<DeliveryWithAttempts>> {
     await this.get(accountId, id);
-    const rows = await this.webhooks.listDeliveries(id, { status: filter.status, after: filter.cursor ? decodeCursor(filter.cursor) : undefined, limit: filter.limit + 1 });
+    const rows = await this.webhooks.listDeliveries(id, {
+      status: filter.status,
+      after: filter.cursor ? decodeCursor(filter.cursor) : undefined,
+      limit: filter.limit + 1,
+    });
     return toPage(rows, filter.limit, (d) => d.id);
   }
 
   /** Sends a delivery again from the start of the retry schedule (same `webhook-id`: receivers deduplicate on it). */
   async redeliver(accountId: string, id: string, deliveryId: string): Promise<DeliveryWithAttempts> {
     const endpoint = await this.get(accountId, id);
-    if (!endpoint.enabled) throw DomainError.conflict(`Webhook ${id} is disabled (${endpoint.disabledReason}); enable it before redelivering`, { webhookId: id });
+    if (!endpoint.enabled)
+      throw DomainError.conflict(`Webhook ${id} is disabled (${endpoint.disabledReason}); enable it before redelivering`, { webhookId: id });
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
       const delivery = await this.webhooks.findDelivery(deliveryId, tx, true);
       if (!delivery || delivery.endpointId !== id) throw DomainError.notFound('Delivery', deliveryId);
-      if (delivery.status === 'pending') throw DomainError.conflict(`Delivery ${deliveryId} is still pending; it will be attempted again at ${delivery.nextAttemptAt?.toISOString()}`, { deliveryId });
+      if (delivery.status === 'pending')
+        throw DomainError.conflict(
+          `Delivery ${deliveryId} is still pending; it will be attempted again at ${delivery.nextAttemptAt?.toISOString()}`,
+          { deliveryId },
+        );
       await this.webhooks.updateDelivery(tx, deliveryId, {
         status: 'pending',
         attemptCount: delivery.attemptCount,
@@ -163,7 +192,8 @@ export class WebhooksService {
   /** Records a `webhook.test` event and delivers it to this endpoint only, whatever its subscriptions. */
   async sendTest(accountId: string, id: string): Promise<DeliveryWithAttempts> {
     const endpoint = await this.get(accountId, id);
-    if (!endpoint.enabled) throw DomainError.conflict(`Webhook ${id} is disabled (${endpoint.disabledReason}); enable it to test it`, { webhookId: id });
+    if (!endpoint.enabled)
+      throw DomainError.conflict(`Webhook ${id} is disabled (${endpoint.disabledReason}); enable it to test it`, { webhookId: id });
     const now = this.clock.now();
     const event = domainEvent('webhook.test', accountId, endpoint.id, { webhookId: endpoint.id, url: endpoint.url }, now);
     const deliveryId = newId('dlv');
@@ -173,7 +203,16 @@ export class WebhooksService {
       await this.webhooks.markDispatched(tx, [event.id], now);
       await this.webhooks.insertDeliveries(
         tx,
-        [{ id: deliveryId, endpointId: endpoint.id, accountId, eventId: event.id, retryIndex: 1, nextAttemptAt: new Date(now.getTime() + this.config.webhooks.retryScheduleMs[0]) }],
+        [
+          {
+            id: deliveryId,
+            endpointId: endpoint.id,
+            accountId,
+            eventId: event.id,
+            retryIndex: 1,
+            nextAttemptAt: new Date(now.getTime() + this.config.webhooks.retryScheduleMs[0]),
+          },
+        ],
         now,
       );
     });

@@ -1,4 +1,4 @@
-import type { AccountScope } from '../../../auth/src/index.js';
+import type { AccountScope } from '@simfleet/auth';
 
 export interface Account {
   id: string;

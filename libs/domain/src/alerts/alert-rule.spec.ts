@@ -8,19 +8,79 @@ const fields = (input: unknown) => {
 describe('parseRuleDraft', () => {
   it('fills the defaults', () => {
     const result = parseRuleDraft({ type: 'data_usage_limit', params: { limitBytes: 1_000 } });
-    expect(result).toEqual({ ok: true, draft: { name: null, type: 'data_usage_limit', scope: {}, severity: 'warning', action: 'notify', enabled: true, params: { limitBytes: 1_000, period: 'month' } } });
+    expect(result).toEqual({
+      ok: true,
+      draft: {
+        name: null,
+        type: 'data_usage_limit',
+        scope: {},
+        severity: 'warning',
+        action: 'notify',
+        enabled: true,
+        params: { limitBytes: 1_000, period: 'month' },
+      },
+    });
   });
 
   it.each([
     ['no body', undefined, ['(body)']],
     ['an unknown type', { type: 'telepathy' }, ['type']],
     ['a type without its params', { type: 'impossible_travel' }, ['params/maxKmh']],
-    ['block on a rule that can only notify', { type: 'geofence', action: 'block', params: { on: 'exit', circle: { lat: 0, lon: 0, radiusM: 10 } } }, ['action']],
-    ['every problem at once', { type: 'usage_spike', severity: 'fatal', scope: { iccid: 'x' }, params: { factor: 1, minHistory: 0 } }, ['params/factor', 'params/minHistory', 'scope', 'severity']],
+    [
+      'block on a rule that can only notify',
+      { type: 'geofence', action: 'block', params: { on: 'exit', circle: { lat: 0, lon: 0, radiusM: 10 } } },
+      ['action'],
+    ],
+    [
+      'every problem at once',
+      { type: 'usage_spike', severity: 'fatal', scope: { iccid: 'x' }, params: { factor: 1, minHistory: 0 } },
+      ['params/factor', 'params/minHistory', 'scope', 'severity'],
+    ],
     ['a day limit needs limitBytes', { type: 'data_usage_limit', params: { period: 'day' } }, ['params/limitBytes']],
     ['warnAtPercent out of range', { type: 'data_usage_limit', params: { limitBytes: 10, warnAtPercent: 100 } }, ['params/warnAtPercent']],
-    ['a geofence with both shapes', { type: 'geofence', params: { on: 'exit', circle: { lat: 0, lon: 0, radiusM: 10 }, polygon: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] } } }, ['params/circle']],
-    ['an open polygon ring', { type: 'geofence', params: { on: 'enter', polygon: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1]]] } } }, ['params/polygon/coordinates/0']],
+    [
+      'a geofence with both shapes',
+      {
+        type: 'geofence',
+        params: {
+          on: 'exit',
+          circle: { lat: 0, lon: 0, radiusM: 10 },
+          polygon: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 0],
+              ],
+            ],
+          },
+        },
+      },
+      ['params/circle'],
+    ],
+    [
+      'an open polygon ring',
+      {
+        type: 'geofence',
+        params: {
+          on: 'enter',
+          polygon: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 1],
+              ],
+            ],
+          },
+        },
+      },
+      ['params/polygon/coordinates/0'],
+    ],
     ['a latitude out of range', { type: 'geofence', params: { on: 'enter', circle: { lat: 91, lon: 0, radiusM: 10 } } }, ['params/circle/lat']],
     ['lowercase country codes', { type: 'new_country', params: { allowedCountries: ['fr'] } }, ['params/allowedCountries/0']],
     ['unknown params', { type: 'imei_change', params: { strict: true } }, ['params']],
@@ -31,7 +91,24 @@ describe('parseRuleDraft', () => {
 
   it.each([
     { type: 'imei_change', action: 'block', scope: { iccid: '8988303000000000001' } },
-    { type: 'geofence', scope: { tag: 'site:lyon' }, params: { on: 'exit', polygon: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] } } },
+    {
+      type: 'geofence',
+      scope: { tag: 'site:lyon' },
+      params: {
+        on: 'exit',
+        polygon: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+              [0, 0],
+            ],
+          ],
+        },
+      },
+    },
     { type: 'usage_spike', params: { factor: 3 } },
     { type: 'connection_storm', scope: { groupId: 'grp_1' }, params: { maxConnectsPerHour: 20 } },
     { type: 'silent', params: { hours: 0.5 } },

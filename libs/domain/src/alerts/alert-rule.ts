@@ -3,7 +3,16 @@ import type { FieldProblem } from '../errors/domain-error.js';
 import type { SimBlock } from '../sims/sim-lifecycle.js';
 import { USAGE_PERIODS } from './periods.js';
 
-export const ALERT_RULE_TYPES = ['data_usage_limit', 'imei_change', 'impossible_travel', 'geofence', 'usage_spike', 'new_country', 'connection_storm', 'silent'] as const;
+export const ALERT_RULE_TYPES = [
+  'data_usage_limit',
+  'imei_change',
+  'impossible_travel',
+  'geofence',
+  'usage_spike',
+  'new_country',
+  'connection_storm',
+  'silent',
+] as const;
 export type AlertRuleType = (typeof ALERT_RULE_TYPES)[number];
 
 export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
@@ -20,7 +29,14 @@ export const RULE_BLOCK: Partial<Record<AlertRuleType, SimBlock>> = {
 };
 
 /** Rules evaluated on telemetry records by the ingestion worker; the others by the scheduled scan. */
-export const RECORD_DRIVEN: ReadonlySet<AlertRuleType> = new Set(['data_usage_limit', 'imei_change', 'impossible_travel', 'geofence', 'usage_spike', 'new_country']);
+export const RECORD_DRIVEN: ReadonlySet<AlertRuleType> = new Set([
+  'data_usage_limit',
+  'imei_change',
+  'impossible_travel',
+  'geofence',
+  'usage_spike',
+  'new_country',
+]);
 export const TIME_DRIVEN: ReadonlySet<AlertRuleType> = new Set(['data_usage_limit', 'silent', 'connection_storm']);
 
 /** Which SIMs a rule watches: one SIM, a group, a tag (`key:value`) or the whole account (`{}`). */
@@ -46,24 +62,41 @@ const ring = z
   .array(position)
   .min(4, 'a linear ring has at least 4 positions')
   .max(10_000)
-  .refine((r) => r.length < 2 || (r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1]), 'a linear ring is closed: its last position repeats its first');
+  .refine(
+    (r) => r.length < 2 || (r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1]),
+    'a linear ring is closed: its last position repeats its first',
+  );
 
 export const RULE_PARAMS = {
   data_usage_limit: z
     .object({
-      limitBytes: z.number().int('a whole number of bytes').min(1).max(Number.MAX_SAFE_INTEGER).optional()
+      limitBytes: z
+        .number()
+        .int('a whole number of bytes')
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
         .describe("Omitted: the SIM's effective monthly limit (its own, else its group's) applies"),
       period: z.enum(USAGE_PERIODS).default('month'),
       warnAtPercent: z.number().int().min(1).max(99).optional(),
     })
     .strict()
-    .refine((p) => p.limitBytes !== undefined || p.period === 'month', { message: 'a day period needs limitBytes (the group policy limit is monthly)', path: ['limitBytes'] }),
+    .refine((p) => p.limitBytes !== undefined || p.period === 'month', {
+      message: 'a day period needs limitBytes (the group policy limit is monthly)',
+      path: ['limitBytes'],
+    }),
   imei_change: z.object({}).strict(),
   impossible_travel: z.object({ maxKmh: z.number().positive().max(100_000) }).strict(),
   geofence: z
     .object({
-      circle: z.object({ lat, lon, radiusM: z.number().positive().max(20_000_000) }).strict().optional(),
-      polygon: z.object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1).max(100) }).strict().optional(),
+      circle: z
+        .object({ lat, lon, radiusM: z.number().positive().max(20_000_000) })
+        .strict()
+        .optional(),
+      polygon: z
+        .object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1).max(100) })
+        .strict()
+        .optional(),
       on: z.enum(['exit', 'enter']),
     })
     .strict()
@@ -75,7 +108,15 @@ export const RULE_PARAMS = {
       per: z.enum(['session', 'day']).default('session'),
     })
     .strict(),
-  new_country: z.object({ allowedCountries: z.array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as FR')).min(1).max(300).optional() }).strict(),
+  new_country: z
+    .object({
+      allowedCountries: z
+        .array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as FR'))
+        .min(1)
+        .max(300)
+        .optional(),
+    })
+    .strict(),
   connection_storm: z.object({ maxConnectsPerHour: z.number().int().min(1).max(1_000_000) }).strict(),
   silent: z.object({ hours: z.number().positive().max(8760) }).strict(),
 } satisfies Record<AlertRuleType, z.ZodType>;
@@ -152,7 +193,10 @@ export function parseRuleDraft(input: unknown): { ok: true; draft: AlertRuleDraf
     if (parsed.success) params = parsed.data;
     else errors.push(...issuesToFields(parsed.error.issues, ['params']).filter((e) => !errors.some((o) => o.field === e.field)));
     if (raw.action === 'block' && !RULE_BLOCK[type]) {
-      errors.push({ field: 'action', message: `block is available for ${Object.keys(RULE_BLOCK).join(' and ')} rules; a ${type} rule can only notify` });
+      errors.push({
+        field: 'action',
+        message: `block is available for ${Object.keys(RULE_BLOCK).join(' and ')} rules; a ${type} rule can only notify`,
+      });
     }
   }
   if (errors.length || !base.success || !params) return { ok: false, errors };
@@ -164,7 +208,14 @@ export function parseRulePatch(rule: AlertRule, input: unknown): { ok: true; dra
   const patch = patchSchema.safeParse(input ?? {});
   if (!patch.success) {
     const fields = issuesToFields(patch.error.issues);
-    return { ok: false, errors: fields.map((f) => (f.message.startsWith('Unrecognized key') && /type/.test(f.message) ? { field: 'type', message: 'the type of a rule cannot change: create a new rule' } : f)) };
+    return {
+      ok: false,
+      errors: fields.map((f) =>
+        f.message.startsWith('Unrecognized key') && /type/.test(f.message)
+          ? { field: 'type', message: 'the type of a rule cannot change: create a new rule' }
+          : f,
+      ),
+    };
   }
   const merged = {
     name: patch.data.name !== undefined ? patch.data.name : rule.name,

@@ -17,12 +17,20 @@ export interface DataLimitAssessment {
 }
 
 /** The limit a data-usage rule enforces on a SIM: its own `limitBytes`, else the SIM's effective monthly limit. */
-export function effectiveLimit(params: DataUsageLimitParams, simMonthlyLimit: { bytes: number; source: 'sim' | 'group' } | null): { bytes: number; source: 'rule' | 'sim' | 'group' } | null {
+export function effectiveLimit(
+  params: DataUsageLimitParams,
+  simMonthlyLimit: { bytes: number; source: 'sim' | 'group' } | null,
+): { bytes: number; source: 'rule' | 'sim' | 'group' } | null {
   if (params.limitBytes !== undefined) return { bytes: params.limitBytes, source: 'rule' };
   return params.period === 'month' && simMonthlyLimit ? simMonthlyLimit : null;
 }
 
-export function assessDataLimit(params: DataUsageLimitParams, limit: { bytes: number; source: 'rule' | 'sim' | 'group' }, usageBytes: number, at: Date): DataLimitAssessment {
+export function assessDataLimit(
+  params: DataUsageLimitParams,
+  limit: { bytes: number; source: 'rule' | 'sim' | 'group' },
+  usageBytes: number,
+  at: Date,
+): DataLimitAssessment {
   const window = periodWindow(params.period, at);
   // A zero limit (a group that allows no data) is exceeded by any use, and by none.
   const percent = limit.bytes === 0 ? 100 : Math.floor((usageBytes * 100) / limit.bytes);
@@ -41,7 +49,8 @@ export function assessDataLimit(params: DataUsageLimitParams, limit: { bytes: nu
 }
 
 /** The warning stage never outranks `warning`; the limit stage carries the rule's severity. */
-export const stageSeverity = (level: number, ruleSeverity: AlertSeverity): AlertSeverity => (level >= 2 || ruleSeverity === 'info' ? ruleSeverity : 'warning');
+export const stageSeverity = (level: number, ruleSeverity: AlertSeverity): AlertSeverity =>
+  level >= 2 || ruleSeverity === 'info' ? ruleSeverity : 'warning';
 
 /**
  * What a data-limit assessment does to the rule's open alert for the SIM: resolve it when a new period
@@ -53,6 +62,12 @@ export function dataLimitDecision(
   assessment: Pick<DataLimitAssessment, 'level' | 'periodStart'>,
   reassessOnly: boolean,
 ): { resolve: 'period_rollover' | 'below_limit' | null; raise: boolean } {
-  const resolve = !open ? null : open.periodStart !== assessment.periodStart ? 'period_rollover' : assessment.level < open.level ? 'below_limit' : null;
+  const resolve = !open
+    ? null
+    : open.periodStart !== assessment.periodStart
+      ? 'period_rollover'
+      : assessment.level < open.level
+        ? 'below_limit'
+        : null;
   return { resolve, raise: assessment.level > 0 && !reassessOnly };
 }

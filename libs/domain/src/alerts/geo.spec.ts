@@ -18,11 +18,41 @@ describe('haversineMeters', () => {
 describe('impliedSpeedKmh', () => {
   const at = (iso: string) => new Date(iso);
   it.each([
-    ['Paris → London in 1 h: a plane', { lat: 48.8566, lon: 2.3522, accuracyM: 10, at: at('2026-11-28T10:00:00Z') }, { lat: 51.5074, lon: -0.1278, accuracyM: 10, at: at('2026-11-28T11:00:00Z') }, 343, 345],
-    ['Paris → London in 10 min: impossible', { lat: 48.8566, lon: 2.3522, accuracyM: 10, at: at('2026-11-28T10:00:00Z') }, { lat: 51.5074, lon: -0.1278, accuracyM: 10, at: at('2026-11-28T10:10:00Z') }, 2_060, 2_062],
-    ['two cell fixes of a parked device, 1 km apart with 2 km accuracy', { lat: 48.85, lon: 2.35, accuracyM: 2_000, at: at('2026-11-28T10:00:00Z') }, { lat: 48.859, lon: 2.35, accuracyM: 2_000, at: at('2026-11-28T10:00:10Z') }, 0, 0],
-    ['fixes at the same instant count as 1 s apart', { lat: 0, lon: 0, accuracyM: null, at: at('2026-11-28T10:00:00Z') }, { lat: 0, lon: 0.01, accuracyM: null, at: at('2026-11-28T10:00:00Z') }, 4_002, 4_004],
-    ['fixes given in reverse order still measure the gap', { lat: 0, lon: 0, accuracyM: 0, at: at('2026-11-28T11:00:00Z') }, { lat: 1, lon: 0, accuracyM: 0, at: at('2026-11-28T10:00:00Z') }, 111, 112],
+    [
+      'Paris → London in 1 h: a plane',
+      { lat: 48.8566, lon: 2.3522, accuracyM: 10, at: at('2026-11-28T10:00:00Z') },
+      { lat: 51.5074, lon: -0.1278, accuracyM: 10, at: at('2026-11-28T11:00:00Z') },
+      343,
+      345,
+    ],
+    [
+      'Paris → London in 10 min: impossible',
+      { lat: 48.8566, lon: 2.3522, accuracyM: 10, at: at('2026-11-28T10:00:00Z') },
+      { lat: 51.5074, lon: -0.1278, accuracyM: 10, at: at('2026-11-28T10:10:00Z') },
+      2_060,
+      2_062,
+    ],
+    [
+      'two cell fixes of a parked device, 1 km apart with 2 km accuracy',
+      { lat: 48.85, lon: 2.35, accuracyM: 2_000, at: at('2026-11-28T10:00:00Z') },
+      { lat: 48.859, lon: 2.35, accuracyM: 2_000, at: at('2026-11-28T10:00:10Z') },
+      0,
+      0,
+    ],
+    [
+      'fixes at the same instant count as 1 s apart',
+      { lat: 0, lon: 0, accuracyM: null, at: at('2026-11-28T10:00:00Z') },
+      { lat: 0, lon: 0.01, accuracyM: null, at: at('2026-11-28T10:00:00Z') },
+      4_002,
+      4_004,
+    ],
+    [
+      'fixes given in reverse order still measure the gap',
+      { lat: 0, lon: 0, accuracyM: 0, at: at('2026-11-28T11:00:00Z') },
+      { lat: 1, lon: 0, accuracyM: 0, at: at('2026-11-28T10:00:00Z') },
+      111,
+      112,
+    ],
   ])('%s', (_name, from, to, min, max) => {
     const { kmh } = impliedSpeedKmh(from, to);
     expect(kmh).toBeGreaterThanOrEqual(min);
@@ -37,13 +67,40 @@ describe('insideFence', () => {
     polygon: {
       type: 'Polygon',
       coordinates: [
-        [[-1, -1], [1, -1], [1, 1], [-1, 1], [-1, -1]],
-        [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5], [-0.5, -0.5]],
+        [
+          [-1, -1],
+          [1, -1],
+          [1, 1],
+          [-1, 1],
+          [-1, -1],
+        ],
+        [
+          [-0.5, -0.5],
+          [0.5, -0.5],
+          [0.5, 0.5],
+          [-0.5, 0.5],
+          [-0.5, -0.5],
+        ],
       ],
     },
   };
   // A concave "L": the notch (0.5, 0.5) is outside.
-  const ell: Fence = { polygon: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 0.4], [0.4, 0.4], [0.4, 1], [0, 1], [0, 0]]] } };
+  const ell: Fence = {
+    polygon: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0],
+          [1, 0],
+          [1, 0.4],
+          [0.4, 0.4],
+          [0.4, 1],
+          [0, 1],
+          [0, 0],
+        ],
+      ],
+    },
+  };
 
   it.each([
     ['the circle’s centre', circle, { lat: 45.764, lon: 4.8357 }, true],

@@ -35,7 +35,9 @@ describe('tags, labels, IMEIs, countries', () => {
   it('accepts a valid tag set and lists every bad key or value', () => {
     expect(tagsProblems({ env: 'prod', 'site.code': 'LYS-1', build_no: 'a:b' })).toEqual([]);
     expect(tagsProblems({ 'bad key': 'x', 'with:colon': 'y', ok: '' }).map((p) => p.field)).toEqual(['tags/bad key', 'tags/with:colon', 'tags/ok']);
-    expect(tagsProblems(Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])))).toEqual([{ field: 'tags', message: 'at most 50 tags' }]);
+    expect(tagsProblems(Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])))).toEqual([
+      { field: 'tags', message: 'at most 50 tags' },
+    ]);
   });
 
   it('checks labels', () => {
@@ -78,7 +80,10 @@ describe('effective policy', () => {
       monthlyDataLimitBytes: { value: null, source: 'none', groupId: null },
       allowedCountries: { value: null, source: 'none', groupId: null },
     });
-    expect(resolvePolicy({ monthlyDataLimitBytes: 0, allowedCountries: null }, { id: 'g', monthlyDataLimitBytes: null, allowedCountries: null }).monthlyDataLimitBytes).toEqual({
+    expect(
+      resolvePolicy({ monthlyDataLimitBytes: 0, allowedCountries: null }, { id: 'g', monthlyDataLimitBytes: null, allowedCountries: null })
+        .monthlyDataLimitBytes,
+    ).toEqual({
       value: 0,
       source: 'sim',
       groupId: null,

@@ -45,7 +45,10 @@ export function tagsProblems(tags: Record<string, string>, field = 'tags'): Fiel
       problems.push({ field: `${field}/${key}`, message: `a tag key is 1 to ${TAG_LIMITS.keyMax} letters, digits, '_', '.' or '-'` });
     }
     if (typeof value !== 'string' || value.length === 0 || value.length > TAG_LIMITS.valueMax || /\p{Cc}/u.test(value)) {
-      problems.push({ field: `${field}/${key}`, message: `a tag value is a string of 1 to ${TAG_LIMITS.valueMax} characters without control characters` });
+      problems.push({
+        field: `${field}/${key}`,
+        message: `a tag value is a string of 1 to ${TAG_LIMITS.valueMax} characters without control characters`,
+      });
     }
   }
   return problems;
@@ -56,7 +59,10 @@ export function labelsProblems(labels: string[], field = 'labels'): FieldProblem
   if (labels.length > LABEL_LIMITS.maxLabels) problems.push({ field, message: `at most ${LABEL_LIMITS.maxLabels} labels` });
   labels.forEach((label, i) => {
     if (label.length === 0 || label.length > LABEL_LIMITS.labelMax || label.trim() !== label || /\p{Cc}/u.test(label)) {
-      problems.push({ field: `${field}/${i}`, message: `a label is 1 to ${LABEL_LIMITS.labelMax} characters, without surrounding spaces or control characters` });
+      problems.push({
+        field: `${field}/${i}`,
+        message: `a label is 1 to ${LABEL_LIMITS.labelMax} characters, without surrounding spaces or control characters`,
+      });
     }
   });
   return problems;
@@ -73,7 +79,9 @@ export function imeisProblems(imeis: string[], field = 'authorizedImeis'): Field
 }
 
 export function countriesProblems(countries: string[], field = 'allowedCountries'): FieldProblem[] {
-  return countries.flatMap((code, i) => (isCountryCode(code) ? [] : [{ field: `${field}/${i}`, message: `${code} is not an ISO 3166-1 alpha-2 country code` }]));
+  return countries.flatMap((code, i) =>
+    isCountryCode(code) ? [] : [{ field: `${field}/${i}`, message: `${code} is not an ISO 3166-1 alpha-2 country code` }],
+  );
 }
 
 /** Order-preserving de-duplication (a repeated label, IMEI or country means the same as once). */

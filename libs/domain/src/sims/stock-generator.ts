@@ -20,10 +20,13 @@ export function generateStock(range: IssuerRange, firstSerial: number, count: nu
   const lastSerial = 10 ** Math.min(serialDigits, imsiDigits, msisdnDigits) - 1;
   if (firstSerial + count - 1 > lastSerial) {
     const room = Math.max(0, lastSerial - firstSerial + 1);
-    throw DomainError.conflict(`the issuer range ${range.iccidPrefix} has room for ${room} more SIMs; ${count} were asked (configure another SIM_ICCID_PREFIX / SIM_IMSI_PREFIX)`, {
-      iccidPrefix: range.iccidPrefix,
-      room,
-    });
+    throw DomainError.conflict(
+      `the issuer range ${range.iccidPrefix} has room for ${room} more SIMs; ${count} were asked (configure another SIM_ICCID_PREFIX / SIM_IMSI_PREFIX)`,
+      {
+        iccidPrefix: range.iccidPrefix,
+        room,
+      },
+    );
   }
   const sims: StockSim[] = [];
   for (let i = 0; i < count; i++) {

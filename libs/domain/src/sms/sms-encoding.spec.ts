@@ -58,7 +58,10 @@ describe('checkSmsText', () => {
 
   it('names the segments needed and the limit', () => {
     const result = checkSmsText(repeat('a', 919), 6);
-    expect(result).toEqual({ ok: false, problems: [expect.objectContaining({ segments: 7, maxSegments: 6, message: expect.stringContaining('918 septets') })] });
+    expect(result).toEqual({
+      ok: false,
+      problems: [expect.objectContaining({ segments: 7, maxSegments: 6, message: expect.stringContaining('918 septets') })],
+    });
   });
 });
 

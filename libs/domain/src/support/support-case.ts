@@ -34,10 +34,7 @@ export interface SupportMessage {
   createdAt: Date;
 }
 
-export type SupportCaseChange =
-  | { kind: 'customer-message' }
-  | { kind: 'support-reply'; status: SupportStatus }
-  | { kind: 'customer-close' };
+export type SupportCaseChange = { kind: 'customer-message' } | { kind: 'support-reply'; status: SupportStatus } | { kind: 'customer-close' };
 
 /**
  * The status after a change. A customer message hands the case to support (`open`), reopening a closed

@@ -20,7 +20,10 @@ export const sessionRecordSchema = z
     network: z.string().min(1).max(100).optional(),
     cellId: z.union([z.string().max(64), z.number().int().min(0)]).optional(),
     lac: z.union([z.string().max(64), z.number().int().min(0)]).optional(),
-    imei: z.string().regex(/^\d{15}$/, 'an IMEI is 15 digits').optional(),
+    imei: z
+      .string()
+      .regex(/^\d{15}$/, 'an IMEI is 15 digits')
+      .optional(),
   })
   .strict()
   .refine((r) => r.endedAt === null || Date.parse(r.endedAt) >= Date.parse(r.startedAt), {

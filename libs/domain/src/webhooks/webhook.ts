@@ -90,7 +90,13 @@ export function signPayload(secret: string, messageId: string, timestampSeconds:
 }
 
 /** The `webhook-signature` header: the current secret's signature, plus the previous one's during a rotation overlap. */
-export function signatureHeader(endpoint: Pick<WebhookEndpoint, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, messageId: string, timestampSeconds: number, body: string, now: Date): string {
+export function signatureHeader(
+  endpoint: Pick<WebhookEndpoint, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>,
+  messageId: string,
+  timestampSeconds: number,
+  body: string,
+  now: Date,
+): string {
   const signatures = [signPayload(endpoint.secret, messageId, timestampSeconds, body)];
   if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) {
     signatures.push(signPayload(endpoint.previousSecret, messageId, timestampSeconds, body));
@@ -119,11 +125,7 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
   return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
 }
 
-export type AttemptOutcome =
-  | { kind: 'succeeded' }
-  | { kind: 'retry'; at: Date }
-  | { kind: 'exhausted' }
-  | { kind: 'gone' };
+export type AttemptOutcome = { kind: 'succeeded' } | { kind: 'retry'; at: Date } | { kind: 'exhausted' } | { kind: 'gone' };
 
 /**
  * What follows an attempt: 2xx succeeds; 410 disables the endpoint; anything else is retried at the next

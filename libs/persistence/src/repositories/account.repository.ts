@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Account, ApiKeyRecord } from '../../../domain/src/accounts/account.js';
+import type { Account, ApiKeyRecord } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 interface AccountRow {
@@ -36,10 +36,11 @@ export class AccountRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
   async create(account: Account): Promise<Account> {
-    const [row] = await this.db.query<AccountRow>(
-      'insert into accounts (id, name, created_at) values ($1, $2, $3) returning *',
-      [account.id, account.name, account.createdAt],
-    );
+    const [row] = await this.db.query<AccountRow>('insert into accounts (id, name, created_at) values ($1, $2, $3) returning *', [
+      account.id,
+      account.name,
+      account.createdAt,
+    ]);
     return toAccount(row);
   }
 
@@ -49,10 +50,10 @@ export class AccountRepository {
   }
 
   async list(limit: number, after?: string): Promise<Account[]> {
-    const rows = await this.db.query<AccountRow>(
-      'select * from accounts where ($1::text is null or id > $1) order by id limit $2',
-      [after ?? null, limit],
-    );
+    const rows = await this.db.query<AccountRow>('select * from accounts where ($1::text is null or id > $1) order by id limit $2', [
+      after ?? null,
+      limit,
+    ]);
     return rows.map(toAccount);
   }
 }
@@ -62,10 +63,14 @@ export class ApiKeyRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
   async insert(key: Omit<ApiKeyRecord, 'lastUsedAt' | 'revokedAt'>, tx: SqlExecutor = this.db): Promise<void> {
-    await tx.query(
-      'insert into api_keys (id, account_id, name, secret_hash, scopes, created_at) values ($1, $2, $3, $4, $5, $6)',
-      [key.id, key.accountId, key.name, key.secretHash, key.scopes, key.createdAt],
-    );
+    await tx.query('insert into api_keys (id, account_id, name, secret_hash, scopes, created_at) values ($1, $2, $3, $4, $5, $6)', [
+      key.id,
+      key.accountId,
+      key.name,
+      key.secretHash,
+      key.scopes,
+      key.createdAt,
+    ]);
   }
 
   async findActiveById(id: string): Promise<ApiKeyRecord | null> {
@@ -79,18 +84,17 @@ export class ApiKeyRepository {
   }
 
   async revoke(accountId: string, id: string, at: Date): Promise<boolean> {
-    const rows = await this.db.query(
-      'update api_keys set revoked_at = $3 where account_id = $1 and id = $2 and revoked_at is null returning id',
-      [accountId, id, at],
-    );
+    const rows = await this.db.query('update api_keys set revoked_at = $3 where account_id = $1 and id = $2 and revoked_at is null returning id', [
+      accountId,
+      id,
+      at,
+    ]);
     return rows.length > 0;
   }
 
   /** Whether a stored (generated) platform admin key exists. */
   async hasAdminKey(): Promise<boolean> {
-    const rows = await this.db.query(
-      "select 1 from api_keys where account_id is null and 'admin' = any(scopes) and revoked_at is null limit 1",
-    );
+    const rows = await this.db.query("select 1 from api_keys where account_id is null and 'admin' = any(scopes) and revoked_at is null limit 1");
     return rows.length > 0;
   }
 

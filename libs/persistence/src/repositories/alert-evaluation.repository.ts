@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Baseline } from '../../../domain/src/alerts/baseline.js';
-import type { SimBlock, SimStatus } from '../../../domain/src/sims/sim-lifecycle.js';
+import type { Baseline, SimBlock, SimStatus } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 /** What the rules need to know of a SIM, with its effective policy (its own override, else its group's). */
@@ -54,9 +53,22 @@ const toFacts = (r: SimFactsRow): SimFacts => ({
   tags: r.tags,
   authorizedImeis: r.authorized_imeis,
   imei: r.imei,
-  lastLocation: r.last_lat !== null && r.last_lon !== null && r.last_location_at ? { lat: r.last_lat, lon: r.last_lon, accuracyM: r.last_location_accuracy_m, at: r.last_location_at } : null,
-  monthlyLimit: r.sim_limit !== null ? { bytes: Number(r.sim_limit), source: 'sim' } : r.group_limit !== null ? { bytes: Number(r.group_limit), source: 'group' } : null,
-  allowedCountries: r.sim_countries !== null ? { countries: r.sim_countries, source: 'sim' } : r.group_countries !== null ? { countries: r.group_countries, source: 'group' } : null,
+  lastLocation:
+    r.last_lat !== null && r.last_lon !== null && r.last_location_at
+      ? { lat: r.last_lat, lon: r.last_lon, accuracyM: r.last_location_accuracy_m, at: r.last_location_at }
+      : null,
+  monthlyLimit:
+    r.sim_limit !== null
+      ? { bytes: Number(r.sim_limit), source: 'sim' }
+      : r.group_limit !== null
+        ? { bytes: Number(r.group_limit), source: 'group' }
+        : null,
+  allowedCountries:
+    r.sim_countries !== null
+      ? { countries: r.sim_countries, source: 'sim' }
+      : r.group_countries !== null
+        ? { countries: r.group_countries, source: 'group' }
+        : null,
 });
 
 const SIM_FACTS = `select s.iccid, s.account_id, s.status, s.blocks, s.group_id, s.tags, s.authorized_imeis, s.imei,
@@ -99,7 +111,14 @@ export class AlertEvaluationRepository {
       `insert into sim_usage_baselines (iccid, account_id) select * from unnest($1::text[], $2::text[]) on conflict (iccid) do nothing`,
       [sorted.map((s) => s.iccid), sorted.map((s) => s.accountId)],
     );
-    const rows = await tx.query<{ iccid: string; session_mean: number | null; session_samples: number; day_mean: number | null; day_samples: number; current_day: Date | string | null }>(
+    const rows = await tx.query<{
+      iccid: string;
+      session_mean: number | null;
+      session_samples: number;
+      day_mean: number | null;
+      day_samples: number;
+      current_day: Date | string | null;
+    }>(
       `select iccid, session_mean, session_samples, day_mean, day_samples, current_day from sim_usage_baselines where iccid = any($1::text[]) order by iccid for update`,
       [sorted.map((s) => s.iccid)],
     );
@@ -110,7 +129,8 @@ export class AlertEvaluationRepository {
           iccid: r.iccid,
           session: { mean: r.session_mean, samples: Number(r.session_samples) },
           day: { mean: r.day_mean, samples: Number(r.day_samples) },
-          currentDay: r.current_day === null ? null : typeof r.current_day === 'string' ? r.current_day.slice(0, 10) : r.current_day.toISOString().slice(0, 10),
+          currentDay:
+            r.current_day === null ? null : typeof r.current_day === 'string' ? r.current_day.slice(0, 10) : r.current_day.toISOString().slice(0, 10),
         },
       ]),
     );
@@ -125,19 +145,31 @@ export class AlertEvaluationRepository {
 
   /** Whether the SIM had a session in this country before (other than `sessionId`). */
   async countrySeenBefore(tx: SqlExecutor, iccid: string, country: string, sessionId: string): Promise<boolean> {
-    const rows = await tx.query(`select 1 from usage_ledger where iccid = $1 and country = $2 and session_id <> $3 limit 1`, [iccid, country, sessionId]);
+    const rows = await tx.query(`select 1 from usage_ledger where iccid = $1 and country = $2 and session_id <> $3 limit 1`, [
+      iccid,
+      country,
+      sessionId,
+    ]);
     return rows.length > 0;
   }
 
   /** Whether the SIM had any session before this one (a first session anywhere is not a "new" country). */
   async hadOtherSession(tx: SqlExecutor, iccid: string, sessionId: string): Promise<boolean> {
-    const rows = await tx.query(`select 1 from usage_ledger where iccid = $1 and session_id <> $2 and country is not null limit 1`, [iccid, sessionId]);
+    const rows = await tx.query(`select 1 from usage_ledger where iccid = $1 and session_id <> $2 and country is not null limit 1`, [
+      iccid,
+      sessionId,
+    ]);
     return rows.length > 0;
   }
 
   /** SIM facts of an account's SIMs (scan), optionally only some. */
   async accountSims(tx: SqlExecutor, accountId: string, iccids?: string[]): Promise<SimFacts[]> {
-    return (await tx.query<SimFactsRow>(`${SIM_FACTS} where s.account_id = $1 and ($2::text[] is null or s.iccid = any($2::text[]))`, [accountId, iccids ?? null])).map(toFacts);
+    return (
+      await tx.query<SimFactsRow>(`${SIM_FACTS} where s.account_id = $1 and ($2::text[] is null or s.iccid = any($2::text[]))`, [
+        accountId,
+        iccids ?? null,
+      ])
+    ).map(toFacts);
   }
 
   /**
@@ -170,7 +202,9 @@ export class AlertEvaluationRepository {
   /** Last time each SIM was heard from (clearing silent alerts). */
   async lastSeen(tx: SqlExecutor, iccids: string[]): Promise<Map<string, Date | null>> {
     if (!iccids.length) return new Map();
-    const rows = await tx.query<{ iccid: string; last_seen_at: Date | null }>('select iccid, last_seen_at from sims where iccid = any($1::text[])', [iccids]);
+    const rows = await tx.query<{ iccid: string; last_seen_at: Date | null }>('select iccid, last_seen_at from sims where iccid = any($1::text[])', [
+      iccids,
+    ]);
     return new Map(rows.map((r) => [r.iccid, r.last_seen_at]));
   }
 }

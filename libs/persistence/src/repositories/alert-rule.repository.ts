@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AlertRule, AlertRuleDraft, AlertRuleType } from '../../../domain/src/alerts/alert-rule.js';
+import type { AlertRule, AlertRuleDraft, AlertRuleType } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 interface AlertRuleRow {
@@ -38,7 +38,18 @@ export class AlertRuleRepository {
     const [row] = await tx.query<AlertRuleRow>(
       `insert into alert_rules (id, account_id, name, type, scope, severity, action, enabled, params, created_at, updated_at)
        values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9::jsonb, $10, $10) returning *`,
-      [id, accountId, draft.name, draft.type, JSON.stringify(draft.scope), draft.severity, draft.action, draft.enabled, JSON.stringify(draft.params), at],
+      [
+        id,
+        accountId,
+        draft.name,
+        draft.type,
+        JSON.stringify(draft.scope),
+        draft.severity,
+        draft.action,
+        draft.enabled,
+        JSON.stringify(draft.params),
+        at,
+      ],
     );
     return toRule(row);
   }
@@ -57,7 +68,10 @@ export class AlertRuleRepository {
   }
 
   async get(accountId: string, id: string, tx: SqlExecutor = this.db, forUpdate = false): Promise<AlertRule | null> {
-    const [row] = await tx.query<AlertRuleRow>(`select * from alert_rules where account_id = $1 and id = $2${forUpdate ? ' for update' : ''}`, [accountId, id]);
+    const [row] = await tx.query<AlertRuleRow>(`select * from alert_rules where account_id = $1 and id = $2${forUpdate ? ' for update' : ''}`, [
+      accountId,
+      id,
+    ]);
     return row ? toRule(row) : null;
   }
 
@@ -77,7 +91,9 @@ export class AlertRuleRepository {
 
   /** Enabled rules of the given types across accounts (the scheduled scan). */
   async enabledOfTypes(types: readonly AlertRuleType[]): Promise<AlertRule[]> {
-    const rows = await this.db.query<AlertRuleRow>('select * from alert_rules where enabled and type = any($1::text[]) order by account_id, id', [types]);
+    const rows = await this.db.query<AlertRuleRow>('select * from alert_rules where enabled and type = any($1::text[]) order by account_id, id', [
+      types,
+    ]);
     return rows.map(toRule);
   }
 }

@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Alert, AlertStatus } from '../../../domain/src/alerts/alert.js';
-import type { AlertRuleType, AlertSeverity } from '../../../domain/src/alerts/alert-rule.js';
-import type { SimBlock } from '../../../domain/src/sims/sim-lifecycle.js';
+import type { Alert, AlertStatus, AlertRuleType, AlertSeverity, SimBlock } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 interface AlertRow {
@@ -87,12 +85,19 @@ export class AlertRepository {
   }
 
   async findOpen(tx: SqlExecutor, ruleId: string, iccid: string): Promise<Alert | null> {
-    const [row] = await tx.query<AlertRow>(`select * from alerts where rule_id = $1 and iccid = $2 and status <> 'resolved' for update`, [ruleId, iccid]);
+    const [row] = await tx.query<AlertRow>(`select * from alerts where rule_id = $1 and iccid = $2 and status <> 'resolved' for update`, [
+      ruleId,
+      iccid,
+    ]);
     return row ? toAlert(row) : null;
   }
 
   /** A repeated trigger: one more occurrence, the latest facts, and a higher stage/severity if escalated. */
-  async retrigger(tx: SqlExecutor, id: string, change: { severity: AlertSeverity; level: number; details: Record<string, unknown>; block: SimBlock | null; at: Date }): Promise<Alert> {
+  async retrigger(
+    tx: SqlExecutor,
+    id: string,
+    change: { severity: AlertSeverity; level: number; details: Record<string, unknown>; block: SimBlock | null; at: Date },
+  ): Promise<Alert> {
     const [row] = await tx.query<AlertRow>(
       `update alerts set count = count + 1, last_triggered_at = greatest(last_triggered_at, $2), details = $3::jsonb,
               severity = $4, level = $5, block = coalesce(block, $6)
@@ -120,12 +125,19 @@ export class AlertRepository {
 
   /** Whether another open alert of the SIM still holds a block (then resolving this one keeps the block). */
   async blockHeldElsewhere(tx: SqlExecutor, iccid: string, block: SimBlock, exceptId: string): Promise<boolean> {
-    const rows = await tx.query(`select 1 from alerts where iccid = $1 and status <> 'resolved' and block = $2 and id <> $3 limit 1`, [iccid, block, exceptId]);
+    const rows = await tx.query(`select 1 from alerts where iccid = $1 and status <> 'resolved' and block = $2 and id <> $3 limit 1`, [
+      iccid,
+      block,
+      exceptId,
+    ]);
     return rows.length > 0;
   }
 
   async get(accountId: string, id: string, tx: SqlExecutor = this.db, forUpdate = false): Promise<Alert | null> {
-    const [row] = await tx.query<AlertRow>(`select * from alerts where account_id = $1 and id = $2${forUpdate ? ' for update' : ''}`, [accountId, id]);
+    const [row] = await tx.query<AlertRow>(`select * from alerts where account_id = $1 and id = $2${forUpdate ? ' for update' : ''}`, [
+      accountId,
+      id,
+    ]);
     return row ? toAlert(row) : null;
   }
 
@@ -156,7 +168,10 @@ export class AlertRepository {
 
   /** Open alerts of given types (time-driven clearing), oldest first. */
   async openOfTypes(tx: SqlExecutor, types: readonly AlertRuleType[], limit: number, forUpdate = false): Promise<Alert[]> {
-    const rows = await tx.query<AlertRow>(`select * from alerts where type = any($1::text[]) and status <> 'resolved' order by id limit $2${forUpdate ? ' for update' : ''}`, [types, limit]);
+    const rows = await tx.query<AlertRow>(
+      `select * from alerts where type = any($1::text[]) and status <> 'resolved' order by id limit $2${forUpdate ? ' for update' : ''}`,
+      [types, limit],
+    );
     return rows.map(toAlert);
   }
 }

@@ -67,7 +67,11 @@ export class PricePlanRepository {
 
   /** Seeds a plan once (the shipped default): an admin's later edits are kept. */
   async insertIfAbsent(id: string, name: string, plan: unknown): Promise<void> {
-    await this.db.query('insert into price_plans (id, name, plan) values ($1, $2, $3::jsonb) on conflict (id) do nothing', [id, name, JSON.stringify(plan)]);
+    await this.db.query('insert into price_plans (id, name, plan) values ($1, $2, $3::jsonb) on conflict (id) do nothing', [
+      id,
+      name,
+      JSON.stringify(plan),
+    ]);
   }
 
   async allAssignments(): Promise<PlanAssignment[]> {
@@ -75,7 +79,9 @@ export class PricePlanRepository {
   }
 
   async assignments(accountId: string): Promise<PlanAssignment[]> {
-    return (await this.db.query<AssignmentRow>('select * from account_price_plans where account_id = $1 order by effective_from', [accountId])).map(toAssignment);
+    return (await this.db.query<AssignmentRow>('select * from account_price_plans where account_id = $1 order by effective_from', [accountId])).map(
+      toAssignment,
+    );
   }
 
   /** Assigning again for the same month replaces that month's assignment. */
@@ -117,7 +123,15 @@ interface UsageEventRow {
   event: Record<string, unknown>;
   received_at: Date;
 }
-const toUsageEvent = (r: UsageEventRow): StoredUsageEvent => ({ id: r.id, seq: r.seq, channel: r.channel, type: r.type, at: r.at, event: r.event, receivedAt: r.received_at });
+const toUsageEvent = (r: UsageEventRow): StoredUsageEvent => ({
+  id: r.id,
+  seq: r.seq,
+  channel: r.channel,
+  type: r.type,
+  at: r.at,
+  event: r.event,
+  receivedAt: r.received_at,
+});
 
 export interface UsageEventFilter {
   accountId: string;
@@ -148,7 +162,15 @@ export class UsageEventRepository {
         order by t.n
        on conflict (account_id, id) do nothing
        returning id`,
-      [accountId, events.map((e) => e.id), events.map((e) => e.channel), events.map((e) => e.type), events.map((e) => e.at), events.map((e) => JSON.stringify(e.event)), receivedAt],
+      [
+        accountId,
+        events.map((e) => e.id),
+        events.map((e) => e.channel),
+        events.map((e) => e.type),
+        events.map((e) => e.at),
+        events.map((e) => JSON.stringify(e.event)),
+        receivedAt,
+      ],
     );
     return new Set(rows.map((r) => r.id));
   }
@@ -163,7 +185,15 @@ export class UsageEventRepository {
           and ($5::timestamptz is null or at < $5)
           and ($6::bigint is null or seq > $6)
         order by seq limit $7`,
-      [filter.accountId, filter.channel ?? null, filter.type ?? null, filter.from?.toISOString() ?? null, filter.to?.toISOString() ?? null, filter.afterSeq ?? null, filter.limit],
+      [
+        filter.accountId,
+        filter.channel ?? null,
+        filter.type ?? null,
+        filter.from?.toISOString() ?? null,
+        filter.to?.toISOString() ?? null,
+        filter.afterSeq ?? null,
+        filter.limit,
+      ],
     );
     return rows.map(toUsageEvent);
   }
@@ -177,7 +207,15 @@ export class UsageEventRepository {
     return rows.map(toUsageEvent);
   }
 
-  async inRange(accountId: string, from: Date, to: Date, channels: readonly string[] | null, receivedAfter: Date | null, afterSeq: number | null, limit: number): Promise<StoredUsageEvent[]> {
+  async inRange(
+    accountId: string,
+    from: Date,
+    to: Date,
+    channels: readonly string[] | null,
+    receivedAfter: Date | null,
+    afterSeq: number | null,
+    limit: number,
+  ): Promise<StoredUsageEvent[]> {
     const rows = await this.db.query<UsageEventRow>(
       `select id, seq, channel, type, at, event, received_at from usage_events
         where account_id = $1 and at >= $2 and at < $3
@@ -339,7 +377,10 @@ export class BillingInputsRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
   async accounts(): Promise<Array<{ id: string; createdAt: Date }>> {
-    return (await this.db.query<{ id: string; created_at: Date }>('select id, created_at from accounts order by id')).map((r) => ({ id: r.id, createdAt: r.created_at }));
+    return (await this.db.query<{ id: string; created_at: Date }>('select id, created_at from accounts order by id')).map((r) => ({
+      id: r.id,
+      createdAt: r.created_at,
+    }));
   }
 
   async accountExists(accountId: string): Promise<boolean> {
@@ -365,12 +406,28 @@ export class BillingInputsRepository {
   }
 
   async ledger(accountId: string, from: Date, to: Date): Promise<LedgerBillingRow[]> {
-    const rows = await this.db.query<{ iccid: string; session_id: string; started_at: Date; bytes_up: number; bytes_down: number; mcc: string; mnc: string }>(
+    const rows = await this.db.query<{
+      iccid: string;
+      session_id: string;
+      started_at: Date;
+      bytes_up: number;
+      bytes_down: number;
+      mcc: string;
+      mnc: string;
+    }>(
       `select iccid, session_id, started_at, bytes_up, bytes_down, mcc, mnc from usage_ledger
         where account_id = $1 and started_at >= $2 and started_at < $3 order by iccid, session_id`,
       [accountId, from.toISOString(), to.toISOString()],
     );
-    return rows.map((r) => ({ iccid: r.iccid, sessionId: r.session_id, startedAt: r.started_at, bytesUp: r.bytes_up, bytesDown: r.bytes_down, mcc: r.mcc, mnc: r.mnc }));
+    return rows.map((r) => ({
+      iccid: r.iccid,
+      sessionId: r.session_id,
+      startedAt: r.started_at,
+      bytesUp: r.bytes_up,
+      bytesDown: r.bytes_down,
+      mcc: r.mcc,
+      mnc: r.mnc,
+    }));
   }
 
   /** SMS MT and wake-up SMS submitted to the network in [from, to): each is billed per segment. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DomainEvent } from '../../../domain/src/events/domain-event.js';
+import type { DomainEvent } from '@simfleet/domain';
 import { Database, jsonTextArray, type SqlExecutor } from '../database.js';
 
 export interface EventRow {
@@ -58,7 +58,8 @@ export class EventRepository {
     if (!events.length) return;
     const accounts = [...new Set(events.map((e) => e.accountId).filter((a): a is string => a !== null))].sort();
     // A statement of its own: the insert's snapshot must be taken after the lock is granted.
-    if (accounts.length) await tx.query(`select pg_advisory_xact_lock_shared(${webhookRegistrationLockKey('a')}) from unnest($1::text[]) as a`, [accounts]);
+    if (accounts.length)
+      await tx.query(`select pg_advisory_xact_lock_shared(${webhookRegistrationLockKey('a')}) from unnest($1::text[]) as a`, [accounts]);
     await tx.query(
       `insert into events (id, type, account_id, subject, occurred_at, data, schema_version, dispatched_at)
        select t.*,

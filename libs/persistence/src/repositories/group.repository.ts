@@ -57,7 +57,10 @@ export class GroupRepository {
   }
 
   async find(accountId: string, id: string, tx: SqlExecutor = this.db, forUpdate = false): Promise<SimGroup | null> {
-    const [row] = await tx.query<GroupRow>(`select * from sim_groups where account_id = $1 and id = $2${forUpdate ? ' for update' : ''}`, [accountId, id]);
+    const [row] = await tx.query<GroupRow>(`select * from sim_groups where account_id = $1 and id = $2${forUpdate ? ' for update' : ''}`, [
+      accountId,
+      id,
+    ]);
     return row ? toGroup(row) : null;
   }
 

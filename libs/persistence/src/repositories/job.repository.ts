@@ -46,7 +46,8 @@ interface JobRow {
   finished_at: Date | null;
 }
 
-const COLUMNS = 'id, account_id, kind, action, status, actor, reason, total, processed, succeeded, failed_count, error, created_at, started_at, finished_at';
+const COLUMNS =
+  'id, account_id, kind, action, status, actor, reason, total, processed, succeeded, failed_count, error, created_at, started_at, finished_at';
 
 const toJob = (r: JobRow): AccountJob => ({
   id: r.id,
@@ -70,7 +71,11 @@ const toJob = (r: JobRow): AccountJob => ({
 export class JobRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  async insert(tx: SqlExecutor, job: Pick<AccountJob, 'id' | 'accountId' | 'kind' | 'action' | 'actor' | 'reason' | 'createdAt'>, targets: string[]): Promise<AccountJob> {
+  async insert(
+    tx: SqlExecutor,
+    job: Pick<AccountJob, 'id' | 'accountId' | 'kind' | 'action' | 'actor' | 'reason' | 'createdAt'>,
+    targets: string[],
+  ): Promise<AccountJob> {
     const [row] = await tx.query<JobRow>(
       `insert into jobs (id, account_id, kind, action, status, actor, reason, targets, total, created_at)
        values ($1, $2, $3, $4, 'queued', $5, $6, $7::text[], $8, $9) returning ${COLUMNS}`,
@@ -106,7 +111,10 @@ export class JobRepository {
   }
 
   async markRunning(id: string, at: Date): Promise<void> {
-    await this.db.query(`update jobs set status = 'running', started_at = coalesce(started_at, $2) where id = $1 and status in ('queued', 'running')`, [id, at]);
+    await this.db.query(
+      `update jobs set status = 'running', started_at = coalesce(started_at, $2) where id = $1 and status in ('queued', 'running')`,
+      [id, at],
+    );
   }
 
   /**
@@ -133,11 +141,19 @@ export class JobRepository {
   }
 
   async finish(tx: SqlExecutor, id: string, status: 'completed' | 'failed', at: Date, error: string | null = null): Promise<AccountJob> {
-    const [row] = await tx.query<JobRow>(`update jobs set status = $2, finished_at = $3, error = $4 where id = $1 returning ${COLUMNS}`, [id, status, at, error]);
+    const [row] = await tx.query<JobRow>(`update jobs set status = $2, finished_at = $3, error = $4 where id = $1 returning ${COLUMNS}`, [
+      id,
+      status,
+      at,
+      error,
+    ]);
     return toJob(row);
   }
 
   async failures(id: string, limit: number, afterSeq = -1): Promise<Array<JobFailure & { seq: number }>> {
-    return this.db.query<JobFailure & { seq: number }>('select seq, iccid, reason from job_failures where job_id = $1 and seq > $2 order by seq limit $3', [id, afterSeq, limit]);
+    return this.db.query<JobFailure & { seq: number }>(
+      'select seq, iccid, reason from job_failures where job_id = $1 and seq > $2 order by seq limit $3',
+      [id, afterSeq, limit],
+    );
   }
 }

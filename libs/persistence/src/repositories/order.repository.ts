@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Order, OrderStatus } from '../../../domain/src/orders/order.js';
+import type { Order, OrderStatus } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 interface OrderRow {
@@ -41,7 +41,16 @@ export class OrderRepository {
   async insert(tx: SqlExecutor, order: Order): Promise<void> {
     await tx.query(
       'insert into orders (id, account_id, quantity, form_factor, shipping_address, status, status_reason, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8)',
-      [order.id, order.accountId, order.quantity, order.formFactor, order.shippingAddress ? JSON.stringify(order.shippingAddress) : null, order.status, order.statusReason, order.createdAt],
+      [
+        order.id,
+        order.accountId,
+        order.quantity,
+        order.formFactor,
+        order.shippingAddress ? JSON.stringify(order.shippingAddress) : null,
+        order.status,
+        order.statusReason,
+        order.createdAt,
+      ],
     );
   }
 
@@ -51,7 +60,12 @@ export class OrderRepository {
   }
 
   async setStatus(tx: SqlExecutor, id: string, status: OrderStatus, reason: string | null, at: Date): Promise<Order> {
-    const [row] = await tx.query<OrderRow>('update orders set status = $2, status_reason = $3, updated_at = $4 where id = $1 returning *', [id, status, reason, at]);
+    const [row] = await tx.query<OrderRow>('update orders set status = $2, status_reason = $3, updated_at = $4 where id = $1 returning *', [
+      id,
+      status,
+      reason,
+      at,
+    ]);
     return toOrder(row);
   }
 
@@ -65,7 +79,10 @@ export class OrderRepository {
   }
 
   async markDelivered(tx: SqlExecutor, id: string, at: Date): Promise<Order> {
-    const [row] = await tx.query<OrderRow>("update orders set status = 'delivered', status_reason = null, delivered_at = $2, updated_at = $2 where id = $1 returning *", [id, at]);
+    const [row] = await tx.query<OrderRow>(
+      "update orders set status = 'delivered', status_reason = null, delivered_at = $2, updated_at = $2 where id = $1 returning *",
+      [id, at],
+    );
     return toOrder(row);
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SimBlock, SimStatus } from '../../../domain/src/sims/sim-lifecycle.js';
+import type { SimBlock, SimStatus } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 export interface BlockChange {

@@ -59,7 +59,12 @@ export class SimConnectionRepository {
     );
     if (!row) return { online: false, since: null, brokerId: null, lastDisconnectReason: null };
     const online = row.disconnected_at === null;
-    return { online, since: online ? row.connected_at : row.disconnected_at, brokerId: row.broker_id, lastDisconnectReason: online ? null : row.disconnect_reason };
+    return {
+      online,
+      since: online ? row.connected_at : row.disconnected_at,
+      brokerId: row.broker_id,
+      lastDisconnectReason: online ? null : row.disconnect_reason,
+    };
   }
 
   /** Connections opened per UTC hour in [from, to), hours without any omitted (connection-storm rule). */
@@ -76,11 +81,28 @@ export class SimConnectionRepository {
   /** Closes what a broker left open when it stopped without closing them (crash): called at its next start. */
   async closeOpenOfBroker(tx: SqlExecutor, brokerId: string, startedAt: Date, reason: string): Promise<SimConnectionClosed[]> {
     const at = startedAt;
-    const rows = await tx.query<{ connection_id: string; iccid: string; account_id: string; broker_id: string; client_id: string; connected_at: Date }>(
+    const rows = await tx.query<{
+      connection_id: string;
+      iccid: string;
+      account_id: string;
+      broker_id: string;
+      client_id: string;
+      connected_at: Date;
+    }>(
       `update sim_connections set disconnected_at = $2, disconnect_reason = $3 where broker_id = $1 and disconnected_at is null and connected_at < $2
        returning connection_id, iccid, account_id, broker_id, client_id, connected_at`,
       [brokerId, at, reason],
     );
-    return rows.map((r) => ({ connectionId: r.connection_id, iccid: r.iccid, accountId: r.account_id, brokerId: r.broker_id, clientId: r.client_id, connectedAt: r.connected_at, disconnectedAt: at, reason, detail: null }));
+    return rows.map((r) => ({
+      connectionId: r.connection_id,
+      iccid: r.iccid,
+      accountId: r.account_id,
+      brokerId: r.broker_id,
+      clientId: r.client_id,
+      connectedAt: r.connected_at,
+      disconnectedAt: at,
+      reason,
+      detail: null,
+    }));
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Sim } from '../../../domain/src/sims/sim.js';
-import type { PolicySettings, SimListFilter, SimSort, SimSortField } from '../../../domain/src/sims/sim-organisation.js';
+import type { Sim, PolicySettings, SimListFilter, SimSort, SimSortField } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 import { toSim } from './sim.repository.js';
 
@@ -113,7 +112,8 @@ export class SimFleetRepository {
         `select *, ${column}::text as sort_key from sims where ${where.join(' and ')} order by ${order} limit $${params.length}`,
         params,
       );
-      for (const row of found) rows.push({ sim: toSim(row), position: { section, value: section === 'value' ? row.sort_key : null, iccid: row.iccid } });
+      for (const row of found)
+        rows.push({ sim: toSim(row), position: { section, value: section === 'value' ? row.sort_key : null, iccid: row.iccid } });
       if (rows.length >= limit) break;
     }
     return rows;
@@ -124,7 +124,10 @@ export class SimFleetRepository {
     const params: unknown[] = [accountId];
     const where = ['account_id = $1', ...filterConditions(filter, params)];
     params.push(max);
-    const rows = await this.db.query<{ iccid: string }>(`select iccid from sims where ${where.join(' and ')} order by iccid limit $${params.length}`, params);
+    const rows = await this.db.query<{ iccid: string }>(
+      `select iccid from sims where ${where.join(' and ')} order by iccid limit $${params.length}`,
+      params,
+    );
     return rows.map((r) => r.iccid);
   }
 
@@ -141,12 +144,16 @@ export class SimFleetRepository {
     const groupIds = rows.filter((r) => r.dimension === 'group' && r.key !== null).map((r) => r.key as string);
     const names = new Map(
       groupIds.length
-        ? (await this.db.query<{ id: string; name: string }>('select id, name from sim_groups where account_id = $1 and id = any($2::text[])', [accountId, groupIds])).map(
-            (g) => [g.id, g.name] as const,
-          )
+        ? (
+            await this.db.query<{ id: string; name: string }>('select id, name from sim_groups where account_id = $1 and id = any($2::text[])', [
+              accountId,
+              groupIds,
+            ])
+          ).map((g) => [g.id, g.name] as const)
         : [],
     );
-    const of = (dimension: string) => rows.filter((r) => r.dimension === dimension).sort((a, b) => b.n - a.n || String(a.key).localeCompare(String(b.key)));
+    const of = (dimension: string) =>
+      rows.filter((r) => r.dimension === dimension).sort((a, b) => b.n - a.n || String(a.key).localeCompare(String(b.key)));
     const byStatus = new Map(of('status').map((r) => [r.key as string, r.n]));
     return {
       total: of('status').reduce((sum, r) => sum + r.n, 0),
@@ -168,7 +175,11 @@ export class SimFleetRepository {
 
   /** The ICCID of the account's SIM that holds `name`, other than `exceptIccid`. */
   async nameHolder(tx: SqlExecutor, accountId: string, name: string, exceptIccid: string): Promise<string | null> {
-    const [row] = await tx.query<{ iccid: string }>('select iccid from sims where account_id = $1 and name = $2 and iccid <> $3', [accountId, name, exceptIccid]);
+    const [row] = await tx.query<{ iccid: string }>('select iccid from sims where account_id = $1 and name = $2 and iccid <> $3', [
+      accountId,
+      name,
+      exceptIccid,
+    ]);
     return row?.iccid ?? null;
   }
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FormFactor, Sim, SimCredentials, SimHistoryEntry, StockSim } from '../../../domain/src/sims/sim.js';
-import type { SimBlock, SimStatus } from '../../../domain/src/sims/sim-lifecycle.js';
+import type { FormFactor, Sim, SimCredentials, SimHistoryEntry, StockSim, SimBlock, SimStatus } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 interface SimRow {
@@ -294,10 +293,9 @@ export class SimRepository {
 
   /** Highest ICCID already issued under a prefix (generated stock continues after it). */
   async highestIccidWithPrefix(tx: SqlExecutor, prefix: string): Promise<string | null> {
-    const [row] = await tx.query<{ iccid: string }>(
-      `select iccid from sims where iccid like $1 and length(iccid) = 19 order by iccid desc limit 1`,
-      [`${prefix}%`],
-    );
+    const [row] = await tx.query<{ iccid: string }>(`select iccid from sims where iccid like $1 and length(iccid) = 19 order by iccid desc limit 1`, [
+      `${prefix}%`,
+    ]);
     return row?.iccid ?? null;
   }
 }

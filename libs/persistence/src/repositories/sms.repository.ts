@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SmsMessage, SmsStatus } from '../../../domain/src/sms/sms-message.js';
+import type { SmsMessage, SmsStatus } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 interface SmsRow {
@@ -52,7 +52,24 @@ export class SmsRepository {
       `insert into sms_messages (id, account_id, iccid, kind, text, encoding, segments, status, status_reason, gateway, gateway_message_id,
          validity_until, submitted_at, sent_at, delivered_at, created_at, updated_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
-      [m.id, m.accountId, m.iccid, m.kind, m.text, m.encoding, m.segments, m.status, m.statusReason, m.gateway, m.gatewayMessageId, m.validityUntil, m.submittedAt, m.sentAt, m.deliveredAt, m.createdAt],
+      [
+        m.id,
+        m.accountId,
+        m.iccid,
+        m.kind,
+        m.text,
+        m.encoding,
+        m.segments,
+        m.status,
+        m.statusReason,
+        m.gateway,
+        m.gatewayMessageId,
+        m.validityUntil,
+        m.submittedAt,
+        m.sentAt,
+        m.deliveredAt,
+        m.createdAt,
+      ],
     );
   }
 
@@ -62,7 +79,10 @@ export class SmsRepository {
   }
 
   async findByGatewayMessageId(gateway: string, gatewayMessageId: string, tx: SqlExecutor = this.db, forUpdate = false): Promise<SmsMessage | null> {
-    const [row] = await tx.query<SmsRow>(`select * from sms_messages where gateway = $1 and gateway_message_id = $2${forUpdate ? ' for update' : ''}`, [gateway, gatewayMessageId]);
+    const [row] = await tx.query<SmsRow>(
+      `select * from sms_messages where gateway = $1 and gateway_message_id = $2${forUpdate ? ' for update' : ''}`,
+      [gateway, gatewayMessageId],
+    );
     return row ? toSms(row) : null;
   }
 

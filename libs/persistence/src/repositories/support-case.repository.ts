@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SupportCase, SupportMessage, SupportSeverity, SupportStatus } from '../../../domain/src/support/support-case.js';
+import type { SupportCase, SupportMessage, SupportSeverity, SupportStatus } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 interface CaseRow {
@@ -37,7 +37,14 @@ const toCase = (r: CaseRow): SupportCase => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
-const toMessage = (r: MessageRow): SupportMessage => ({ id: r.id, caseId: r.case_id, author: r.author, authorKeyId: r.author_key_id, body: r.body, createdAt: r.created_at });
+const toMessage = (r: MessageRow): SupportMessage => ({
+  id: r.id,
+  caseId: r.case_id,
+  author: r.author,
+  authorKeyId: r.author_key_id,
+  body: r.body,
+  createdAt: r.created_at,
+});
 
 export interface SupportCaseFilter {
   accountId?: string;
@@ -105,7 +112,10 @@ export class SupportCaseRepository {
   /** The ICCIDs among `iccids` that belong to the account. */
   async ownedIccids(accountId: string, iccids: string[]): Promise<Set<string>> {
     if (!iccids.length) return new Set();
-    const rows = await this.db.query<{ iccid: string }>('select iccid from sims where account_id = $1 and iccid = any($2::text[])', [accountId, iccids]);
+    const rows = await this.db.query<{ iccid: string }>('select iccid from sims where account_id = $1 and iccid = any($2::text[])', [
+      accountId,
+      iccids,
+    ]);
     return new Set(rows.map((r) => r.iccid));
   }
 }

@@ -73,7 +73,14 @@ export class TelemetryQueriesRepository {
    * all its sessions under the group it is in now).
    */
   async usageByGroup(accountId: string, from: Date, to: Date): Promise<GroupUsageRow[]> {
-    const rows = await this.db.query<{ group_id: string | null; group_name: string | null; bytes_up: number; bytes_down: number; sessions: number; sims: number }>(
+    const rows = await this.db.query<{
+      group_id: string | null;
+      group_name: string | null;
+      bytes_up: number;
+      bytes_down: number;
+      sessions: number;
+      sims: number;
+    }>(
       `select s.group_id, g.name as group_name,
               sum(l.bytes_up)::bigint as bytes_up, sum(l.bytes_down)::bigint as bytes_down,
               count(*)::bigint as sessions, count(distinct l.iccid)::bigint as sims
@@ -84,16 +91,23 @@ export class TelemetryQueriesRepository {
         group by s.group_id, g.name`,
       [accountId, from.toISOString(), to.toISOString()],
     );
-    return rows.map((r) => ({ groupId: r.group_id, groupName: r.group_name, bytesUp: r.bytes_up, bytesDown: r.bytes_down, sessions: r.sessions, sims: r.sims }));
+    return rows.map((r) => ({
+      groupId: r.group_id,
+      groupName: r.group_name,
+      bytesUp: r.bytes_up,
+      bytesDown: r.bytes_down,
+      sessions: r.sessions,
+      sims: r.sims,
+    }));
   }
 
   /** Names of an account's SIMs, for report labels. */
   async simNames(accountId: string, iccids: string[]): Promise<Map<string, string | null>> {
     if (!iccids.length) return new Map();
-    const rows = await this.db.query<{ iccid: string; name: string | null }>('select iccid, name from sims where account_id = $1 and iccid = any($2::text[])', [
-      accountId,
-      iccids,
-    ]);
+    const rows = await this.db.query<{ iccid: string; name: string | null }>(
+      'select iccid, name from sims where account_id = $1 and iccid = any($2::text[])',
+      [accountId, iccids],
+    );
     return new Map(rows.map((r) => [r.iccid, r.name]));
   }
 
@@ -104,18 +118,33 @@ export class TelemetryQueriesRepository {
       `select ${columns} from usage_ledger where iccid = $1 and ended_at is null order by started_at desc limit 1`,
       [iccid],
     );
-    const [last] = await this.db.query<LedgerSessionRow>(`select ${columns} from usage_ledger where iccid = $1 order by started_at desc limit 1`, [iccid]);
+    const [last] = await this.db.query<LedgerSessionRow>(`select ${columns} from usage_ledger where iccid = $1 order by started_at desc limit 1`, [
+      iccid,
+    ]);
     return { open: open ? toLedgerSession(open) : null, last: last ? toLedgerSession(last) : null };
   }
 
   /** Appends errors of one refused publish and keeps only the newest `keep` of the SIM. */
-  async appendIngestionErrors(iccid: string, topic: string, at: Date, problems: Array<{ code: string; message: string; index?: number }>, keep: number): Promise<void> {
+  async appendIngestionErrors(
+    iccid: string,
+    topic: string,
+    at: Date,
+    problems: Array<{ code: string; message: string; index?: number }>,
+    keep: number,
+  ): Promise<void> {
     if (!problems.length) return;
     await this.db.transaction(async (tx: SqlExecutor) => {
       await tx.query(
         `insert into ingestion_errors (iccid, at, topic, code, message, record_index)
          select $1, $2, $3, t.code, t.message, t.idx from unnest($4::text[], $5::text[], $6::int[]) as t(code, message, idx)`,
-        [iccid, at.toISOString(), topic, problems.map((p) => p.code), problems.map((p) => p.message.slice(0, 2000)), problems.map((p) => p.index ?? null)],
+        [
+          iccid,
+          at.toISOString(),
+          topic,
+          problems.map((p) => p.code),
+          problems.map((p) => p.message.slice(0, 2000)),
+          problems.map((p) => p.index ?? null),
+        ],
       );
       await tx.query(
         `delete from ingestion_errors where iccid = $1 and id < (select min(id) from (select id from ingestion_errors where iccid = $1 order by id desc limit $2) newest)`,

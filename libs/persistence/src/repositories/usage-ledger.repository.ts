@@ -150,7 +150,10 @@ export class UsageLedgerRepository {
    * Sets the rated amount of sessions whose stored row differs from the record rated before the upsert
    * (a later record on another network, counters lower than stored): the ledger prices what it holds.
    */
-  async setRatings(tx: SqlExecutor, ratings: Array<{ iccid: string; sessionId: string; zone: string | null; amount: string | null; currency: string | null }>): Promise<void> {
+  async setRatings(
+    tx: SqlExecutor,
+    ratings: Array<{ iccid: string; sessionId: string; zone: string | null; amount: string | null; currency: string | null }>,
+  ): Promise<void> {
     if (!ratings.length) return;
     await tx.query(
       `update usage_ledger l set zone = r.zone, amount = r.amount, currency = r.currency

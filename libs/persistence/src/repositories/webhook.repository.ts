@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DomainEvent } from '../../../domain/src/events/domain-event.js';
-import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookDisabledReason, WebhookEndpoint } from '../../../domain/src/webhooks/webhook.js';
+import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookDisabledReason, WebhookEndpoint } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 import { toRecordedEvent, webhookRegistrationLockKey, type EventRow, type RecordedEvent } from './event.repository.js';
 
@@ -47,7 +46,6 @@ interface AttemptRow {
   latency_ms: number;
   error: string | null;
 }
-
 
 const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
   id: r.id,
@@ -126,7 +124,22 @@ export class WebhookRepository {
       `insert into webhook_endpoints (id, account_id, url, description, events, enabled, disabled_reason, disabled_at, secret, previous_secret,
          previous_secret_expires_at, failing_since, created_at, updated_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [e.id, e.accountId, e.url, e.description, e.events, e.enabled, e.disabledReason, e.disabledAt, e.secret, e.previousSecret, e.previousSecretExpiresAt, e.failingSince, e.createdAt, e.updatedAt],
+      [
+        e.id,
+        e.accountId,
+        e.url,
+        e.description,
+        e.events,
+        e.enabled,
+        e.disabledReason,
+        e.disabledAt,
+        e.secret,
+        e.previousSecret,
+        e.previousSecretExpiresAt,
+        e.failingSince,
+        e.createdAt,
+        e.updatedAt,
+      ],
     );
   }
 
@@ -135,13 +148,29 @@ export class WebhookRepository {
       `update webhook_endpoints set url = $2, description = $3, events = $4, enabled = $5, disabled_reason = $6, disabled_at = $7, secret = $8,
          previous_secret = $9, previous_secret_expires_at = $10, failing_since = $11, updated_at = $12
        where id = $1 returning *`,
-      [e.id, e.url, e.description, e.events, e.enabled, e.disabledReason, e.disabledAt, e.secret, e.previousSecret, e.previousSecretExpiresAt, e.failingSince, e.updatedAt],
+      [
+        e.id,
+        e.url,
+        e.description,
+        e.events,
+        e.enabled,
+        e.disabledReason,
+        e.disabledAt,
+        e.secret,
+        e.previousSecret,
+        e.previousSecretExpiresAt,
+        e.failingSince,
+        e.updatedAt,
+      ],
     );
     return toEndpoint(row);
   }
 
   async findEndpoint(accountId: string, id: string, tx: SqlExecutor = this.db, forUpdate = false): Promise<WebhookEndpoint | null> {
-    const [row] = await tx.query<EndpointRow>(`select * from webhook_endpoints where id = $1 and account_id = $2${forUpdate ? ' for update' : ''}`, [id, accountId]);
+    const [row] = await tx.query<EndpointRow>(`select * from webhook_endpoints where id = $1 and account_id = $2${forUpdate ? ' for update' : ''}`, [
+      id,
+      accountId,
+    ]);
     return row ? toEndpoint(row) : null;
   }
 
@@ -242,7 +271,15 @@ export class WebhookRepository {
   async updateDelivery(
     tx: SqlExecutor,
     id: string,
-    change: { status: DeliveryStatus; attemptCount: number; retryIndex: number; nextAttemptAt: Date | null; lastStatusCode: number | null; lastError: string | null; at: Date },
+    change: {
+      status: DeliveryStatus;
+      attemptCount: number;
+      retryIndex: number;
+      nextAttemptAt: Date | null;
+      lastStatusCode: number | null;
+      lastError: string | null;
+      at: Date;
+    },
   ): Promise<void> {
     await tx.query(
       `update webhook_deliveries set status = $2, attempt_count = $3, retry_index = $4, next_attempt_at = $5, last_status_code = $6, last_error = $7,
@@ -251,13 +288,19 @@ export class WebhookRepository {
     );
   }
 
-  async listDeliveries(endpointId: string, filter: { status?: DeliveryStatus; after?: string; limit: number }): Promise<Array<WebhookDelivery & { attempts: DeliveryAttempt[] }>> {
+  async listDeliveries(
+    endpointId: string,
+    filter: { status?: DeliveryStatus; after?: string; limit: number },
+  ): Promise<Array<WebhookDelivery & { attempts: DeliveryAttempt[] }>> {
     const rows = await this.db.query<DeliveryRow>(
       `${DELIVERY_SELECT} where d.endpoint_id = $1 and ($2::text is null or d.status = $2) and ($3::text is null or d.id < $3) order by d.id desc limit $4`,
       [endpointId, filter.status ?? null, filter.after ?? null, filter.limit],
     );
     if (!rows.length) return [];
-    const attempts = await this.db.query<AttemptRow>('select * from webhook_delivery_attempts where delivery_id = any($1::text[]) order by delivery_id, attempt', [rows.map((r) => r.id)]);
+    const attempts = await this.db.query<AttemptRow>(
+      'select * from webhook_delivery_attempts where delivery_id = any($1::text[]) order by delivery_id, attempt',
+      [rows.map((r) => r.id)],
+    );
     const byDelivery = new Map<string, DeliveryAttempt[]>();
     for (const a of attempts) byDelivery.set(a.delivery_id, [...(byDelivery.get(a.delivery_id) ?? []), toAttempt(a)]);
     return rows.map((r) => ({ ...toDelivery(r), attempts: byDelivery.get(r.id) ?? [] }));

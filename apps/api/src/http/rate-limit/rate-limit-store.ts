@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { closeRedis } from '../../../../../libs/queue/src/redis-connections.js';
+import { closeRedis } from '@simfleet/queue';
 
 export interface RateLimitHit {
   /** Requests counted in the current window, this one included. */

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, switchMap, type Observable } from 'rxjs';
-import { APP_CONFIG, type AppConfig } from '../../../../../libs/config/src/index.js';
-import { DomainError, ErrorCode } from '../../../../../libs/domain/src/errors/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { DomainError, ErrorCode } from '@simfleet/domain';
 import { RateLimitStore, type RateLimitHit } from './rate-limit-store.js';
 
 const WINDOW_MS = 60_000;

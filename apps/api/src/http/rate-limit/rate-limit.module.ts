@@ -1,6 +1,6 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { APP_CONFIG, type AppConfig } from '../../../../../libs/config/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { RateLimitInterceptor } from './rate-limit.interceptor.js';
 import { MemoryRateLimitStore, RateLimitStore, RedisRateLimitStore } from './rate-limit-store.js';
 

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { problemView } from './views.js';
+import { problemView } from './problem-view.js';
 import { openApiSchema } from './validation.js';
 
 const problemContent = { 'application/problem+json': { schema: openApiSchema(problemView, 'output') } };
@@ -19,12 +19,18 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 
 /** Documents the problem+json responses a route may return. */
 export const ApiProblems = (...statuses: number[]) =>
-  applyDecorators(...statuses.map((status) => ApiResponse({ status, description: PROBLEM_DESCRIPTIONS[status] ?? 'Error', content: problemContent })));
+  applyDecorators(
+    ...statuses.map((status) => ApiResponse({ status, description: PROBLEM_DESCRIPTIONS[status] ?? 'Error', content: problemContent })),
+  );
 
 /** Documents an authenticated route: bearer auth, its success response and its error responses. */
 export const ApiRoute = (success: { status?: number; schema: z.ZodType; description?: string }, ...problems: number[]) =>
   applyDecorators(
     ApiBearerAuth(),
-    ApiResponse({ status: success.status ?? 200, description: success.description ?? 'OK', content: { 'application/json': { schema: openApiSchema(success.schema, 'output') } } }),
+    ApiResponse({
+      status: success.status ?? 200,
+      description: success.description ?? 'OK',
+      content: { 'application/json': { schema: openApiSchema(success.schema, 'output') } },
+    }),
     ApiProblems(401, 403, 429, ...problems),
   );

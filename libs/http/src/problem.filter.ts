@@ -1,6 +1,6 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ErrorCode } from '../../../../libs/domain/src/errors/domain-error.js';
+import { DomainError, ErrorCode } from '@simfleet/domain';
 
 /** Each domain error code, once, mapped to its HTTP status and title. */
 export const PROBLEM_TYPES: Record<ErrorCode, { status: number; title: string }> = {
@@ -56,7 +56,13 @@ export function toProblem(error: unknown, request: { url: string; id: string }):
         ? (error as { statusCode: number }).statusCode
         : HttpStatus.INTERNAL_SERVER_ERROR;
   if (status >= 500 && !(status === 503 && error instanceof HttpException)) {
-    return { type: problemTypeUri('internal-error'), title: 'Internal error', status: 500, detail: 'An unexpected error occurred; it has been logged with this request id.', ...base };
+    return {
+      type: problemTypeUri('internal-error'),
+      title: 'Internal error',
+      status: 500,
+      detail: 'An unexpected error occurred; it has been logged with this request id.',
+      ...base,
+    };
   }
   const code = STATUS_CODES[status] ?? ErrorCode.ValidationFailed;
   const response = error instanceof HttpException ? error.getResponse() : undefined;
@@ -66,7 +72,8 @@ export function toProblem(error: unknown, request: { url: string; id: string }):
       : error instanceof Error
         ? error.message
         : 'The request could not be processed';
-  const extra = typeof response === 'object' && response && 'problem' in response ? ((response as { problem: Record<string, unknown> }).problem ?? {}) : {};
+  const extra =
+    typeof response === 'object' && response && 'problem' in response ? ((response as { problem: Record<string, unknown> }).problem ?? {}) : {};
   return { type: problemTypeUri(code), title: PROBLEM_TYPES[code]?.title ?? 'Error', status, detail, ...base, ...extra };
 }
 
@@ -81,7 +88,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const problem = toProblem(error, request);
     if (problem.status >= 500) this.logger.error({ requestId: request.id, err: error }, error instanceof Error ? error.stack : undefined);
-    const headers = (error as { headers?: Record<string, string> })?.headers ?? (error instanceof DomainError ? (error.details.headers as Record<string, string> | undefined) : undefined);
+    const headers =
+      (error as { headers?: Record<string, string> })?.headers ??
+      (error instanceof DomainError ? (error.details.headers as Record<string, string> | undefined) : undefined);
     if (headers) for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     if (problem.headers) delete problem.headers;
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer');

@@ -1,12 +1,12 @@
 import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { DomainError, ErrorCode } from '../../../../libs/domain/src/errors/domain-error.js';
-import { Metrics } from '../../../../libs/observability/src/metrics.js';
-import { Database } from '../../../../libs/persistence/src/database.js';
-import { JobQueue } from '../../../../libs/queue/src/job-queue.js';
-import { TelemetryStore } from '../../../../libs/telemetry/src/telemetry-store.js';
-import { Public } from '../http/auth.guard.js';
+import { DomainError, ErrorCode } from '@simfleet/domain';
+import { Metrics } from '@simfleet/observability';
+import { Database } from '@simfleet/persistence';
+import { JobQueue } from '@simfleet/queue';
+import { TelemetryStore } from '@simfleet/telemetry';
+import { Public } from '../auth.guard.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -24,7 +24,11 @@ export class OpsController {
   ) {}
 
   @Get('health')
-  @ApiResponse({ status: 200, description: 'The process is alive', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } } } })
+  @ApiResponse({
+    status: 200,
+    description: 'The process is alive',
+    content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } } },
+  })
   liveness() {
     return { status: 'ok' };
   }
@@ -35,14 +39,28 @@ export class OpsController {
   async readiness() {
     try {
       return await this.health.check([
-        () => this.indicators.check(`database:${this.db.kind}`).attempt(() => this.db.ping()).withTimeout(CHECK_TIMEOUT_MS),
-        () => this.indicators.check(`queue:${this.queue.kind}`).attempt(() => this.queue.ping()).withTimeout(CHECK_TIMEOUT_MS),
-        () => this.indicators.check(`telemetry:${this.telemetry.kind}`).attempt(() => this.telemetry.ping()).withTimeout(CHECK_TIMEOUT_MS),
+        () =>
+          this.indicators
+            .check(`database:${this.db.kind}`)
+            .attempt(() => this.db.ping())
+            .withTimeout(CHECK_TIMEOUT_MS),
+        () =>
+          this.indicators
+            .check(`queue:${this.queue.kind}`)
+            .attempt(() => this.queue.ping())
+            .withTimeout(CHECK_TIMEOUT_MS),
+        () =>
+          this.indicators
+            .check(`telemetry:${this.telemetry.kind}`)
+            .attempt(() => this.telemetry.ping())
+            .withTimeout(CHECK_TIMEOUT_MS),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const checks = error.getResponse() as { error?: Record<string, unknown>; details?: Record<string, unknown> };
-      throw new DomainError(ErrorCode.DependencyUnavailable, `Not ready: ${Object.keys(checks.error ?? {}).join(', ')} unavailable`, { checks: checks.details ?? {} });
+      throw new DomainError(ErrorCode.DependencyUnavailable, `Not ready: ${Object.keys(checks.error ?? {}).join(', ')} unavailable`, {
+        checks: checks.details ?? {},
+      });
     }
   }
 

@@ -1,7 +1,7 @@
 import { applyDecorators, type PipeTransform } from '@nestjs/common';
 import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
-import { DomainError } from '../../../../libs/domain/src/errors/domain-error.js';
+import { DomainError } from '@simfleet/domain';
 
 type SchemaObject = Record<string, unknown>;
 

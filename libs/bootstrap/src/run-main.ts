@@ -1,13 +1,14 @@
-import { ConfigError, loadConfig } from '../../libs/config/src/index.js';
-import { createRootLogger } from '../../libs/observability/src/index.js';
-import { startPlatform, type RunningPlatform } from './platform.js';
-import type { Role } from './platform.module.js';
+import { ConfigError, loadConfig } from '@simfleet/config';
+import { createRootLogger } from '@simfleet/observability';
+import { startPlatform, type RunningPlatform } from './start-platform.js';
+import type { PlatformRole } from './platform-role.js';
 
 /**
  * The entry point of every process: reads the environment once, starts the roles, prints where they
  * listen, and shuts down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight jobs, exit 0).
  */
-export async function runMain(roles: readonly Role[]): Promise<void> {
+export async function runMain(roles: readonly PlatformRole[]): Promise<void> {
+  const names = roles.map((role) => role.name);
   let config;
   try {
     config = loadConfig(process.env);
@@ -36,10 +37,13 @@ export async function runMain(roles: readonly Role[]): Promise<void> {
     `telemetry ${config.telemetry.kind === 'sql' ? 'SQL tables' : 'InfluxDB'}`,
   ].join(', ');
   const lines = [
-    `simfleet ${roles.join('+')} ready — ${shape}`,
-    `  HTTP    ${platform.httpUrl}   (health /health, readiness /ready, metrics /metrics${roles.includes('api') ? `, docs /docs, OpenAPI /openapi.json` : ''})`,
+    `simfleet ${names.join('+')} ready — ${shape}`,
+    `  HTTP    ${platform.httpUrl}   (health /health, readiness /ready, metrics /metrics${names.includes('api') ? `, docs /docs, OpenAPI /openapi.json` : ''})`,
   ];
-  if (platform.mqttPorts.tcp !== undefined) lines.push(`  MQTT    mqtt://localhost:${platform.mqttPorts.tcp}   ws://localhost:${platform.mqttPorts.ws}${platform.mqttPorts.tls ? `   mqtts://localhost:${platform.mqttPorts.tls}` : ''}`);
+  if (platform.mqttPorts.tcp !== undefined)
+    lines.push(
+      `  MQTT    mqtt://localhost:${platform.mqttPorts.tcp}   ws://localhost:${platform.mqttPorts.ws}${platform.mqttPorts.tls ? `   mqtts://localhost:${platform.mqttPorts.tls}` : ''}`,
+    );
   if (platform.generatedAdminKey) {
     lines.push(
       '',

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { ApiKeyGuard } from '../http/auth.guard.js';
-import { ProblemDetailsFilter } from '../http/problem.filter.js';
+import { ApiKeyGuard } from '../auth.guard.js';
+import { ProblemDetailsFilter } from '../problem.filter.js';
 import { OpsController } from './ops.controller.js';
 
 /** What every process serves over HTTP, whatever its role: health, readiness, metrics; and the error format. */

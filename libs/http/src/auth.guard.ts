@@ -1,9 +1,9 @@
 import { CanActivate, Inject, Injectable, SetMetadata, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ApiKeyAuthenticator } from '../../../../libs/application/src/accounts/accounts.usecases.js';
-import { principalHasScope, type ApiKeyScope, type Principal } from '../../../../libs/auth/src/index.js';
-import { DomainError, ErrorCode } from '../../../../libs/domain/src/errors/domain-error.js';
+import { ApiKeyAuthenticator } from '@simfleet/application';
+import { principalHasScope, type ApiKeyScope, type Principal } from '@simfleet/auth';
+import { DomainError, ErrorCode } from '@simfleet/domain';
 
 export const SCOPE_METADATA = 'simfleet:scope';
 export const PUBLIC_METADATA = 'simfleet:public';
@@ -38,10 +38,15 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) throw new DomainError(ErrorCode.Unauthenticated, header ? 'The Authorization header must be `Bearer <api key>`' : 'Send your API key as `Authorization: Bearer <api key>`');
+    if (!match)
+      throw new DomainError(
+        ErrorCode.Unauthenticated,
+        header ? 'The Authorization header must be `Bearer <api key>`' : 'Send your API key as `Authorization: Bearer <api key>`',
+      );
     const principal = await this.authenticator.authenticate(match[1]);
     request.principal = principal;
-    if (scope === 'admin' && principal.kind !== 'admin') throw new DomainError(ErrorCode.Forbidden, 'This route needs the platform admin key', { requiredScope: 'admin' });
+    if (scope === 'admin' && principal.kind !== 'admin')
+      throw new DomainError(ErrorCode.Forbidden, 'This route needs the platform admin key', { requiredScope: 'admin' });
     if (scope !== 'admin' && principal.kind === 'admin' && !this.reflector.getAllAndOverride<boolean>(ADMIN_TOO_METADATA, targets)) {
       throw new DomainError(ErrorCode.Forbidden, 'This route acts inside an account: use an API key of that account', { requiredScope: scope });
     }

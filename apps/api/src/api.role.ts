@@ -1,0 +1,34 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiKeyAuthenticator } from '@simfleet/application';
+import type { PlatformRole } from '@simfleet/bootstrap';
+import { ApiModule } from './api.module.js';
+
+function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('SIM fleet platform API')
+    .setDescription(
+      'IoT SIM management and telemetry. Authenticate with `Authorization: Bearer <api key>`. ' +
+        'Errors are RFC 9457 `application/problem+json`. POST requests honour `Idempotency-Key`. ' +
+        'Lists use keyset pagination (`limit`, `cursor` → `nextCursor`).',
+    )
+    .setVersion('1')
+    .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An account API key, or the platform admin key for admin routes' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** The REST API role: `/v1`, its OpenAPI document at `/openapi.json` and `/docs`, and the platform admin key. */
+export const apiRole: PlatformRole = {
+  name: 'api',
+  module: ApiModule,
+  beforeInit(app) {
+    const openApi = buildOpenApi(app);
+    SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', raw: ['json', 'yaml'] });
+    return { openApi };
+  },
+  async afterInit(app) {
+    return { generatedAdminKey: await app.get(ApiKeyAuthenticator).ensureAdminKey() };
+  },
+};

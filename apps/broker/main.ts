@@ -1,3 +1,0 @@
-import { runMain } from '../platform/main-runner.js';
-
-await runMain(['broker']);

@@ -1,3 +1,0 @@
-import { runMain } from './main-runner.js';
-
-await runMain(['api', 'broker', 'worker']);

@@ -1,0 +1,4 @@
+import { runMain } from '@simfleet/bootstrap';
+import { ROLE_NAMES, rolesNamed } from './roles.js';
+
+await runMain(rolesNamed(ROLE_NAMES));

@@ -1,0 +1,4 @@
+import { runMain } from '@simfleet/bootstrap';
+import { workerRole } from './worker.role.js';
+
+await runMain([workerRole]);
