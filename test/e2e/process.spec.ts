@@ -6,6 +6,7 @@ import mqtt from 'mqtt';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims } from './support/fleet.js';
 import { freePort } from '../harness/isolation.js';
+import { clockEnv } from '../support/test-time.js';
 
 // The real entry points, built and started as a user would (`npm start` = build + this), over real ports.
 const root = path.resolve('.');
@@ -21,7 +22,7 @@ function run(entry: string, env: Record<string, string>): Started {
   let output = '';
   const child = spawn(node, [path.join(root, entry)], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

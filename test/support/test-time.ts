@@ -41,3 +41,15 @@ export function dayOf(date: Date, offset = 0): string {
  * 62 days old (well inside the telemetry retention), whatever the date of the run.
  */
 export const LAST_MONTH = periodOf(new Date(), -1);
+
+/**
+ * The moved clock of `npm run test:time-travel` (libfaketime's LD_PRELOAD and FAKETIME* variables), for a
+ * child process started with an environment of its own: it must read the same clock as the test.
+ */
+export function clockEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => (entry[0] === 'LD_PRELOAD' || entry[0].startsWith('FAKETIME')) && entry[1] !== undefined,
+    ),
+  );
+}

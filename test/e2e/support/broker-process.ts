@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { clockEnv } from '../../support/test-time.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 
@@ -35,7 +36,7 @@ export async function startBrokerProcess(
 ): Promise<{ child: ChildProcess; output: () => string }> {
   let output = '';
   const child = spawn(process.execPath, [path.join(buildDir, 'apps/broker/src/main.js')], {
-    env: { PATH: process.env.PATH ?? '', ...env, MQTT_PORT: String(mqttPort) },
+    env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env, MQTT_PORT: String(mqttPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
