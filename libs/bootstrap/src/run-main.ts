@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '@simfleet/config';
-import { createRootLogger } from '@simfleet/observability';
+import { createRootLogger, resolveLogFormat } from '@simfleet/observability';
 import { startPlatform, type RunningPlatform } from './start-platform.js';
 import type { PlatformRole } from './platform-role.js';
 
@@ -19,7 +19,7 @@ export async function runMain(roles: readonly PlatformRole[]): Promise<void> {
     }
     throw error;
   }
-  const logger = createRootLogger(config.logLevel);
+  const logger = createRootLogger(config.logLevel, resolveLogFormat(config.logFormat, process.stdout.isTTY === true));
   let platform: RunningPlatform;
   try {
     platform = await startPlatform(config, roles, logger);

@@ -38,6 +38,8 @@ export interface AppConfig {
   queue: QueueConfig;
   telemetry: TelemetryConfig;
   logLevel: RawConfig['LOG_LEVEL'];
+  /** `auto`: readable lines when stdout is a terminal, JSON otherwise. */
+  logFormat: RawConfig['LOG_FORMAT'];
   shutdownTimeoutMs: number;
   ingest: { batchMaxRecords: number; batchMaxWaitMs: number };
   simIssuer: { iccidPrefix: string; imsiPrefix: string; msisdnPrefix: string };
@@ -147,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         }
       : { kind: 'sql' },
     logLevel: raw.LOG_LEVEL,
+    logFormat: raw.LOG_FORMAT,
     shutdownTimeoutMs: parseDuration(raw.SHUTDOWN_TIMEOUT),
     ingest: { batchMaxRecords: raw.INGEST_BATCH_MAX_RECORDS, batchMaxWaitMs: parseDuration(raw.INGEST_BATCH_MAX_WAIT) },
     simIssuer: { iccidPrefix: raw.SIM_ICCID_PREFIX, imsiPrefix: raw.SIM_IMSI_PREFIX, msisdnPrefix: raw.SIM_MSISDN_PREFIX },

@@ -48,6 +48,7 @@ export const configSchema = z.object({
   INFLUX_TOKEN: z.string().optional(),
   INFLUX_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   SHUTDOWN_TIMEOUT: duration.default('10s'),
   INGEST_BATCH_MAX_RECORDS: z.coerce.number().int().min(1).max(5000).default(1000),
   INGEST_BATCH_MAX_WAIT: duration.default('50ms'),
