@@ -52,6 +52,9 @@ export async function runMain(roles: readonly PlatformRole[]): Promise<void> {
       '  Set ADMIN_API_KEY to use your own instead.',
     );
   }
+  // Log lines are written asynchronously: let those of the start-up land first, so that the banner (and the
+  // one-time admin key) is the last thing on screen.
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;

@@ -58,7 +58,9 @@ export async function startPlatform(
   const names = roles.map((role) => role.name);
   assertRolesFitConfig(config, names);
   const adapter = new FastifyAdapter({
-    loggerInstance: logger.child({ context: 'http' }),
+    // Fastify's own lines ("Server listening at …" per interface, one per request) are for debugging: the
+    // ready banner says where the platform listens. Errors still come through.
+    loggerInstance: logger.child({ context: 'http' }, { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' }),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 16 * 1024 * 1024,
