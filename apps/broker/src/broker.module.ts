@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
+import { DeviceConnectivityModule, SmsModule, TelemetryIngestModule, TelemetryQueriesModule } from '@simfleet/application';
 import { MqttBroker } from './mqtt-broker.service.js';
 import { SmsDeviceDelivery } from './sms-delivery.js';
 
-@Module({ providers: [MqttBroker, SmsDeviceDelivery], exports: [MqttBroker] })
+@Module({
+  imports: [TelemetryIngestModule, DeviceConnectivityModule, TelemetryQueriesModule, SmsModule],
+  providers: [MqttBroker, SmsDeviceDelivery],
+  exports: [MqttBroker],
+})
 export class BrokerModule {}

@@ -1,6 +1,5 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
-import { SmsRepository } from '@simfleet/persistence';
 import { JobQueue } from '@simfleet/queue';
 import { HttpProviderGateway } from './http-provider.gateway.js';
 import { NetworkSimulatorGateway } from './network-simulator.gateway.js';
@@ -9,10 +8,8 @@ import { SmsGateway } from './sms-gateway.js';
 import { SmsService } from './sms.service.js';
 
 /** Mobile-terminated SMS: the gateway and the broker downlink, each chosen once here from the configuration. */
-@Global()
 @Module({
   providers: [
-    SmsRepository,
     SmsService,
     {
       provide: SmsGateway,
@@ -30,7 +27,7 @@ import { SmsService } from './sms.service.js';
         config.queue.kind === 'bullmq' ? new RedisSmsDownlink(config.queue.redisUrl, config.queue.prefix) : new LocalSmsDownlink(),
     },
   ],
-  exports: [SmsRepository, SmsService, SmsGateway, SmsDownlink],
+  exports: [SmsService, SmsGateway, SmsDownlink],
 })
 export class SmsModule implements OnApplicationShutdown {
   constructor(@Inject(SmsDownlink) private readonly downlink: SmsDownlink) {}
