@@ -14,6 +14,7 @@ import { AccountsService, ApiKeyAuthenticator } from './accounts/accounts.usecas
 import { BillingSessionRater } from './billing/billing-session-rater.js';
 import { AlertsModule } from './alerts/alerts.module.js';
 import { BillingModule } from './billing/billing.module.js';
+import { DeadLettersService } from './operations/dead-letters.service.js';
 import { OrdersService } from './orders/orders.service.js';
 import { SimsService } from './sims/sims.service.js';
 import { SmsModule } from './sms/sms.module.js';
@@ -39,7 +40,17 @@ const repositories = [
   IdempotencyRepository,
   UsageLedgerRepository,
 ];
-const useCases = [AccountsService, ApiKeyAuthenticator, SimsService, StockService, OrdersService, UsageService, IngestTelemetry, DeviceAuthenticator];
+const useCases = [
+  AccountsService,
+  ApiKeyAuthenticator,
+  SimsService,
+  StockService,
+  OrdersService,
+  UsageService,
+  IngestTelemetry,
+  DeviceAuthenticator,
+  DeadLettersService,
+];
 
 /** Repositories and use cases shared by the api, broker and worker roles. */
 @Global()

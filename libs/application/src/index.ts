@@ -12,6 +12,7 @@ export * from './billing/invoicing.service.js';
 export * from './billing/price-plans.service.js';
 export * from './billing/usage-events.service.js';
 export * from './clock/clock.module.js';
+export * from './operations/dead-letters.service.js';
 export * from './orders/orders.service.js';
 export * from './sims/bulk-jobs.service.js';
 export * from './sims/groups.service.js';

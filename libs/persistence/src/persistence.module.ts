@@ -4,6 +4,7 @@ import { Database } from './database.js';
 import { migrate } from './migrator.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
+import { UnitOfWork } from './unit-of-work.js';
 
 /** Opens the system of record chosen by the configuration: PostgreSQL with DATABASE_URL, PGlite otherwise. */
 export async function openDatabase(config: AppConfig): Promise<Database> {
@@ -25,8 +26,9 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
         return db;
       },
     },
+    UnitOfWork,
   ],
-  exports: [Database],
+  exports: [Database, UnitOfWork],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(Database) private readonly db: Database) {}

@@ -12,7 +12,8 @@ export function toLine(
   measurement: string,
   tags: Record<string, string | null | undefined>,
   fields: Record<string, FieldValue | null | undefined>,
-  timestampMs: number,
+  /** In the precision of the write (the stores write nanoseconds: `nanoseconds()`). */
+  timestamp: string,
 ): string {
   const tagPart = Object.keys(tags)
     .sort()
@@ -34,8 +35,14 @@ export function toLine(
       return `${escapeTag(k)}=${rendered}`;
     })
     .join(',');
-  return `${escapeMeasurement(measurement)}${tagPart} ${fieldPart} ${timestampMs}`;
+  return `${escapeMeasurement(measurement)}${tagPart} ${fieldPart} ${timestamp}`;
 }
 
 /** Quotes an InfluxQL string literal. */
 export const influxString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** An instant in milliseconds plus `offsetNs` (0–999,999) as an InfluxDB nanosecond timestamp, exact beyond 2^53. */
+export function nanoseconds(ms: number, offsetNs = 0): string {
+  if (ms > 0) return `${ms}${String(offsetNs).padStart(6, '0')}`;
+  return (BigInt(ms) * 1_000_000n + BigInt(offsetNs)).toString();
+}
