@@ -1,9 +1,13 @@
 // InfluxDB line protocol (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/).
 // Most values need no escaping: testing first spares two regex replacements per tag on the hot path.
-const TAG_SPECIAL = /[,= \\\n]/;
-const escapeTag = (value: string) => (TAG_SPECIAL.test(value) ? value.replace(/([,= \\])/g, '\\$1').replace(/\n/g, '\\n') : value);
-const escapeMeasurement = (value: string) => value.replace(/([, \\])/g, '\\$1');
-const escapeString = (value: string) => `"${value.replace(/(["\\])/g, '\\$1').replace(/\n/g, '\\n')}"`;
+// InfluxDB 1.x unescapes only `\,`, `\=` and `\ ` in a tag value, and ends a line at a line break: a tag value
+// cannot hold a backslash before those, nor a line break. Free text reaches a tag through `networkName`
+// (libs/domain), which rules both out. A string field may hold anything: `"` and `\` are escaped, line breaks
+// stay as they are inside the quotes (test/integration/influx-line-protocol.spec.ts writes and reads them back).
+const TAG_SPECIAL = /[,= ]/;
+const escapeTag = (value: string) => (TAG_SPECIAL.test(value) ? value.replace(/([,= ])/g, '\\$1') : value);
+const escapeMeasurement = (value: string) => value.replace(/([, ])/g, '\\$1');
+const escapeString = (value: string) => `"${value.replace(/(["\\])/g, '\\$1')}"`;
 
 export type FieldValue = { int: number } | { float: number } | { str: string } | { bool: boolean };
 

@@ -44,6 +44,17 @@ export interface DataSession {
   rating: SessionRating | null;
 }
 
+/**
+ * A network name as the platform keeps it (ledger, stores, events, the SIM): control characters (line breaks,
+ * tabs) become spaces and backslashes slashes, surrounding spaces go; null when nothing is left. InfluxDB 1.x
+ * cannot write either back in a tag, and both shapes must give the same name.
+ */
+export function networkName(name: string | null | undefined): string | null {
+  if (!name) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+  return name.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\\/g, '/').trim() || null;
+}
+
 /** The key of a session, unique across SIMs. */
 export const sessionKey = (s: Pick<DataSession, 'iccid' | 'sessionId'>): string => `${s.iccid}\u0000${s.sessionId}`;
 
@@ -63,7 +74,7 @@ export function dataSessionOf(
     bytesDown: record.bytesDown,
     mcc: record.mcc,
     mnc: record.mnc,
-    network: record.network ?? visited.name,
+    network: networkName(record.network) ?? networkName(visited.name),
     country: visited.country,
     rat: record.rat,
     cellId: record.cellId === undefined ? null : String(record.cellId),
