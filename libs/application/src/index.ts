@@ -39,3 +39,4 @@ export * from './webhooks/webhook-deliverer.js';
 export * from './webhooks/webhook-dispatcher.js';
 export * from './webhooks/webhooks.service.js';
 export * from './clock/clocks.js';
+export * from './telemetry/session-rater.js';
