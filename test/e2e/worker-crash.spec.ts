@@ -78,9 +78,7 @@ requireServers(
   });
 
   const ledgerSessions = async (): Promise<Array<{ session_id: string; bytes_up: number }>> =>
-    core.platform.app
-      .get(Database)
-      .query('select session_id, bytes_up from usage_ledger where iccid = $1 order by session_id', [iccid]) as Promise<
+    core.platform.app.get(Database).query('select session_id, bytes_up from usage_ledger where iccid = $1 order by session_id', [iccid]) as Promise<
       Array<{ session_id: string; bytes_up: number }>
     >;
   const influxSessions = async (): Promise<string[]> => {
@@ -146,7 +144,10 @@ requireServers(
   it('replays a dead letter once its cause is fixed, idempotently', async () => {
     // Another writer made cell_id an integer field in the shard of an old day: a string cell_id can never be written there.
     const old = new Date(Date.now() - 200 * 24 * HOUR);
-    const seeded = await fetch(`${influx.url}/write?db=${influxDb}&precision=ms`, { method: 'POST', body: `data_session,iccid=seed cell_id=5i ${old.getTime()}` });
+    const seeded = await fetch(`${influx.url}/write?db=${influxDb}&precision=ms`, {
+      method: 'POST',
+      body: `data_session,iccid=seed cell_id=5i ${old.getTime()}`,
+    });
     expect(seeded.status).toBe(204);
     const poisoned = { ...session('late', 0), startedAt: new Date(old.getTime() + 1000).toISOString(), cellId: 'A1' };
     await device.publishAsync(`things/${iccid}/sessions`, JSON.stringify(poisoned), { qos: 1 });

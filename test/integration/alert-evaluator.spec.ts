@@ -47,7 +47,10 @@ describe('AlertEvaluator (PGlite, real repositories)', () => {
     let statements = 0;
     const effects = await app.db.transaction(async (tx) => {
       const stored = await app.ledger.lockSessions(tx, batch.sessions ?? []);
-      const changes: SessionChange[] = (batch.sessions ?? []).map((after) => ({ before: stored.get(`${after.iccid}\u0000${after.sessionId}`) ?? null, after }));
+      const changes: SessionChange[] = (batch.sessions ?? []).map((after) => ({
+        before: stored.get(`${after.iccid}\u0000${after.sessionId}`) ?? null,
+        after,
+      }));
       await app.ledger.save(tx, batch.sessions ?? [], clock.now());
       const counting: SqlExecutor = { query: (sql, params) => (statements++, tx.query(sql, params)) };
       return app.evaluator.evaluate(counting, { sessions: changes, locations: batch.locations ?? [], statuses: batch.statuses ?? [] });
@@ -84,9 +87,18 @@ describe('AlertEvaluator (PGlite, real repositories)', () => {
     const accountId = 'acc_limits';
     const [warned, blocked, fine] = [iccidOf(2, 1), iccidOf(2, 2), iccidOf(2, 3)];
     await app.account(accountId, [warned, blocked, fine]);
-    await rule(accountId, 'r_limit', { type: 'data_usage_limit', action: 'block', params: { limitBytes: 10_000, warnAtPercent: 80, period: 'month' } });
+    await rule(accountId, 'r_limit', {
+      type: 'data_usage_limit',
+      action: 'block',
+      params: { limitBytes: 10_000, warnAtPercent: 80, period: 'month' },
+    });
     await ingest({
-      sessions: [session(accountId, warned, 'a', 9_000), session(accountId, blocked, 'b', 6_000), session(accountId, blocked, 'c', 6_000), session(accountId, fine, 'd', 100)],
+      sessions: [
+        session(accountId, warned, 'a', 9_000),
+        session(accountId, blocked, 'b', 6_000),
+        session(accountId, blocked, 'c', 6_000),
+        session(accountId, fine, 'd', 100),
+      ],
     });
     expect((await openAlerts(accountId, warned)).map((a) => [a.level, a.block])).toEqual([[1, null]]);
     expect((await openAlerts(accountId, blocked)).map((a) => [a.level, a.block, a.details.usageBytes])).toEqual([[2, 'data_limit_exceeded', 12_000]]);
@@ -143,7 +155,9 @@ describe('AlertEvaluator (PGlite, real repositories)', () => {
     await ingest({ sessions: [session(accountId, iccid, 'h1', 1_000, ended), session(accountId, iccid, 'h2', 1_200, ended)] });
     expect(await openAlerts(accountId, iccid)).toEqual([]);
     await ingest({ sessions: [session(accountId, iccid, 'big', 50_000)] });
-    expect((await openAlerts(accountId, iccid)).map((a) => [a.details.sessionId, a.details.bytes, a.details.baselineSamples])).toEqual([['big', 50_000, 2]]);
+    expect((await openAlerts(accountId, iccid)).map((a) => [a.details.sessionId, a.details.bytes, a.details.baselineSamples])).toEqual([
+      ['big', 50_000, 2],
+    ]);
   });
 
   it('flags an IMEI other than the last seen, and clears it when the IMEI is authorized', async () => {
@@ -151,12 +165,21 @@ describe('AlertEvaluator (PGlite, real repositories)', () => {
     const iccid = iccidOf(6, 1);
     await app.account(accountId, [iccid]);
     await rule(accountId, 'r_imei', { type: 'imei_change', params: {} });
-    const status = (minute: number, imei: string) => ({ accountId, iccid, at: new Date(`2026-11-28T11:0${minute}:00Z`), imei, signalDbm: null, firmware: null });
+    const status = (minute: number, imei: string) => ({
+      accountId,
+      iccid,
+      at: new Date(`2026-11-28T11:0${minute}:00Z`),
+      imei,
+      signalDbm: null,
+      firmware: null,
+    });
     await ingest({ statuses: [status(1, '490154203237518')] });
     // applyTelemetry is ingestion's, not the evaluator's: the SIM's IMEI is what the rule compares with.
     await app.db.query('update sims set imei = $2 where iccid = $1', [iccid, '490154203237518']);
     await ingest({ statuses: [status(2, '356938035643809')] });
-    expect((await openAlerts(accountId, iccid)).map((a) => [a.details.imei, a.details.previousImei])).toEqual([['356938035643809', '490154203237518']]);
+    expect((await openAlerts(accountId, iccid)).map((a) => [a.details.imei, a.details.previousImei])).toEqual([
+      ['356938035643809', '490154203237518'],
+    ]);
     await app.db.query(`update sims set authorized_imeis = '{356938035643809}' where iccid = $1`, [iccid]);
     await ingest({ statuses: [status(3, '356938035643809')] });
     expect(await openAlerts(accountId, iccid)).toEqual([]);

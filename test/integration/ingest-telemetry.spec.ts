@@ -50,21 +50,35 @@ describe('IngestTelemetry (PGlite, real repositories)', () => {
   afterAll(() => app?.close());
 
   const ledgerRows = (iccid: string) =>
-    app.db.query<{ session_id: string; bytes_up: number; bytes_down: number; mnc: string; network: string; ended_at: Date | null; zone: string; amount: string; updated_at: Date }>(
-      'select * from usage_ledger where iccid = $1 order by session_id',
-      [iccid],
-    );
+    app.db.query<{
+      session_id: string;
+      bytes_up: number;
+      bytes_down: number;
+      mnc: string;
+      network: string;
+      ended_at: Date | null;
+      zone: string;
+      amount: string;
+      updated_at: Date;
+    }>('select * from usage_ledger where iccid = $1 order by session_id', [iccid]);
   /** The price of s1 (started 10:00, Orange) with these counters, as the ledger's numeric(20, 10) keeps it. */
   const ledgerAmount = (bytesUp: number, bytesDown: number) =>
-    new D(app.rater.rate({ accountId: ACCOUNT, startedAt: new Date('2026-11-28T10:00:00Z'), bytesUp, bytesDown, mcc: '208', mnc: '01' })!.amount).toFixed(10);
+    new D(
+      app.rater.rate({ accountId: ACCOUNT, startedAt: new Date('2026-11-28T10:00:00Z'), bytesUp, bytesDown, mcc: '208', mnc: '01' })!.amount,
+    ).toFixed(10);
   const eventTypes = async (iccid: string) =>
-    (await app.events.list({ accountId: ACCOUNT, subject: iccid, limit: 100 })).map((e) => `${e.type}${'sessionId' in e.data ? ` ${String(e.data.sessionId)}` : ''}`).sort();
+    (await app.events.list({ accountId: ACCOUNT, subject: iccid, limit: 100 }))
+      .map((e) => `${e.type}${'sessionId' in e.data ? ` ${String(e.data.sessionId)}` : ''}`)
+      .sort();
 
   const batch: IngestBatch = {
     records: [
       sent(SIM, sessionRecord(), '2026-11-28T10:30:00.000Z'),
       sent(SIM, sessionRecord({ bytesUp: 200_000, bytesDown: 2_000_000, cellId: 4711, imei: '490154203237518' }), '2026-11-28T10:40:00.000Z'),
-      sent(SIM, sessionRecord({ sessionId: 's2', startedAt: '2026-11-28T10:50:00.000Z', endedAt: '2026-11-28T10:55:00.000Z', bytesUp: 1, bytesDown: 2 })),
+      sent(
+        SIM,
+        sessionRecord({ sessionId: 's2', startedAt: '2026-11-28T10:50:00.000Z', endedAt: '2026-11-28T10:55:00.000Z', bytesUp: 1, bytesDown: 2 }),
+      ),
       {
         kind: 'location',
         accountId: ACCOUNT,
@@ -92,7 +106,12 @@ describe('IngestTelemetry (PGlite, real repositories)', () => {
     ]);
     // 2,200,000 B rounded up to the KiB = 2.0981… MB × 0.010 (default plan, zone-1), kept to 10 decimals.
     expect(rows[0].amount).toBe(ledgerAmount(200_000, 2_000_000));
-    const totals = await app.store.sessionTotals({ accountId: ACCOUNT, iccid: SIM, from: new Date('2026-11-28T00:00:00Z'), to: new Date('2026-11-29T00:00:00Z') });
+    const totals = await app.store.sessionTotals({
+      accountId: ACCOUNT,
+      iccid: SIM,
+      from: new Date('2026-11-28T00:00:00Z'),
+      to: new Date('2026-11-29T00:00:00Z'),
+    });
     expect(totals).toEqual([expect.objectContaining({ network: 'Orange', bytesUp: 200_001, bytesDown: 2_000_002, sessions: 2 })]);
     expect(await eventTypes(SIM)).toEqual(['session.ended s2', 'session.started s1', 'session.started s2', 'sim.location.updated']);
     const sim = await app.sims.findByRef(ACCOUNT, SIM);
@@ -113,7 +132,13 @@ describe('IngestTelemetry (PGlite, real repositories)', () => {
     expect(rater.calls).toBe(0);
     expect(await ledgerRows(SIM)).toEqual(before);
     expect(await eventTypes(SIM)).toEqual(['session.ended s2', 'session.started s1', 'session.started s2', 'sim.location.updated']);
-    const usage = await app.store.usage({ accountId: ACCOUNT, iccid: SIM, from: new Date('2026-11-28T00:00:00Z'), to: new Date('2026-11-29T00:00:00Z'), interval: 'day' });
+    const usage = await app.store.usage({
+      accountId: ACCOUNT,
+      iccid: SIM,
+      from: new Date('2026-11-28T00:00:00Z'),
+      to: new Date('2026-11-29T00:00:00Z'),
+      interval: 'day',
+    });
     expect(usage).toEqual([expect.objectContaining({ sessions: 2, bytesTotal: 2_200_003 })]);
   });
 
@@ -143,12 +168,23 @@ describe('IngestTelemetry (PGlite, real repositories)', () => {
       ],
     });
     expect((await ledgerRows(TWIN_SIM)).map((r) => r.session_id)).toEqual(['twin-a', 'twin-b']);
-    const usage = await app.store.usage({ accountId: ACCOUNT, iccid: TWIN_SIM, from: new Date('2026-11-28T00:00:00Z'), to: new Date('2026-11-29T00:00:00Z'), interval: 'hour' });
+    const usage = await app.store.usage({
+      accountId: ACCOUNT,
+      iccid: TWIN_SIM,
+      from: new Date('2026-11-28T00:00:00Z'),
+      to: new Date('2026-11-29T00:00:00Z'),
+      interval: 'hour',
+    });
     expect(usage).toEqual([{ start: new Date('2026-11-28T09:00:00Z'), bytesUp: 3_000, bytesDown: 12_000, bytesTotal: 15_000, sessions: 2 }]);
   });
 
   it('rolls the whole batch back when the telemetry store fails, and its retry writes it all', async () => {
-    const records = { records: [sent(ROLLBACK_SIM, sessionRecord({ sessionId: 'r1' })), sent(ROLLBACK_SIM, sessionRecord({ sessionId: 'r2', startedAt: '2026-11-28T10:01:00Z' }))] };
+    const records = {
+      records: [
+        sent(ROLLBACK_SIM, sessionRecord({ sessionId: 'r1' })),
+        sent(ROLLBACK_SIM, sessionRecord({ sessionId: 'r2', startedAt: '2026-11-28T10:01:00Z' })),
+      ],
+    };
     // An InfluxDB nobody answers for (nothing listens on the discard port).
     const unreachable = new InfluxTelemetryStore({ url: 'http://127.0.0.1:9', database: 'none', retentionDays: 1, timeoutMs: 1_000 });
     await expect(app.ingest(unreachable).execute(records)).rejects.toMatchObject({ name: 'InfluxError', permanent: false });

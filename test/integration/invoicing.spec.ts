@@ -64,7 +64,13 @@ describe('InvoicingService (PGlite, real repositories)', () => {
     const again = await app.invoicing.draft(ACCOUNT, '2026-11');
     expect(again.id).toBe(invoice.id);
     expect(JSON.stringify(again.lines)).toBe(JSON.stringify(invoice.lines));
-    const usage = await app.invoicing.lineUsage(invoice.id, invoice.lines.findIndex((l) => l.description === 'Data traffic, zone zone-1'), ACCOUNT, 0, 10);
+    const usage = await app.invoicing.lineUsage(
+      invoice.id,
+      invoice.lines.findIndex((l) => l.description === 'Data traffic, zone zone-1'),
+      ACCOUNT,
+      0,
+      10,
+    );
     expect(usage.data.map((u) => u.sessionId).sort()).toEqual(['edge-in', 'fr']);
     await expect(app.invoicing.get(invoice.id, 'acc_someone_else')).rejects.toMatchObject({ code: 'not-found' });
   });
@@ -82,7 +88,12 @@ describe('InvoicingService (PGlite, real repositories)', () => {
     const december = await app.invoicing.draft(ACCOUNT, '2026-12');
     expect(december.adjusts).toEqual(['2026-11']);
     expect(december.lines.filter((l) => l.adjusts)).toEqual([
-      expect.objectContaining({ description: 'Adjustment for 2026-11: Data traffic, zone zone-1', quantity: '3', amount: '0.03', adjusts: '2026-11' }),
+      expect.objectContaining({
+        description: 'Adjustment for 2026-11: Data traffic, zone zone-1',
+        quantity: '3',
+        amount: '0.03',
+        adjusts: '2026-11',
+      }),
     ]);
     // C's 5 MiB of 1 December (Paris) is December's own usage.
     expect(byDescription(december.lines.filter((l) => !l.adjusts))).toEqual({

@@ -84,9 +84,7 @@ const expected = {
   // The ledger's count: 2 sessions, 15,000 bytes (InfluxDB used to merge them into one point of 9,000).
   twins: [{ start: new Date('2026-11-28T11:00:00Z'), bytesUp: 3_000, bytesDown: 12_000, bytesTotal: 15_000, sessions: 2 }],
   twinsToTheMillisecond: [{ start: new Date('2026-11-28T11:00:00Z'), bytesUp: 3_000, bytesDown: 12_000, bytesTotal: 15_000, sessions: 2 }],
-  twinTotals: [
-    { iccid: TWIN, mcc: '208', mnc: '01', network: 'Orange', country: 'FR', rat: '4G', bytesUp: 3_000, bytesDown: 12_000, sessions: 2 },
-  ],
+  twinTotals: [{ iccid: TWIN, mcc: '208', mnc: '01', network: 'Orange', country: 'FR', rat: '4G', bytesUp: 3_000, bytesDown: 12_000, sessions: 2 }],
 };
 
 describe('SQL telemetry store', () => {
@@ -133,7 +131,12 @@ requireServers('influx')('InfluxDB telemetry store', () => {
     // The retry of the first batch writes the session as stored and removes what its first run left.
     await store.write({ sessions: [asStored], ...empty, superseded: [asRecorded] });
     expect(await count()).toBe(1);
-    const totals = await store.sessionTotals({ accountId: 'acc_1', iccid, from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') });
+    const totals = await store.sessionTotals({
+      accountId: 'acc_1',
+      iccid,
+      from: new Date('2026-11-01T00:00:00Z'),
+      to: new Date('2026-12-01T00:00:00Z'),
+    });
     expect(totals).toEqual([expect.objectContaining({ network: 'Orange', mnc: '01', bytesUp: 40, bytesDown: 40, sessions: 1 })]);
     // A superseded version under the session's own key is the session itself: nothing is removed.
     await store.write({ sessions: [asStored], ...empty, superseded: [asStored] });

@@ -48,7 +48,14 @@ export async function medium(clock: Clock) {
   const plans = new PricePlansService(new PricePlanRepository(db), inputs);
   await plans.onModuleInit();
   const blocks = new SimBlocksService(db, new SimBlocksRepository(db), sims, events, devices, clock);
-  const evaluator = new AlertEvaluator(new AlertRuleCache(rules), new AlertEvaluationRepository(db), alerts, new AlertWriter(alerts, events, blocks), blocks, clock);
+  const evaluator = new AlertEvaluator(
+    new AlertRuleCache(rules),
+    new AlertEvaluationRepository(db),
+    alerts,
+    new AlertWriter(alerts, events, blocks),
+    blocks,
+    clock,
+  );
   const rater = new BillingSessionRater(plans);
   const store = new SqlTelemetryStore(unit);
   const ingest = (telemetry: TelemetryStore = store, sessionRater = rater) =>
@@ -59,10 +66,12 @@ export async function medium(clock: Clock) {
   const account = async (accountId: string, iccids: string[], at = clock.now()) => {
     await db.query('insert into accounts (id, name) values ($1, $1) on conflict do nothing', [accountId]);
     for (const iccid of iccids) {
-      await db.query(
-        `insert into sims (iccid, imsi, account_id, status, allocated_at, first_activated_at) values ($1, $2, $3, 'active', $4, $4)`,
-        [iccid, `9012${iccid.slice(-11)}`, accountId, at],
-      );
+      await db.query(`insert into sims (iccid, imsi, account_id, status, allocated_at, first_activated_at) values ($1, $2, $3, 'active', $4, $4)`, [
+        iccid,
+        `9012${iccid.slice(-11)}`,
+        accountId,
+        at,
+      ]);
       await db.query(
         `insert into sim_history (iccid, account_id, from_status, to_status, action, actor, at) values ($1, $2, 'inventory', 'active', 'activate', 'test', $3)`,
         [iccid, accountId, at],

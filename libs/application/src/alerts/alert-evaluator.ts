@@ -123,7 +123,13 @@ export class AlertEvaluator {
     // Every read is one statement for the whole batch; the loops below only write, when an alert changes.
     const resolvable = sims.flatMap((sim) => sim.rules.filter((r) => RESOLVED_BY_RECORDS.has(r.type)).map((r) => r.id));
     const open = new OpenAlerts(
-      resolvable.length ? await this.alerts.openOfRules(tx, [...new Set(resolvable)], sims.map((s) => s.facts.iccid)) : [],
+      resolvable.length
+        ? await this.alerts.openOfRules(
+            tx,
+            [...new Set(resolvable)],
+            sims.map((s) => s.facts.iccid),
+          )
+        : [],
     );
     await this.dataLimits(tx, sims, now, open, effects);
     await this.usageSpikes(tx, sims, now, effects);

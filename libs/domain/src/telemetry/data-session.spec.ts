@@ -52,7 +52,10 @@ describe('DataSession', () => {
   it('folds a later record: first start and network stay, counters only grow, an end once seen stays', () => {
     const first = dataSessionOf(sent({ endedAt: '2026-11-28T10:30:00Z' }), orange);
     const later = dataSessionOf(
-      sent({ startedAt: '2026-11-28T10:00:01Z', mnc: '10', bytesUp: 50, bytesDown: 2000, endedAt: null, imei: '490154203237518' }, '2026-11-28T10:40:00Z'),
+      sent(
+        { startedAt: '2026-11-28T10:00:01Z', mnc: '10', bytesUp: 50, bytesDown: 2000, endedAt: null, imei: '490154203237518' },
+        '2026-11-28T10:40:00Z',
+      ),
       { name: 'SFR', country: 'FR' },
     );
     const merged = mergeDataSession(first, later);

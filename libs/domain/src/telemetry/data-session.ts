@@ -51,9 +51,10 @@ export interface DataSession {
  */
 export function networkName(name: string | null | undefined): string | null {
   if (!name) return null;
-  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
-  return name.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\\/g, '/').trim() || null;
+  return name.replace(CONTROL_CHARACTERS, ' ').replace(/\\/g, '/').trim() || null;
 }
+// eslint-disable-next-line no-control-regex -- control characters are what it matches
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 /** The key of a session, unique across SIMs. */
 export const sessionKey = (s: Pick<DataSession, 'iccid' | 'sessionId'>): string => `${s.iccid}\u0000${s.sessionId}`;

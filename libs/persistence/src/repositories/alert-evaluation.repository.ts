@@ -189,7 +189,9 @@ export class AlertEvaluationRepository {
          from json_to_recordset($1::json) as s(iccid text, session_id text, country text)`,
       [JSON.stringify(sessions.map((s) => ({ iccid: s.iccid, session_id: s.sessionId, country: s.country })))],
     );
-    return new Map(rows.map((r) => [sessionKey({ iccid: r.iccid, sessionId: r.session_id }), { hadOther: r.had_other, countrySeen: r.country_seen }]));
+    return new Map(
+      rows.map((r) => [sessionKey({ iccid: r.iccid, sessionId: r.session_id }), { hadOther: r.had_other, countrySeen: r.country_seen }]),
+    );
   }
 
   /** SIM facts of an account's SIMs (scan), optionally only some. */
