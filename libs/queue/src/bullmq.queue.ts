@@ -85,8 +85,12 @@ export class BullMqJobQueue extends JobQueue {
           const spent = job.attemptsMade + job.stalledCounter;
           const context = { jobId: job.id ?? '', attempt: spent + 1, redelivery: spent > 0 || job.name === redeliveryName(name) };
           if (spent >= policy.attempts) {
-            // Every attempt was spent and the last run's worker died: dead-lettered without running again.
-            await this.deadLetter(job, token, name, hooks, new Error(`the worker running the job died (${job.stalledCounter} time(s))`));
+            // Every attempt was spent (the last run's worker died, or its dead letter could not be recorded
+            // then): dead-lettered without running again.
+            const deaths = job.stalledCounter ? `the worker running it died ${job.stalledCounter} time(s)` : '';
+            const error = new Error([job.failedReason, deaths].filter(Boolean).join('; ') || 'every attempt was spent');
+            hooks.onFailure?.(name, error, true);
+            await this.deadLetter(job, token, name, hooks, error);
           }
           try {
             await handler(job.data as JobPayloads[JobName], context);
