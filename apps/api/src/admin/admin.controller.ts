@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { DeadLettersService } from '@simfleet/application';
 import { decodeCursor, toPage } from '@simfleet/domain';
 import type { DeadLetterRecord } from '@simfleet/persistence';
-import { RequireScope, ApiRoute, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
+import { RequireScope, ApiRoute, ApiQueryFrom, openApiSchema, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
 const pageParams = z.object(pageQuery);
@@ -45,16 +45,12 @@ export class AdminController {
   @Post('dead-letters/:id/replay')
   @HttpCode(202)
   @ApiParam({ name: 'id', description: 'Dead letter id' })
-  @ApiRoute(
-    {
-      status: 202,
-      schema: deadLetterView,
-      description:
-        'The job queued again with its payload (as job `replayJobId`); 200 with the same answer when it was replayed already (nothing is queued twice)',
-    },
-    404,
-    409,
-  )
+  @ApiRoute({ status: 202, schema: deadLetterView, description: 'The job queued again with its payload, as job `replayJobId`' }, 404, 409)
+  @ApiResponse({
+    status: 200,
+    description: 'Replayed already: the dead letter as it stands, nothing queued again',
+    content: { 'application/json': { schema: openApiSchema(deadLetterView, 'output') } },
+  })
   async replay(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const { deadLetter, replayed } = await this.deadLetters.replay(id);
     if (!replayed) reply.status(200);
