@@ -42,6 +42,8 @@ export interface AppConfig {
   logFormat: RawConfig['LOG_FORMAT'];
   shutdownTimeoutMs: number;
   ingest: { batchMaxRecords: number; batchMaxWaitMs: number };
+  /** BullMQ: how long a job whose worker died (or hung) stays claimed before another worker runs it again. */
+  jobs: { stallTimeoutMs: number };
   simIssuer: { iccidPrefix: string; imsiPrefix: string; msisdnPrefix: string };
   /** After a period ends, how long its draft invoice waits for late usage before the monthly job finalizes it. */
   billing: { lateGraceMs: number };
@@ -152,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     logFormat: raw.LOG_FORMAT,
     shutdownTimeoutMs: parseDuration(raw.SHUTDOWN_TIMEOUT),
     ingest: { batchMaxRecords: raw.INGEST_BATCH_MAX_RECORDS, batchMaxWaitMs: parseDuration(raw.INGEST_BATCH_MAX_WAIT) },
+    jobs: { stallTimeoutMs: parseDuration(raw.JOB_STALL_TIMEOUT) },
     simIssuer: { iccidPrefix: raw.SIM_ICCID_PREFIX, imsiPrefix: raw.SIM_IMSI_PREFIX, msisdnPrefix: raw.SIM_MSISDN_PREFIX },
     billing: { lateGraceMs: parseDuration(raw.BILLING_LATE_GRACE) },
     webhooks: {

@@ -3,6 +3,7 @@ export * from './migrator.js';
 export * from './persistence.module.js';
 export { PgliteDatabase } from './pglite.database.js';
 export { PostgresDatabase } from './postgres.database.js';
+export { UnitOfWork } from './unit-of-work.js';
 export * from './repositories/account.repository.js';
 export * from './repositories/alert-evaluation.repository.js';
 export * from './repositories/alert-rule.repository.js';

@@ -5,6 +5,7 @@ import { migrate } from './migrator.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
 import { REPOSITORIES } from './repositories/repositories.js';
+import { UnitOfWork } from './unit-of-work.js';
 
 /** Opens the system of record chosen by the configuration: PostgreSQL with DATABASE_URL, PGlite otherwise. */
 export async function openDatabase(config: AppConfig): Promise<Database> {
@@ -32,8 +33,9 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
         return db;
       },
     },
+    UnitOfWork,
   ],
-  exports: [Database, ...REPOSITORIES],
+  exports: [Database, UnitOfWork, ...REPOSITORIES],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(Database) private readonly db: Database) {}

@@ -11,7 +11,9 @@ import { JobQueue } from './job-queue.js';
       provide: JobQueue,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig): JobQueue =>
-        config.queue.kind === 'bullmq' ? new BullMqJobQueue(config.queue.redisUrl, config.queue.prefix) : new InProcessJobQueue(),
+        config.queue.kind === 'bullmq'
+          ? new BullMqJobQueue(config.queue.redisUrl, config.queue.prefix, { stallTimeoutMs: config.jobs.stallTimeoutMs })
+          : new InProcessJobQueue(),
     },
   ],
   exports: [JobQueue],
