@@ -65,7 +65,7 @@ export class SimsService {
         changes.firstActivatedAt = now;
         if (!current.hasCredentials) {
           deviceSecret = randomSecret(24);
-          changes.secretHash = await hashDeviceSecret(deviceSecret);
+          changes.secretHash = hashDeviceSecret(deviceSecret);
         }
       }
       // Termination destroys the device credentials: a terminated SIM can never authenticate again.
@@ -105,7 +105,7 @@ export class SimsService {
   async rotateCredentials(accountId: string, ref: string, actor: string): Promise<{ iccid: string; secret: string }> {
     const now = this.clock.now();
     const secret = randomSecret(24);
-    const secretHash = await hashDeviceSecret(secret);
+    const secretHash = hashDeviceSecret(secret);
     const iccid = await this.db.transaction(async (tx) => {
       const sim = await this.sims.findByRef(accountId, ref, tx, true);
       if (!sim) throw DomainError.notFound('SIM', ref);
