@@ -1,3 +1,4 @@
+import type { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import {
   AlertEvaluator,
   ingestedRecords,
@@ -6,7 +7,10 @@ import {
   type AlertEffects,
   AlertWriter,
   SimBlocksService,
-  LocalDeviceSessions,
+  DEVICE_CONTROL,
+  InProcessControlPlane,
+  RoutedDeviceControl,
+  type DisconnectOrder,
 } from '@simfleet/application';
 import { parseRuleDraft, FixedClock, DomainError } from '@simfleet/domain';
 import {
@@ -17,6 +21,7 @@ import {
   AlertRepository,
   EventRepository,
   SimBlocksRepository,
+  SimConnectionRepository,
   SimRepository,
   UsageLedgerRepository,
   type LedgerEntry,
@@ -28,7 +33,10 @@ import {
 describe('alert clearing in time and SIM blocks', () => {
   let db: PgliteDatabase;
   const clock = new FixedClock(new Date('2026-11-28T10:00:00Z'));
-  const devices = new LocalDeviceSessions();
+  // The real in-process control plane, with a broker end that records the disconnect orders it receives.
+  const transport = new InProcessControlPlane();
+  const broker = transport.server('broker-1') as Server & CustomTransportStrategy;
+  let devices: RoutedDeviceControl;
   const kicked: string[] = [];
   let blocks: SimBlocksService;
   let evaluator: AlertEvaluator;
@@ -45,7 +53,9 @@ describe('alert clearing in time and SIM blocks', () => {
     await db.query(
       "insert into sims (iccid, imsi, account_id, status) values ('8988303000000000001', '901280000000001', 'acc_a', 'active'), ('8988303000000000002', '901280000000002', 'acc_a', 'active')",
     );
-    await devices.onDisconnect((iccid) => kicked.push(iccid));
+    broker.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked.push(order.iccid), true);
+    broker.listen(() => undefined);
+    devices = new RoutedDeviceControl(transport, new SimConnectionRepository(db));
     const sims = new SimRepository(db);
     events = new EventRepository(db);
     alerts = new AlertRepository(db);
@@ -57,7 +67,8 @@ describe('alert clearing in time and SIM blocks', () => {
     scanner = new AlertScanner(db, rules, alerts, state, evaluator, writer, clock);
   });
   afterAll(async () => {
-    await devices.close();
+    await devices?.beforeApplicationShutdown();
+    broker.close();
     await db?.close();
   });
 

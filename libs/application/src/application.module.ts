@@ -1,5 +1,4 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { Global, Module } from '@nestjs/common';
 import {
   AccountRepository,
   ApiKeyRepository,
@@ -21,8 +20,8 @@ import { SupportModule } from './support/support.module.js';
 import { SimFleetModule } from './sims/sim-fleet.module.js';
 import { StockService } from './stock/stock.service.js';
 import { DeviceAuthenticator } from './telemetry/device-authenticator.js';
+import { DeviceControlModule } from './device-control/device-control.module.js';
 import { DeviceConnectivityModule } from './telemetry/device-connectivity.module.js';
-import { DeviceSessions, LocalDeviceSessions, RedisDeviceSessions } from './telemetry/device-sessions.js';
 import { IngestTelemetry } from './telemetry/ingest-telemetry.usecase.js';
 import { SessionRater } from './telemetry/session-rater.js';
 import { UsageService } from './telemetry/usage.service.js';
@@ -44,25 +43,18 @@ const useCases = [AccountsService, ApiKeyAuthenticator, SimsService, StockServic
 /** Repositories and use cases shared by the api, broker and worker roles. */
 @Global()
 @Module({
-  imports: [WebhooksModule, TelemetryQueriesModule, DeviceConnectivityModule, SimFleetModule, SmsModule, SupportModule, BillingModule, AlertsModule],
-  providers: [
-    ...repositories,
-    ...useCases,
-    { provide: SessionRater, useClass: BillingSessionRater },
-    {
-      provide: DeviceSessions,
-      inject: [APP_CONFIG],
-      // With Redis, brokers may run in other processes: disconnect orders travel over pub/sub.
-      useFactory: (config: AppConfig): DeviceSessions =>
-        config.queue.kind === 'bullmq' ? new RedisDeviceSessions(config.queue.redisUrl, config.queue.prefix) : new LocalDeviceSessions(),
-    },
+  imports: [
+    DeviceControlModule,
+    WebhooksModule,
+    TelemetryQueriesModule,
+    DeviceConnectivityModule,
+    SimFleetModule,
+    SmsModule,
+    SupportModule,
+    BillingModule,
+    AlertsModule,
   ],
-  exports: [...repositories, ...useCases, SessionRater, DeviceSessions],
+  providers: [...repositories, ...useCases, { provide: SessionRater, useClass: BillingSessionRater }],
+  exports: [...repositories, ...useCases, SessionRater],
 })
-export class ApplicationModule implements OnApplicationShutdown {
-  constructor(@Inject(DeviceSessions) private readonly sessions: DeviceSessions) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.sessions.close();
-  }
-}
+export class ApplicationModule {}

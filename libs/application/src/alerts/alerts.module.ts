@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AlertEvaluationRepository, AlertRuleRepository, AlertRepository, SimBlocksRepository } from '@simfleet/persistence';
+import { DeviceControlModule } from '../device-control/device-control.module.js';
 import { SimBlocksService } from '../sims/sim-blocks.service.js';
 import { AlertEvaluator } from './alert-evaluator.js';
 import { AlertRuleCache } from './alert-rule-cache.js';
@@ -24,5 +25,5 @@ const providers = [
 
 /** Alert rules, alerts and SIM blocks (docs/alerts.md). Global: ingestion, the API and the worker use it. */
 @Global()
-@Module({ providers, exports: providers })
+@Module({ imports: [DeviceControlModule], providers, exports: providers })
 export class AlertsModule {}

@@ -17,7 +17,7 @@ import {
   type SimAction,
 } from '@simfleet/domain';
 import { Database, EventRepository, SimRepository } from '@simfleet/persistence';
-import { DeviceSessions } from '../telemetry/device-sessions.js';
+import { DeviceControl } from '../device-control/device-control.js';
 
 export interface SimActionResult {
   sim: Sim;
@@ -31,7 +31,7 @@ export class SimsService {
     @Inject(Database) private readonly db: Database,
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
-    @Inject(DeviceSessions) private readonly devices: DeviceSessions,
+    @Inject(DeviceControl) private readonly devices: DeviceControl,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { SimConnectionRepository } from '@simfleet/persistence';
+import { DeviceControlModule } from '../device-control/device-control.module.js';
 import { ConnectivityService } from './connectivity.service.js';
 import { IntegrationAuthenticator } from './integration-authenticator.js';
 import { RecordConnections } from './record-connections.usecase.js';
@@ -10,6 +11,7 @@ import { RecordConnections } from './record-connections.usecase.js';
  */
 @Global()
 @Module({
+  imports: [DeviceControlModule],
   providers: [SimConnectionRepository, RecordConnections, ConnectivityService, IntegrationAuthenticator],
   exports: [SimConnectionRepository, RecordConnections, ConnectivityService, IntegrationAuthenticator],
 })
