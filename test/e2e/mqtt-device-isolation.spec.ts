@@ -127,7 +127,7 @@ describe.each(SHAPES)('MQTT device isolation (%s shape)', (shape) => {
       expect(reasons.sort()).toEqual(['client_disconnect', 'replaced_by_new_connection']);
     });
 
-    it('refuses an empty client id with clean=false (CONNACK 2), over MQTT 3.1.1 and 3.1 (paho), and accepts it with clean=true', async () => {
+    it('refuses an empty client id with clean=false (CONNACK 2), and on MQTT 3.1, and accepts it with clean=true on 3.1.1', async () => {
       const iccid = sims[3];
       const refused = await rawExchange(port, [fullConnectPacket({ clientId: '', username: iccid, password: secrets.get(iccid)!, clean: false })]);
       expect(connackReturnCode(refused.received)).toBe(2);
@@ -138,21 +138,11 @@ describe.each(SHAPES)('MQTT device isolation (%s shape)', (shape) => {
         500,
       );
       expect(connackReturnCode(accepted.received)).toBe(0);
-      const v31 = await paho(`
-import json, paho.mqtt.client as mqtt
-codes = []
-for clean in (True, False):
-    c = mqtt.Client(client_id="", clean_session=clean, protocol=mqtt.MQTTv31)
-    c.username_pw_set("${iccid}", "${secrets.get(iccid)}")
-    c.on_connect = lambda client, userdata, flags, rc: codes.append(rc)
-    try:
-        c.connect("127.0.0.1", ${port}, 30)
-        for _ in range(20): c.loop(0.1)
-    except Exception as e:
-        codes.append(str(e))
-print(json.dumps(codes))`);
-      // MQTT 3.1 requires a client id of 1 to 23 characters: refused whatever clean session says.
-      expect(v31).toEqual([2, 2]);
+      // MQTT 3.1 requires a client id of 1 to 23 characters: refused even with clean session (paho and mosquitto generate one instead of sending it empty).
+      const v31 = await rawExchange(port, [
+        fullConnectPacket({ clientId: '', username: iccid, password: secrets.get(iccid)!, clean: true, protocolVersion: 3 }),
+      ]);
+      expect(connackReturnCode(v31.received)).toBe(2);
     });
   });
 
@@ -331,9 +321,9 @@ print(json.dumps(codes))`);
         const totals = (
           await account.api.get(`/v1/sims/${iccid}/usage?from=${iso(48 * HOUR)}&to=${new Date(Date.now() + HOUR).toISOString()}&interval=day`)
         ).body.totals;
-        return totals?.sessions >= 6 ? totals : undefined;
+        return totals?.sessions === 1 + 12 - limited.length ? totals : undefined;
       });
-      expect(accepted.sessions).toBeGreaterThanOrEqual(6);
+      expect(accepted.sessions).toBeGreaterThanOrEqual(4);
       const acceptedIds = Array.from({ length: 12 }, (_, i) => `burst-${i}`).filter(
         (id) => !limited.some((m) => m.json.errors[0].sessionIds.includes(id)),
       );

@@ -125,10 +125,7 @@ describe.each(backends)('aedes adapter (%s backends)', (_kind, connectionsFor, s
         if (client.id === 'user/carol/c1') server = client;
       });
       const carol = await connected('carol', { clientId: 'c1', clean: false });
-      await carol.subscribeAsync([
-        { topic: 'things/c/sms', qos: 1 },
-        { topic: 'things/c/commands', qos: 0 },
-      ] as never);
+      await carol.subscribeAsync({ 'things/c/sms': { qos: 1 }, 'things/c/commands': { qos: 0 } });
       await eventually(async () => server);
       expect(broker.adapter.subscriptionQos(server!, 'things/c/sms')).toBe(1);
       expect(broker.adapter.subscriptionQos(server!, 'things/c/commands')).toBe(0);

@@ -4,7 +4,12 @@ import type { RecordProblem } from './record-validator.js';
 describe('RefusalDiagnostics', () => {
   it('gathers refusals per SIM and topic into one write, keeping the last ones', async () => {
     const writes: Array<[string, RecordProblem[], string]> = [];
-    const diagnostics = new RefusalDiagnostics(async (...args) => void writes.push(args), () => undefined, 3, 60_000);
+    const diagnostics = new RefusalDiagnostics(
+      async (...args) => void writes.push(args),
+      () => undefined,
+      3,
+      60_000,
+    );
     for (let i = 0; i < 5; i++) diagnostics.add('1', 'things/1/sessions', [{ code: 'rate_limited', message: `m${i}` }]);
     diagnostics.add('1', 'things/1/location', [{ code: 'invalid_record', message: 'x', index: 0 }]);
     await diagnostics.flush();

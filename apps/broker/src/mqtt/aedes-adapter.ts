@@ -70,6 +70,29 @@ function parseLengthWithinLimit(this: PacketParser, parseLength: () => boolean):
   return parsed;
 }
 
+type SubscriptionStore = { addSubscriptions(client: Client, subs: Subscription[]): Promise<void> };
+
+/**
+ * aedes (1.2) stores a clean=false SUBSCRIBE once per topic of the packet, each time with the whole list;
+ * aedes-persistence-redis then waits for its own broadcast under a key made of the client and the first
+ * topic, so two concurrent waits share one key, one of them is never woken, and the SUBACK never comes
+ * (a device subscribing to /sms and /commands at once hung). The list is stored once per packet.
+ */
+function storeEachSubscribeOnce(persistence: unknown): unknown {
+  const store = persistence as SubscriptionStore;
+  const add = store.addSubscriptions.bind(store);
+  const stored = new WeakMap<Subscription[], Promise<void>>();
+  store.addSubscriptions = (client, subs) => {
+    let storing = stored.get(subs);
+    if (!storing) {
+      storing = add(client, subs);
+      stored.set(subs, storing);
+    }
+    return storing;
+  };
+  return persistence;
+}
+
 /**
  * aedes, and what it is built on: its in-memory defaults, or Redis so that brokers share sessions and
  * messages (aedes-persistence-redis under `<REDIS_PREFIX>:mqtt:`, mqemitter-redis). Records of an account
@@ -117,7 +140,8 @@ export class AedesAdapter {
           if (local && fromBroker !== adapter!.aedes.id) hooks.takenOver(local);
           done();
         });
-        return { persistence: aedesPersistenceRedis({ conn: redis.open('mqtt:sessions', { keyPrefix: `${redis.prefix}:mqtt:` }) }), mq, interest };
+        const persistence = aedesPersistenceRedis({ conn: redis.open('mqtt:sessions', { keyPrefix: `${redis.prefix}:mqtt:` }) });
+        return { persistence: storeEachSubscribeOnce(persistence), mq, interest };
       },
     });
     await backends.interest?.start();

@@ -71,18 +71,25 @@ describe('DevicePolicy', () => {
     });
 
     it("gives an integration its account's scoped topics back as device topics, nothing else", () => {
-      expect(policy.forwardedTopic(integration, `$simfleet/accounts/acc_a/things/${device.iccid}/sessions`, true)).toBe(`things/${device.iccid}/sessions`);
+      expect(policy.forwardedTopic(integration, `$simfleet/accounts/acc_a/things/${device.iccid}/sessions`, true)).toBe(
+        `things/${device.iccid}/sessions`,
+      );
       expect(policy.forwardedTopic(integration, `$simfleet/accounts/acc_b/things/${stranger.iccid}/sessions`, true)).toBeNull();
       expect(policy.forwardedTopic(integration, `things/${device.iccid}/commands`, false)).toBeNull();
     });
 
     it('rewrites an integration subscription to its account scope, and refuses wildcards beyond one SIM level', () => {
-      expect(policy.integrationSubscription(integration, 'things/+/sessions')).toEqual({ topic: '$simfleet/accounts/acc_a/things/+/sessions', sim: null });
+      expect(policy.integrationSubscription(integration, 'things/+/sessions')).toEqual({
+        topic: '$simfleet/accounts/acc_a/things/+/sessions',
+        sim: null,
+      });
       expect(policy.integrationSubscription(integration, `things/${device.iccid}/+`)).toEqual({
         topic: `$simfleet/accounts/acc_a/things/${device.iccid}/+`,
         sim: device.iccid,
       });
-      expect(policy.integrationSubscription(integration, '$simfleet/accounts/acc_a/things/+/status')?.topic).toBe('$simfleet/accounts/acc_a/things/+/status');
+      expect(policy.integrationSubscription(integration, '$simfleet/accounts/acc_a/things/+/status')?.topic).toBe(
+        '$simfleet/accounts/acc_a/things/+/status',
+      );
       for (const topic of ['things/#', '$simfleet/#', 'things/+/commands', 'things/a+/sessions', '$simfleet/accounts/acc_b/things/+/sessions'])
         expect(policy.integrationSubscription(integration, topic)).toBeNull();
       expect(policy.deviceMaySubscribe(device, `things/${device.iccid}/sms`)).toBe(true);

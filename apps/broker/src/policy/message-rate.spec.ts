@@ -22,7 +22,12 @@ describe('MessageRate', () => {
 
 describe('SessionRecordMemory', () => {
   const iccid = '8988303000000000011';
-  const record = (sessionId: string, bytesUp: number, bytesDown: number, endedAt: string | null = null) => ({ sessionId, bytesUp, bytesDown, endedAt });
+  const record = (sessionId: string, bytesUp: number, bytesDown: number, endedAt: string | null = null) => ({
+    sessionId,
+    bytesUp,
+    bytesDown,
+    endedAt,
+  });
 
   it('knows a record that is not ahead of one already accepted (cumulative counters), and only that', () => {
     const memory = new SessionRecordMemory();
