@@ -1,3 +1,4 @@
+import type { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import {
   AlertEvaluator,
   AlertRuleCache,
@@ -5,7 +6,10 @@ import {
   type AlertEffects,
   AlertWriter,
   SimBlocksService,
-  LocalDeviceSessions,
+  DEVICE_CONTROL,
+  InProcessControlPlane,
+  RoutedDeviceControl,
+  type DisconnectOrder,
 } from '@simfleet/application';
 import { parseRuleDraft, FixedClock, DomainError, mergeDataSession, sessionKey, type DataSession } from '@simfleet/domain';
 import {
@@ -16,6 +20,7 @@ import {
   AlertRepository,
   EventRepository,
   SimBlocksRepository,
+  SimConnectionRepository,
   SimRepository,
   UsageLedgerRepository,
 } from '@simfleet/persistence';
@@ -26,7 +31,10 @@ import {
 describe('alert clearing in time and SIM blocks', () => {
   let db: PgliteDatabase;
   const clock = new FixedClock(new Date('2026-11-28T10:00:00Z'));
-  const devices = new LocalDeviceSessions();
+  // The real in-process control plane, with a broker end that records the disconnect orders it receives.
+  const transport = new InProcessControlPlane();
+  const broker = transport.server('broker-1') as Server & CustomTransportStrategy;
+  let devices: RoutedDeviceControl;
   const kicked: string[] = [];
   let blocks: SimBlocksService;
   let evaluator: AlertEvaluator;
@@ -43,7 +51,9 @@ describe('alert clearing in time and SIM blocks', () => {
     await db.query(
       "insert into sims (iccid, imsi, account_id, status) values ('8988303000000000001', '901280000000001', 'acc_a', 'active'), ('8988303000000000002', '901280000000002', 'acc_a', 'active')",
     );
-    await devices.onDisconnect((iccid) => kicked.push(iccid));
+    broker.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked.push(order.iccid), true);
+    broker.listen(() => undefined);
+    devices = new RoutedDeviceControl(transport, new SimConnectionRepository(db));
     const sims = new SimRepository(db);
     events = new EventRepository(db);
     alerts = new AlertRepository(db);
@@ -55,7 +65,8 @@ describe('alert clearing in time and SIM blocks', () => {
     scanner = new AlertScanner(db, rules, alerts, state, evaluator, writer, clock);
   });
   afterAll(async () => {
-    await devices.close();
+    await devices?.beforeApplicationShutdown();
+    broker.close();
     await db?.close();
   });
 

@@ -1,11 +1,12 @@
-import { BullMqJobQueue, InProcessJobQueue, type DeadLetter, type JobHandler, type JobQueue, type JobName } from '@simfleet/queue';
+import { InProcessJobQueue, type DeadLetter, type JobHandler, type JobQueue, type JobName } from '@simfleet/queue';
 import { eventually } from '../e2e/support/http.js';
 import { requireServers, serverUrl, uniqueRedisPrefix } from '../harness/isolation.js';
+import { bullMqQueue } from '../support/bullmq-queue.js';
 
 // The two queue implementations behind one port must behave alike: retry, dead-letter, dedupe, drain.
 const implementations: Array<[string, () => JobQueue, jest.Describe]> = [
   ['in-process', () => new InProcessJobQueue(), describe],
-  ['bullmq', () => new BullMqJobQueue(serverUrl('redis'), uniqueRedisPrefix('queue').replace(/:$/, '')), requireServers('redis')],
+  ['bullmq', () => bullMqQueue(serverUrl('redis'), uniqueRedisPrefix('queue').replace(/:$/, '')), requireServers('redis')],
 ];
 
 describe.each(implementations)('%s job queue', (_kind, create, suite) => {

@@ -31,6 +31,8 @@ export interface AppConfig {
     /** Identifies this broker in the connection log; default host:port (stable across restarts). */
     brokerId?: string;
     connectivityTestTimeoutMs: number;
+    /** Every broker's heartbeat; a broker silent for 3 of them is dead, and the others publish its clients' wills. */
+    heartbeatMs: number;
   };
   dataDir: string;
   adminApiKey?: string;
@@ -132,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       redisUrl: raw.REDIS_URL,
       brokerId: raw.MQTT_BROKER_ID,
       connectivityTestTimeoutMs: parseDuration(raw.CONNECTIVITY_TEST_TIMEOUT),
+      heartbeatMs: parseDuration(raw.MQTT_BROKER_HEARTBEAT),
     },
     dataDir: path.resolve(raw.DATA_DIR),
     adminApiKey: raw.ADMIN_API_KEY,

@@ -97,6 +97,7 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9:._-]+$/, { message: 'letters, digits, ":", ".", "_" or "-"' })
     .optional(),
   CONNECTIVITY_TEST_TIMEOUT: duration.default('5s'),
+  MQTT_BROKER_HEARTBEAT: duration.default('60s'),
   ALERTS_SCAN_EVERY: duration.default('1m'),
 });
 

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { JobQueue, type EnqueueOptions, type JobHandler, type JobHooks } from './job-queue.js';
 import { JOB_NAMES, JOB_POLICIES, type JobName, type JobPayloads } from './jobs.js';
 import { isPermanentJobError } from './permanent-error.js';
-import { closeRedis } from './redis-connections.js';
+import type { RedisConnections } from './redis-connections.js';
 
 export interface BullMqOptions {
   /** How long a job stays claimed without its worker renewing the claim (BullMQ's lock) before it is run again. */
@@ -28,19 +28,18 @@ export class BullMqJobQueue extends JobQueue {
   private readonly connection: Redis;
   private readonly queues: Map<JobName, Queue>;
   private readonly workers: Worker[] = [];
-  private readonly workerConnections: Redis[] = [];
   private readonly logger = new Logger('BullMQ');
+  private readonly prefix: string;
 
+  /** Its connections come from the process's RedisConnections, which reconnects them and closes them at shutdown. */
   constructor(
-    private readonly redisUrl: string,
-    private readonly prefix: string,
+    private readonly connections: RedisConnections,
     private readonly options: BullMqOptions = {},
   ) {
     super();
+    this.prefix = connections.prefix;
     // Producers fail fast when Redis is down rather than buffering: the MQTT publish then stays unacknowledged.
-    this.connection = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
-    // ioredis reconnects by itself; the error is logged once per kind, not on every retry.
-    this.connection.on('error', (error: Error) => this.logOnce(error));
+    this.connection = connections.open('queue', { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.queues = new Map(
       JOB_NAMES.map((name) => [
         name,
@@ -74,9 +73,7 @@ export class BullMqJobQueue extends JobQueue {
   async startWorkers(handlers: ReadonlyMap<JobName, JobHandler<JobName>>, hooks: JobHooks): Promise<void> {
     for (const [name, handler] of handlers) {
       const policy = JOB_POLICIES[name];
-      const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
-      connection.on('error', (error: Error) => this.logOnce(error));
-      this.workerConnections.push(connection);
+      const connection = this.connections.open(`queue-worker:${name}`, { maxRetriesPerRequest: null });
       const stallTimeoutMs = this.options.stallTimeoutMs ?? 30_000;
       const worker = new Worker(
         name,
@@ -173,6 +170,5 @@ export class BullMqJobQueue extends JobQueue {
     // Worker.close() waits for the jobs in flight to finish: that is the graceful part of shutdown.
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    await closeRedis(...this.workerConnections, this.connection);
   }
 }

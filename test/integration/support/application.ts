@@ -1,3 +1,4 @@
+import type { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import {
   AlertEvaluator,
   AlertRuleCache,
@@ -5,7 +6,10 @@ import {
   BillingSessionRater,
   IngestTelemetry,
   InvoicingService,
-  LocalDeviceSessions,
+  DEVICE_CONTROL,
+  InProcessControlPlane,
+  RoutedDeviceControl,
+  type DisconnectOrder,
   PricePlansService,
   SimBlocksService,
 } from '@simfleet/application';
@@ -21,6 +25,7 @@ import {
   PgliteDatabase,
   PricePlanRepository,
   SimBlocksRepository,
+  SimConnectionRepository,
   SimRepository,
   UnitOfWork,
   UsageEventRepository,
@@ -36,9 +41,13 @@ export async function medium(clock: Clock) {
   const db = await PgliteDatabase.open();
   await migrate(db);
   const unit = new UnitOfWork(db);
-  const devices = new LocalDeviceSessions();
+  // The control plane in process, with one broker that records the disconnect orders it receives.
+  const transport = new InProcessControlPlane();
+  const broker = transport.server('broker-medium') as Server & CustomTransportStrategy;
   const kicked: string[] = [];
-  await devices.onDisconnect((iccid) => kicked.push(iccid));
+  broker.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked.push(order.iccid), true);
+  await new Promise<void>((resolve) => broker.listen(() => resolve()));
+  const devices = new RoutedDeviceControl(transport, new SimConnectionRepository(db));
   const sims = new SimRepository(db);
   const events = new EventRepository(db);
   const ledger = new UsageLedgerRepository(db);
@@ -97,7 +106,8 @@ export async function medium(clock: Clock) {
     account,
     close: async () => {
       plans.onApplicationShutdown();
-      await devices.close();
+      await devices.beforeApplicationShutdown();
+      await broker.close();
       await db.close();
     },
   };

@@ -4,7 +4,7 @@ import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DomainError, ErrorCode } from '@simfleet/domain';
 import { Metrics } from '@simfleet/observability';
 import { Database } from '@simfleet/persistence';
-import { JobQueue } from '@simfleet/queue';
+import { JobQueue, RedisConnections } from '@simfleet/queue';
 import { TelemetryStore } from '@simfleet/telemetry';
 import { Public } from '../auth.guard.js';
 
@@ -21,6 +21,7 @@ export class OpsController {
     @Inject(JobQueue) private readonly queue: JobQueue,
     @Inject(TelemetryStore) private readonly telemetry: TelemetryStore,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(RedisConnections) private readonly redis: RedisConnections,
   ) {}
 
   @Get('health')
@@ -34,7 +35,7 @@ export class OpsController {
   }
 
   @Get('ready')
-  @ApiResponse({ status: 200, description: 'Every configured dependency answers (database, queue, telemetry store)' })
+  @ApiResponse({ status: 200, description: 'Every configured dependency answers (database, queue, telemetry store, every Redis connection)' })
   @ApiResponse({ status: 503, description: 'A dependency does not answer: problem+json with `checks`' })
   async readiness() {
     try {
@@ -54,6 +55,16 @@ export class OpsController {
             .check(`telemetry:${this.telemetry.kind}`)
             .attempt(() => this.telemetry.ping())
             .withTimeout(CHECK_TIMEOUT_MS),
+        // Every Redis connection of this process (the broker's sessions and pub/sub, the control plane...), not only the queue's.
+        ...(this.redis.enabled
+          ? [
+              () =>
+                this.indicators
+                  .check('redis')
+                  .attempt(async () => this.redis.assertReady())
+                  .withTimeout(CHECK_TIMEOUT_MS),
+            ]
+          : []),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
