@@ -7,6 +7,7 @@ import { BILLING_CONTROLLERS } from './billing/billing.controllers.js';
 import { EventsController } from './events/events.controller.js';
 import { FleetServicesApiModule } from './fleet-services-api.module.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
+import { IdentityApiModule } from './identity/identity-api.module.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { ConnectivityController } from './sims/connectivity.controller.js';
 import { SimsController } from './sims/sims.controller.js';
@@ -17,7 +18,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The REST API of operators and admins (`/v1`). */
 @Module({
-  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule],
+  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule, IdentityApiModule],
   controllers: [
     AccountsController,
     StockController,

@@ -47,3 +47,4 @@ export * from './identity/mfa.service.js';
 export * from './identity/sessions.service.js';
 export * from './identity/users.service.js';
 export * from './secrets/secrets.module.js';
+export * from './identity/identity-housekeeping.js';

@@ -64,3 +64,20 @@ export class AuditTrail {
 /** The audit log, for whoever appends to it or reads it (not global: import it). */
 @Module({ providers: [AuditLogRepository, AuditTrail], exports: [AuditTrail] })
 export class AuditModule {}
+
+const CSV_COLUMNS = ['id', 'at', 'accountId', 'actor', 'actorName', 'platformActor', 'action', 'resource', 'outcome', 'status', 'requestId', 'via', 'address'] as const;
+
+/**
+ * RFC 4180 quoting, and no spreadsheet formulas: a field starting with `=`, `+`, `-`, `@`, tab or CR (an
+ * e-mail or a name typed by anyone) is prefixed with `'` (OWASP CSV injection).
+ */
+const auditCsvField = (value: unknown): string => {
+  let text = value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** Audit entries as CSV: a header row, then one CRLF-terminated line per entry. */
+export function auditLogCsv(entries: readonly AuditEntry[]): string {
+  return [CSV_COLUMNS.join(','), ...entries.map((e) => CSV_COLUMNS.map((c) => auditCsvField(e[c])).join(','))].map((line) => `${line}\r\n`).join('');
+}

@@ -48,6 +48,15 @@ export class AuthThrottle {
     return this.throttle.clear(emailKey(email));
   }
 
+  /** Self-service password resets e-mail the user: at most a few per e-mail before delays (no inbox flooding). */
+  resetWait(email: string): Promise<number> {
+    return this.throttle.retryAfter([[`reset:${emailKey(email)}`, this.perUser]], this.now());
+  }
+
+  resetRequested(email: string): Promise<void> {
+    return this.throttle.fail([`reset:${emailKey(email)}`], this.now());
+  }
+
   apiKeyWait(address: string | null): Promise<number> {
     return address ? this.throttle.retryAfter([[`apikey:addr:${address}`, this.perAddress]], this.now()) : Promise.resolve(0);
   }

@@ -27,6 +27,7 @@ import {
 } from '@simfleet/domain';
 import { AccountRepository, Database, UserRepository, type SqlExecutor } from '@simfleet/persistence';
 import { AuditTrail, auditActor, type RequestOrigin } from './audit-trail.js';
+import { AuthThrottle } from './auth-throttle.module.js';
 import { Mailer } from './mailer.js';
 
 /** Whose users: an account's, or the platform's own admin users (null). */
@@ -71,6 +72,7 @@ export class UsersService {
     @Inject(AccountRepository) private readonly accounts: AccountRepository,
     @Inject(AuditTrail) private readonly audit: AuditTrail,
     @Inject(Mailer) private readonly mailer: Mailer,
+    @Inject(AuthThrottle) private readonly throttle: AuthThrottle,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -144,6 +146,15 @@ export class UsersService {
    */
   async requestPasswordReset(emailInput: string, origin: RequestOrigin): Promise<void> {
     const email = normaliseEmail(emailInput);
+    const wait = await this.throttle.resetWait(email);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      throw new DomainError(ErrorCode.RateLimited, `Too many reset requests for this e-mail: retry in ${seconds} s`, {
+        retryAfterSeconds: seconds,
+        headers: { 'retry-after': String(seconds) },
+      });
+    }
+    await this.throttle.resetRequested(email);
     const user = await this.users.findWithSecretsByEmail(email);
     const base = this.config.http.publicUrl;
     await this.audit.record(
