@@ -5,7 +5,9 @@ import { createAccount } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
 import { PASSWORD, inviteAndAccept, signIn, type SessionClient } from './support/session.js';
 
-type Caller = { name: string; kind: 'session'; role: AccountRole | 'platform-admin'; client: SessionClient } | { name: string; kind: 'key'; role: AccountRole; key: string };
+type Caller =
+  | { name: string; kind: 'session'; role: AccountRole | 'platform-admin'; client: SessionClient }
+  | { name: string; kind: 'key'; role: AccountRole; key: string };
 
 /** Whether the route's declaration lets this caller in (the guard's rules, restated from the documented role table). */
 function allowed(route: RouteDeclaration, caller: Caller): boolean {
@@ -46,7 +48,12 @@ describe.each(SHAPES)('access matrix: every /v1 operation × every role (%s shap
       callers.push({ name: `${role} key`, kind: 'key', role, key: key.body.key });
     }
     emails.set('platform-admin', 'matrix-platform@example.com');
-    callers.push({ name: 'platform admin user', kind: 'session', role: 'platform-admin', client: await inviteAndAccept(admin, null, 'matrix-platform@example.com', 'admin') });
+    callers.push({
+      name: 'platform admin user',
+      kind: 'session',
+      role: 'platform-admin',
+      client: await inviteAndAccept(admin, null, 'matrix-platform@example.com', 'admin'),
+    });
   });
   afterAll(async () => {
     await platform?.stop();
@@ -57,7 +64,13 @@ describe.each(SHAPES)('access matrix: every /v1 operation × every role (%s shap
     expect(routes.length).toBeGreaterThan(100);
     for (const route of routes) expect(route.session || typeof route.scope === 'string').toBe(true);
     expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
-      expect.arrayContaining(['POST /v1/sims/:iccid/suspend', 'GET /v1/audit-log', 'POST /v1/accounts/:id/users', 'GET /v1/sessions/current', 'GET /v1/admin/users']),
+      expect.arrayContaining([
+        'POST /v1/sims/:iccid/suspend',
+        'GET /v1/audit-log',
+        'POST /v1/accounts/:id/users',
+        'GET /v1/sessions/current',
+        'GET /v1/admin/users',
+      ]),
     );
   });
 
@@ -68,7 +81,8 @@ describe.each(SHAPES)('access matrix: every /v1 operation × every role (%s shap
       for (const route of ordered) {
         const path = route.path.replace(/:id\b/g, route.path.startsWith('/v1/accounts/') ? accountId : 'x').replace(/:[A-Za-z]+/g, 'x');
         let session = caller.kind === 'session' ? caller.client : undefined;
-        if (session && SIGN_OUTS.has(`${route.method} ${route.path}`)) session = (await signIn(platform.url, emails.get(caller.role)!, PASSWORD)).client!;
+        if (session && SIGN_OUTS.has(`${route.method} ${route.path}`))
+          session = (await signIn(platform.url, emails.get(caller.role)!, PASSWORD)).client!;
         const write = !['GET', 'HEAD'].includes(route.method);
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), 15_000);
@@ -84,13 +98,16 @@ describe.each(SHAPES)('access matrix: every /v1 operation × every role (%s shap
         });
         clearTimeout(timer);
         // Streams (server-sent events) answer with their headers; their bodies are not read.
-        const body = (response.headers.get('content-type') ?? '').includes('json') ? ((await response.json()) as { type?: string; requiredScope?: string }) : null;
+        const body = (response.headers.get('content-type') ?? '').includes('json')
+          ? ((await response.json()) as { type?: string; requiredScope?: string })
+          : null;
         if (!body) await response.body?.cancel();
         const expected = allowed(route, caller);
         const refusedByDeclaration = response.status === 403 && body?.type === '/problems/forbidden';
         const verdict = `${caller.name}: ${route.method} ${route.path} → ${response.status} ${body?.type ?? ''}`;
         if (response.status >= 500) mismatches.push(`${verdict} (a 5xx)`);
-        else if (expected && refusedByDeclaration && (body?.requiredScope !== undefined || route.session)) mismatches.push(`${verdict} (should be allowed)`);
+        else if (expected && refusedByDeclaration && (body?.requiredScope !== undefined || route.session))
+          mismatches.push(`${verdict} (should be allowed)`);
         else if (!expected && !refusedByDeclaration) mismatches.push(`${verdict} (should be 403)`);
       }
     }

@@ -96,7 +96,11 @@ describe.each(SHAPES)('identity e-mail through a real SMTP server, PUBLIC_URL li
     const account = await createAccount(admin, 'Refused');
     const invited = await admin.post(`/v1/accounts/${account.accountId}/users`, { email: 'ghost@refused.example', role: 'viewer' });
     expect(invited.status).toBe(201);
-    expect(invited.body.invite).toMatchObject({ emailSent: false, emailError: expect.stringContaining('no such mailbox'), token: expect.any(String) });
+    expect(invited.body.invite).toMatchObject({
+      emailSent: false,
+      emailError: expect.stringContaining('no such mailbox'),
+      token: expect.any(String),
+    });
     expect((await anonymous.post('/v1/invites/inspect', { token: invited.body.invite.token })).body.email).toBe('ghost@refused.example');
   });
 
@@ -115,7 +119,10 @@ describe.each(SHAPES)('identity e-mail through a real SMTP server, PUBLIC_URL li
     const session = { email: 'forgetful@example.com', password: 'a whole new passphrase' };
     expect((await anonymous.post('/v1/sessions', session, { origin: PUBLIC_URL })).status).toBe(201);
     // A sign-in posted from another origin than PUBLIC_URL's is refused (login CSRF).
-    expect((await signIn(platform.url, session.email, session.password)).body).toMatchObject({ type: '/problems/csrf-rejected', reason: 'origin-mismatch' });
+    expect((await signIn(platform.url, session.email, session.password)).body).toMatchObject({
+      type: '/problems/csrf-rejected',
+      reason: 'origin-mismatch',
+    });
   });
 
   it('takes PUBLIC_URL as the origin cookie-authenticated writes must come from', async () => {

@@ -39,7 +39,11 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
     const invited = await admin.post(`/v1/accounts/${account.accountId}/users`, { email: 'Olive.Owner@Example.com', role: 'owner', name: 'Olive' });
     expect(invited.status).toBe(201);
     expect(invited.body.user).toMatchObject({ email: 'olive.owner@example.com', role: 'owner', status: 'invited', accountId: account.accountId });
-    expect(invited.body.invite).toMatchObject({ token: expect.any(String), emailSent: false, url: `${platform.url}/invite#token=${invited.body.invite.token}` });
+    expect(invited.body.invite).toMatchObject({
+      token: expect.any(String),
+      emailSent: false,
+      url: `${platform.url}/invite#token=${invited.body.invite.token}`,
+    });
 
     const info = await anonymous.post('/v1/invites/inspect', { token: invited.body.invite.token });
     expect(info.body).toMatchObject({ email: 'olive.owner@example.com', role: 'owner', accountName: 'Done-when' });
@@ -86,7 +90,12 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
       ]),
     );
     const invite = log.body.data.find((e: any) => e.action === 'accounts.users.invite' && e.actor === 'api_key:admin');
-    expect(invite).toMatchObject({ platformActor: true, resource: `accounts/${account.accountId}/users/${invited.body.user.id}`, status: 201, address: '127.0.0.1' });
+    expect(invite).toMatchObject({
+      platformActor: true,
+      resource: `accounts/${account.accountId}/users/${invited.body.user.id}`,
+      status: 201,
+      address: '127.0.0.1',
+    });
     expect(invite.requestId).toEqual(expect.any(String));
     // A viewer does not read the audit log.
     expectProblem(await viewer.get('/v1/audit-log'), 403, 'forbidden');
@@ -144,9 +153,11 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
     const operator = await inviteAndAccept(admin, account.accountId, 'csrf@example.com', 'operator');
     const cookie = { cookie: `simfleet_session=${operator.cookie}` };
     const post = (headers: Record<string, string>) =>
-      fetch(`${platform.url}/v1/groups`, { method: 'POST', headers: { 'content-type': 'application/json', ...cookie, ...headers }, body: JSON.stringify({ name: 'g' }) }).then(
-        async (r) => ({ status: r.status, headers: r.headers, body: (await r.json()) as any }),
-      );
+      fetch(`${platform.url}/v1/groups`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...cookie, ...headers },
+        body: JSON.stringify({ name: 'g' }),
+      }).then(async (r) => ({ status: r.status, headers: r.headers, body: (await r.json()) as any }));
     const noToken = await post({ origin: platform.url });
     expectProblem(noToken, 403, 'csrf-rejected');
     expect(noToken.body.reason).toBe('csrf-token-missing');
@@ -175,7 +186,11 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
     const account = await createAccount(admin, 'TOTP');
     const user = await inviteAndAccept(admin, account.accountId, 'totp@example.com', 'admin');
     const { secret } = (await user.post('/v1/users/me/mfa')).body;
-    expectProblem(await user.post('/v1/users/me/mfa/confirm', { code: '000000' === codeAt(secret, clock.now()) ? '111111' : '000000' }), 422, 'validation-failed');
+    expectProblem(
+      await user.post('/v1/users/me/mfa/confirm', { code: '000000' === codeAt(secret, clock.now()) ? '111111' : '000000' }),
+      422,
+      'validation-failed',
+    );
     const { recoveryCodes } = (await user.post('/v1/users/me/mfa/confirm', { code: codeAt(secret, clock.now()) })).body;
 
     // A fixed instant: the platform's clock stands at the start of a 30-second step.
@@ -338,7 +353,11 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
     expect(link.body.url).toBe(`${platform.url}/reset-password#token=${link.body.token}`);
     expect((await anonymous.post('/v1/password-resets/accept', { token: link.body.token, password: 'a brand new passphrase' })).status).toBe(204);
     expectProblem(await operator.get('/v1/sims'), 401, 'unauthenticated');
-    expectProblem(await anonymous.post('/v1/password-resets/accept', { token: link.body.token, password: 'another new passphrase' }), 410, 'token-used');
+    expectProblem(
+      await anonymous.post('/v1/password-resets/accept', { token: link.body.token, password: 'another new passphrase' }),
+      410,
+      'token-used',
+    );
     expectProblem(await signIn(platform.url, 'reset-op@example.com', PASSWORD), 401, 'unauthenticated');
     const back = (await signIn(platform.url, 'reset-op@example.com', 'a brand new passphrase')).client!;
 
@@ -347,7 +366,9 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
     const wrong = await back.post('/v1/users/me/password', { currentPassword: 'nope', newPassword: 'the third passphrase' });
     expectProblem(wrong, 422, 'validation-failed');
     expect(wrong.body.errors).toEqual([{ field: 'currentPassword', message: 'wrong password' }]);
-    expect((await back.post('/v1/users/me/password', { currentPassword: 'a brand new passphrase', newPassword: 'the third passphrase' })).status).toBe(204);
+    expect(
+      (await back.post('/v1/users/me/password', { currentPassword: 'a brand new passphrase', newPassword: 'the third passphrase' })).status,
+    ).toBe(204);
     expect((await back.get('/v1/sims')).status).toBe(200);
     expectProblem(await elsewhere.get('/v1/sims'), 401, 'unauthenticated');
     // The self-service request answers the same for any e-mail.
@@ -373,7 +394,10 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
     expect(submitted).toMatchObject({ outcome: 'success', status: 202, actorName: 'bulk-op@example.com' });
     for (const entry of log.body.data) expect(entry).toMatchObject({ outcome: 'success', via: `job:${job.body.id}`, requestId: submitted.requestId });
     // The history of each SIM names the same user.
-    expect((await owner.get(`/v1/sims/${iccids[0]}/history`)).body.data.at(-1)).toMatchObject({ action: 'suspend', actor: `user:${operator.user.id}` });
+    expect((await owner.get(`/v1/sims/${iccids[0]}/history`)).body.data.at(-1)).toMatchObject({
+      action: 'suspend',
+      actor: `user:${operator.user.id}`,
+    });
 
     for (const method of ['PUT', 'PATCH', 'DELETE', 'POST']) {
       const res = await owner.request(method, `/v1/audit-log${method === 'POST' ? '' : `/${log.body.data[0].id}`}`, {});
@@ -466,7 +490,14 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
       await db.query('select * from user_recovery_codes'),
       await db.query('select * from audit_log'),
     ]);
-    for (const secretValue of [invited.body.invite.token, user.cookie, secret, PASSWORD, ...recoveryCodes, ...recoveryCodes.map((c: string) => c.replace(/-/g, ''))]) {
+    for (const secretValue of [
+      invited.body.invite.token,
+      user.cookie,
+      secret,
+      PASSWORD,
+      ...recoveryCodes,
+      ...recoveryCodes.map((c: string) => c.replace(/-/g, '')),
+    ]) {
       expect(dump).not.toContain(secretValue);
     }
     expect(dump).toMatch(/"mfa_secret":"v1\./);

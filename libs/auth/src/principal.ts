@@ -12,9 +12,7 @@ export type AccountScope = (typeof ACCOUNT_SCOPES)[number];
 /** Who acts: an API key, or a person signed in through a browser session. */
 export type Actor = { type: 'api_key'; id: string; name?: string } | { type: 'user'; id: string; name?: string; sessionId: string };
 
-export type Principal =
-  | { kind: 'admin'; actor: Actor }
-  | { kind: 'account'; accountId: string; actor: Actor; scopes: readonly AccountScope[] };
+export type Principal = { kind: 'admin'; actor: Actor } | { kind: 'account'; accountId: string; actor: Actor; scopes: readonly AccountScope[] };
 
 /** `write` implies `read`: a key that may change a resource may also see it. */
 export function principalHasScope(principal: Principal, scope: ApiKeyScope): boolean {

@@ -45,6 +45,12 @@ describe('HOTP (RFC 4226) and TOTP (RFC 6238)', () => {
     expect(uri.protocol).toBe('otpauth:');
     expect(uri.host).toBe('totp');
     expect(decodeURIComponent(uri.pathname)).toBe('/simfleet:ops@example.com');
-    expect(Object.fromEntries(uri.searchParams)).toEqual({ secret: 'JBSWY3DPEHPK3PXP', issuer: 'simfleet', algorithm: 'SHA1', digits: '6', period: '30' });
+    expect(Object.fromEntries(uri.searchParams)).toEqual({
+      secret: 'JBSWY3DPEHPK3PXP',
+      issuer: 'simfleet',
+      algorithm: 'SHA1',
+      digits: '6',
+      period: '30',
+    });
   });
 });

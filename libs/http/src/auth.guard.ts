@@ -80,19 +80,31 @@ export class ApiKeyGuard implements CanActivate {
     if (!scope && !sessionRoute) throw new DomainError(ErrorCode.Forbidden, 'This route declares no scope');
     const principal = await this.authenticate(request);
     if (sessionRoute) {
-      if (!request.browserSession) throw new DomainError(ErrorCode.Forbidden, 'This route is for signed-in users (a browser session), not API keys', { reason: 'session-required' });
+      if (!request.browserSession)
+        throw new DomainError(ErrorCode.Forbidden, 'This route is for signed-in users (a browser session), not API keys', {
+          reason: 'session-required',
+        });
       return true;
     }
     if (request.browserSession?.mustEnrolMfa) {
-      throw new DomainError(ErrorCode.MfaEnrolmentRequired, 'Your account requires two-factor authentication: turn it on (POST /v1/users/me/mfa) to continue');
+      throw new DomainError(
+        ErrorCode.MfaEnrolmentRequired,
+        'Your account requires two-factor authentication: turn it on (POST /v1/users/me/mfa) to continue',
+      );
     }
     const who = principal.actor.type === 'user' ? 'Your role' : 'This API key';
     if (scope === 'admin' && principal.kind !== 'admin')
-      throw new DomainError(ErrorCode.Forbidden, `This route needs the platform admin (${principal.actor.type === 'user' ? 'a platform admin user' : 'the admin key'})`, {
-        requiredScope: 'admin',
-      });
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        `This route needs the platform admin (${principal.actor.type === 'user' ? 'a platform admin user' : 'the admin key'})`,
+        {
+          requiredScope: 'admin',
+        },
+      );
     if (scope !== 'admin' && principal.kind === 'admin' && !this.reflector.getAllAndOverride<boolean>(ADMIN_TOO_METADATA, targets)) {
-      throw new DomainError(ErrorCode.Forbidden, 'This route acts inside an account: use an API key or a user of that account', { requiredScope: scope });
+      throw new DomainError(ErrorCode.Forbidden, 'This route acts inside an account: use an API key or a user of that account', {
+        requiredScope: scope,
+      });
     }
     if (principal.kind === 'account' && !principalHasScope(principal, scope!)) {
       throw new DomainError(ErrorCode.Forbidden, `${who} lacks the \`${scope}\` scope`, { requiredScope: scope });
@@ -109,7 +121,8 @@ export class ApiKeyGuard implements CanActivate {
       return request.principal;
     }
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
-    if (!token) throw new DomainError(ErrorCode.Unauthenticated, 'Send your API key as `Authorization: Bearer <api key>`, or sign in (POST /v1/sessions)');
+    if (!token)
+      throw new DomainError(ErrorCode.Unauthenticated, 'Send your API key as `Authorization: Bearer <api key>`, or sign in (POST /v1/sessions)');
     let session: SessionContext;
     try {
       session = await this.sessions.authenticate(token);
@@ -131,16 +144,24 @@ export class ApiKeyGuard implements CanActivate {
     const expected = ownOrigin(request, this.config);
     const origin = request.headers.origin ?? originOf(request.headers.referer);
     if (!origin || origin === 'null') {
-      throw new DomainError(ErrorCode.CsrfRejected, 'A write with the session cookie needs an Origin (or Referer) header', { reason: 'origin-missing' });
+      throw new DomainError(ErrorCode.CsrfRejected, 'A write with the session cookie needs an Origin (or Referer) header', {
+        reason: 'origin-missing',
+      });
     }
     if (origin !== expected) {
-      throw new DomainError(ErrorCode.CsrfRejected, `A write with the session cookie must come from ${expected}, not ${origin}`, { reason: 'origin-mismatch' });
+      throw new DomainError(ErrorCode.CsrfRejected, `A write with the session cookie must come from ${expected}, not ${origin}`, {
+        reason: 'origin-mismatch',
+      });
     }
     const presented = request.headers['x-csrf-token'];
     if (typeof presented !== 'string' || !presented) {
-      throw new DomainError(ErrorCode.CsrfRejected, 'A write with the session cookie needs the X-CSRF-Token header (csrfToken of GET /v1/sessions/current)', {
-        reason: 'csrf-token-missing',
-      });
+      throw new DomainError(
+        ErrorCode.CsrfRejected,
+        'A write with the session cookie needs the X-CSRF-Token header (csrfToken of GET /v1/sessions/current)',
+        {
+          reason: 'csrf-token-missing',
+        },
+      );
     }
     if (!this.sessions.csrfMatches(sessionToken, presented)) {
       throw new DomainError(ErrorCode.CsrfRejected, 'The X-CSRF-Token is not this session’s', { reason: 'csrf-token-invalid' });

@@ -8,14 +8,24 @@ export function readCookie(header: string | undefined, name: string): string | u
     const index = part.indexOf('=');
     if (index < 0) continue;
     if (part.slice(0, index).trim() !== name) continue;
-    const value = part.slice(index + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value = part
+      .slice(index + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     return value || undefined;
   }
   return undefined;
 }
 
 export function sessionCookie(token: string, options: { maxAgeSeconds: number; secure: boolean }): string {
-  return [`${SESSION_COOKIE}=${token}`, 'Path=/', `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`, 'HttpOnly', 'SameSite=Lax', ...(options.secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${SESSION_COOKIE}=${token}`,
+    'Path=/',
+    `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(options.secure ? ['Secure'] : []),
+  ].join('; ');
 }
 
 export const clearedSessionCookie = (secure: boolean): string => sessionCookie('', { maxAgeSeconds: 0, secure });

@@ -54,7 +54,11 @@ export class AccountsController {
   @AllowAdminToo()
   @ApiJsonBody(createKeyBody)
   @ApiRoute({ status: 201, schema: apiKeyView, description: 'The new key; `key` is shown only in this response' }, 404, 422)
-  createKey(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>) {
+  createKey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>,
+  ) {
     return this.accounts.createApiKey(accountRealm(principal, id), body.name, body.scopes, principal);
   }
 

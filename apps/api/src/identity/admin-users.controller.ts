@@ -39,8 +39,16 @@ export class AdminUsersController {
   @Post()
   @AuditAs('admin.users.invite')
   @ApiJsonBody(adminInviteBody, 'Invites a platform admin user')
-  @ApiRoute({ status: 201, schema: invitedUserView, description: 'The invited user and the invite link (shown once; e-mailed when SMTP is set)' }, 409, 422)
-  invite(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(adminInviteBody)) body: z.infer<typeof adminInviteBody>, @Req() request: FastifyRequest) {
+  @ApiRoute(
+    { status: 201, schema: invitedUserView, description: 'The invited user and the invite link (shown once; e-mailed when SMTP is set)' },
+    409,
+    422,
+  )
+  invite(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(adminInviteBody)) body: z.infer<typeof adminInviteBody>,
+    @Req() request: FastifyRequest,
+  ) {
     return this.users.invite(callerOf(principal, request), null, { ...body, role: 'admin' }, linkBaseOf(request, this.config));
   }
 
@@ -53,7 +61,12 @@ export class AdminUsersController {
   @Patch(':userId')
   @ApiJsonBody(adminPatchBody, 'Only the fields sent change')
   @ApiRoute({ schema: userView }, 404, 409, 422)
-  update(@CurrentPrincipal() principal: Principal, @Param('userId') userId: string, @Body(new ZodPipe(adminPatchBody)) body: z.infer<typeof adminPatchBody>, @Req() request: FastifyRequest) {
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('userId') userId: string,
+    @Body(new ZodPipe(adminPatchBody)) body: z.infer<typeof adminPatchBody>,
+    @Req() request: FastifyRequest,
+  ) {
     return this.users.update(callerOf(principal, request), null, userId, body);
   }
 

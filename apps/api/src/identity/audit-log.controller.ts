@@ -36,7 +36,8 @@ export class AuditLogController {
   @ApiRoute(
     {
       schema: pageOf(auditEntryView),
-      description: 'Keyset-paginated; CSV with `Accept: text/csv` (the next page’s cursor in the `Link` header, rel="next"). The log is append-only: no route changes it',
+      description:
+        'Keyset-paginated; CSV with `Accept: text/csv` (the next page’s cursor in the `Link` header, rel="next"). The log is append-only: no route changes it',
     },
     422,
   )
@@ -47,14 +48,26 @@ export class AuditLogController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (query.accountId !== undefined && principal.kind !== 'admin') {
-      throw DomainError.validation('accountId: only the platform admin reads other logs', [{ field: 'accountId', message: 'only for the platform admin' }]);
+      throw DomainError.validation('accountId: only the platform admin reads other logs', [
+        { field: 'accountId', message: 'only for the platform admin' },
+      ]);
     }
     if (query.from && query.to && Date.parse(query.from) >= Date.parse(query.to)) {
       throw DomainError.validation('from must be before to', [{ field: 'from', message: 'must be before to' }]);
     }
     const scope: AuditScope =
-      principal.kind === 'account' ? { kind: 'account', accountId: principal.accountId } : query.accountId ? { kind: 'account', accountId: query.accountId } : { kind: 'platform' };
-    const filter = { actor: query.actor, resource: query.resource, action: query.action, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined };
+      principal.kind === 'account'
+        ? { kind: 'account', accountId: principal.accountId }
+        : query.accountId
+          ? { kind: 'account', accountId: query.accountId }
+          : { kind: 'platform' };
+    const filter = {
+      actor: query.actor,
+      resource: query.resource,
+      action: query.action,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+    };
     const page = await this.audit.list(scope, filter, query.limit, query.cursor);
     if (!accept?.toLowerCase().includes('text/csv')) return page;
     const link = page.nextCursor ? nextLink(query, page.nextCursor) : undefined;

@@ -11,7 +11,10 @@ export const clientOf = (request: FastifyRequest): ClientInfo => ({
   userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, 300) : null,
 });
 
-export const callerOf = (principal: Principal, request: FastifyRequest): Caller => ({ principal, origin: { requestId: request.id, address: request.ip } });
+export const callerOf = (principal: Principal, request: FastifyRequest): Caller => ({
+  principal,
+  origin: { requestId: request.id, address: request.ip },
+});
 
 /** Links in invites and resets point at PUBLIC_URL, or at the origin the request came to. */
 export const linkBaseOf = (request: FastifyRequest, config: AppConfig): string => config.http.publicUrl ?? ownOrigin(request, config);

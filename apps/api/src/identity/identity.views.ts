@@ -28,7 +28,9 @@ export const sessionView = z.object({
     accountName: z.string().nullable(),
     platformAdmin: z.boolean(),
     mfaEnabled: z.boolean(),
-    mfaRequired: z.boolean().describe('The account requires two-factor authentication; until this user turns it on, only /v1/users/me and /v1/sessions answer'),
+    mfaRequired: z
+      .boolean()
+      .describe('The account requires two-factor authentication; until this user turns it on, only /v1/users/me and /v1/sessions answer'),
     scopes: z.array(z.enum(API_KEY_SCOPES)).describe('What the role allows (docs/identity.md)'),
   }),
   csrfToken: z.string().describe('Send as `X-CSRF-Token` with every cookie-authenticated POST, PUT, PATCH or DELETE'),

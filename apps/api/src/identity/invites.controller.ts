@@ -34,7 +34,11 @@ export class InvitesController {
   @Post('invites/inspect')
   @HttpCode(200)
   @ApiJsonBody(inspectBody)
-  @ApiResponse({ status: 200, description: 'Who the invite is for (the token is not used up)', content: { 'application/json': { schema: openApiSchema(inviteInfoView, 'output') } } })
+  @ApiResponse({
+    status: 200,
+    description: 'Who the invite is for (the token is not used up)',
+    content: { 'application/json': { schema: openApiSchema(inviteInfoView, 'output') } },
+  })
   @problems()
   inspect(@Body(new ZodPipe(inspectBody)) body: z.infer<typeof inspectBody>) {
     return this.users.inspectInvite(body.token);
@@ -49,7 +53,11 @@ export class InvitesController {
   })
   @ApiResponse({ status: 410, description: 'The invite expired (`/problems/token-expired`) or was already used (`/problems/token-used`)' })
   @problems()
-  async accept(@Body(new ZodPipe(acceptBody)) body: z.infer<typeof acceptBody>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async accept(
+    @Body(new ZodPipe(acceptBody)) body: z.infer<typeof acceptBody>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     assertNotCrossSite(request, this.config);
     const client = clientOf(request);
     const user = await this.users.acceptInvite(body.token, body.password, body.name, client);

@@ -12,7 +12,9 @@ const passwordBody = z
     newPassword: z.string().max(PASSWORD_MAX_LENGTH).describe('At least PASSWORD_MIN_LENGTH characters (12 by default)'),
   })
   .strict();
-const codeBody = z.object({ code: z.string().trim().min(6).max(32).describe('A current 6-digit code from the authenticator (or, to turn it off, a recovery code)') }).strict();
+const codeBody = z
+  .object({ code: z.string().trim().min(6).max(32).describe('A current 6-digit code from the authenticator (or, to turn it off, a recovery code)') })
+  .strict();
 
 /** A signed-in person's own settings: password and two-factor authentication. */
 @ApiTags('users')

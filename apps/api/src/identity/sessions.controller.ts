@@ -30,20 +30,31 @@ const signInBody = z
   .object({
     email: z.string().trim().min(3).max(320),
     password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
-    code: z.string().trim().min(6).max(32).optional().describe('The authenticator’s 6-digit code, or a recovery code, when two-factor authentication is on'),
+    code: z
+      .string()
+      .trim()
+      .min(6)
+      .max(32)
+      .optional()
+      .describe('The authenticator’s 6-digit code, or a recovery code, when two-factor authentication is on'),
   })
   .strict();
 
 /** Sets the session cookie of a session just started. */
 export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, config: AppConfig, started: StartedSession): void {
-  void reply.header('set-cookie', sessionCookie(started.token, { maxAgeSeconds: config.identity.sessionMaxAgeMs / 1000, secure: cookieSecure(request, config) }));
+  void reply.header(
+    'set-cookie',
+    sessionCookie(started.token, { maxAgeSeconds: config.identity.sessionMaxAgeMs / 1000, secure: cookieSecure(request, config) }),
+  );
 }
 
 /** Sign-in from a browser must not come from another site (login CSRF): an Origin, when sent, must be ours. */
 export function assertNotCrossSite(request: FastifyRequest, config: AppConfig): void {
   const origin = request.headers.origin;
   if (origin !== undefined && origin !== ownOrigin(request, config)) {
-    throw new DomainError(ErrorCode.CsrfRejected, `Sign-in must come from ${ownOrigin(request, config)}, not ${origin}`, { reason: 'origin-mismatch' });
+    throw new DomainError(ErrorCode.CsrfRejected, `Sign-in must come from ${ownOrigin(request, config)}, not ${origin}`, {
+      reason: 'origin-mismatch',
+    });
   }
 }
 
@@ -82,7 +93,7 @@ export class SessionsController {
 
   @Get('current')
   @RequireSession()
-    @ApiRoute({ schema: sessionView, description: 'The signed-in user, and a CSRF token for this session' })
+  @ApiRoute({ schema: sessionView, description: 'The signed-in user, and a CSRF token for this session' })
   current(@CurrentSession() session: SessionContext) {
     return session.view;
   }
@@ -91,7 +102,7 @@ export class SessionsController {
   @HttpCode(204)
   @RequireSession()
   @AuditAs('sessions.sign-out')
-    @ApiRoute({ status: 204, schema: z.null(), description: 'Signed out: the session ends and its cookie is cleared' })
+  @ApiRoute({ status: 204, schema: z.null(), description: 'Signed out: the session ends and its cookie is cleared' })
   async signOut(@CurrentSession() session: SessionContext, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.sessions.signOut(session.sessionId);
     void reply.header('set-cookie', clearedSessionCookie(cookieSecure(request, this.config)));
@@ -101,8 +112,12 @@ export class SessionsController {
   @HttpCode(204)
   @RequireSession()
   @AuditAs('sessions.sign-out-everywhere')
-    @ApiRoute({ status: 204, schema: z.null(), description: 'Signed out everywhere: every session of this user ends' })
-  async signOutEverywhere(@CurrentSession() session: SessionContext, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiRoute({ status: 204, schema: z.null(), description: 'Signed out everywhere: every session of this user ends' })
+  async signOutEverywhere(
+    @CurrentSession() session: SessionContext,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     await this.sessions.signOutEverywhere(session.principal.actor.id);
     void reply.header('set-cookie', clearedSessionCookie(cookieSecure(request, this.config)));
   }

@@ -38,15 +38,30 @@ export class AccountUsersController {
   @Get('users')
   @ApiQueryFrom(pageParams)
   @ApiRoute({ schema: pageOf(userView) }, 404, 422)
-  list(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>,
+  ) {
     return this.users.list(accountRealm(principal, id), query.limit, query.cursor);
   }
 
   @Post('users')
   @AuditAs('accounts.users.invite')
   @ApiJsonBody(inviteBody, 'Invites a person: they choose their password through the one-time link')
-  @ApiRoute({ status: 201, schema: invitedUserView, description: 'The invited user and the invite link (shown once; e-mailed when SMTP is set)' }, 403, 404, 409, 422)
-  invite(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(inviteBody)) body: z.infer<typeof inviteBody>, @Req() request: FastifyRequest) {
+  @ApiRoute(
+    { status: 201, schema: invitedUserView, description: 'The invited user and the invite link (shown once; e-mailed when SMTP is set)' },
+    403,
+    404,
+    409,
+    422,
+  )
+  invite(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(inviteBody)) body: z.infer<typeof inviteBody>,
+    @Req() request: FastifyRequest,
+  ) {
     return this.users.invite(callerOf(principal, request), accountRealm(principal, id), body, linkBaseOf(request, this.config));
   }
 
@@ -85,7 +100,12 @@ export class AccountUsersController {
 
   @Post('users/:userId/password-reset')
   @AuditAs('accounts.users.password-reset')
-  @ApiRoute({ status: 201, schema: oneTimeLinkView, description: 'A one-time password reset link for the user (shown once; e-mailed when SMTP is set)' }, 403, 404, 409)
+  @ApiRoute(
+    { status: 201, schema: oneTimeLinkView, description: 'A one-time password reset link for the user (shown once; e-mailed when SMTP is set)' },
+    403,
+    404,
+    409,
+  )
   passwordReset(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('userId') userId: string, @Req() request: FastifyRequest) {
     return this.users.issuePasswordReset(callerOf(principal, request), accountRealm(principal, id), userId, linkBaseOf(request, this.config));
   }
@@ -106,8 +126,18 @@ export class AccountUsersController {
 
   @Put('security')
   @ApiJsonBody(securityBody)
-  @ApiRoute({ schema: accountSecurityView, description: 'Requiring two-factor authentication takes effect at everyone’s next request' }, 404, 409, 422)
-  setSecurity(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(securityBody)) body: z.infer<typeof securityBody>, @Req() request: FastifyRequest) {
+  @ApiRoute(
+    { schema: accountSecurityView, description: 'Requiring two-factor authentication takes effect at everyone’s next request' },
+    404,
+    409,
+    422,
+  )
+  setSecurity(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(securityBody)) body: z.infer<typeof securityBody>,
+    @Req() request: FastifyRequest,
+  ) {
     return this.users.setAccountSecurity(callerOf(principal, request), accountRealm(principal, id), body.mfaRequired);
   }
 }

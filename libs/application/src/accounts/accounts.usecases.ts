@@ -147,7 +147,12 @@ export class ApiKeyAuthenticator {
           ? null
           : record.accountId === null
             ? { kind: 'admin', actor: { type: 'api_key', id: record.id, name: record.name } }
-            : { kind: 'account', accountId: record.accountId, actor: { type: 'api_key', id: record.id, name: record.name }, scopes: record.scopes as AccountScope[] },
+            : {
+                kind: 'account',
+                accountId: record.accountId,
+                actor: { type: 'api_key', id: record.id, name: record.name },
+                scopes: record.scopes as AccountScope[],
+              },
       };
       this.cache.set(parsed.id, cached);
     }

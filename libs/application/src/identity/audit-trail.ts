@@ -48,7 +48,8 @@ export class AuditTrail {
     let before: number | undefined;
     if (cursor) {
       before = Number(decodeCursor(cursor));
-      if (!Number.isSafeInteger(before)) throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+      if (!Number.isSafeInteger(before))
+        throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
     }
     const rows = await this.log.list(scope, filter, limit + 1, before);
     const data = rows.slice(0, limit);
@@ -65,7 +66,21 @@ export class AuditTrail {
 @Module({ providers: [AuditLogRepository, AuditTrail], exports: [AuditTrail] })
 export class AuditModule {}
 
-const CSV_COLUMNS = ['id', 'at', 'accountId', 'actor', 'actorName', 'platformActor', 'action', 'resource', 'outcome', 'status', 'requestId', 'via', 'address'] as const;
+const CSV_COLUMNS = [
+  'id',
+  'at',
+  'accountId',
+  'actor',
+  'actorName',
+  'platformActor',
+  'action',
+  'resource',
+  'outcome',
+  'status',
+  'requestId',
+  'via',
+  'address',
+] as const;
 
 /**
  * RFC 4180 quoting, and no spreadsheet formulas: a field starting with `=`, `+`, `-`, `@`, tab or CR (an

@@ -160,7 +160,9 @@ export class Throttle {
     } catch (error) {
       if (Date.now() - this.lastStoreError > 60_000) {
         this.lastStoreError = Date.now();
-        this.logger.warn(`sign-in throttling not enforced: the counter store is unavailable (${error instanceof Error ? error.message : String(error)})`);
+        this.logger.warn(
+          `sign-in throttling not enforced: the counter store is unavailable (${error instanceof Error ? error.message : String(error)})`,
+        );
       }
       return fallback;
     }

@@ -8,11 +8,7 @@ import { Database, UserRepository } from '@simfleet/persistence';
 const RECOVERY_CODES = 10;
 
 /** `xxxx-xxxx-xxxx-xxxx` of base32 (80 random bits): long enough that a digest of it is safe to store. */
-const newRecoveryCode = (): string =>
-  base32Encode(randomBytes(10))
-    .toLowerCase()
-    .match(/.{4}/g)!
-    .join('-');
+const newRecoveryCode = (): string => base32Encode(randomBytes(10)).toLowerCase().match(/.{4}/g)!.join('-');
 
 /** A recovery code as typed (any case, with or without dashes and spaces), reduced to what is hashed. */
 const canonicalRecoveryCode = (code: string): string => code.toLowerCase().replace(/[\s-]/g, '');
@@ -38,7 +34,8 @@ export class MfaService {
   /** Starts (or restarts) enrolment: a new secret, pending until a code from it is confirmed. */
   async start(userId: string): Promise<{ secret: string; otpauthUri: string }> {
     const user = await this.userWithSecrets(userId);
-    if (user.mfaEnabled) throw DomainError.conflict('Two-factor authentication is already on: turn it off first to change the authenticator', { reason: 'mfa-enabled' });
+    if (user.mfaEnabled)
+      throw DomainError.conflict('Two-factor authentication is already on: turn it off first to change the authenticator', { reason: 'mfa-enabled' });
     const secret = newTotpSecret();
     await this.users.setPendingMfa(userId, this.box.seal(secret, `totp:${userId}`), this.clock.now());
     return { secret, otpauthUri: otpauthUri(this.config.identity.mfaIssuer, user.email, secret) };
@@ -75,7 +72,9 @@ export class MfaService {
     const user = await this.userWithSecrets(userId);
     if (!user.mfaEnabled) throw DomainError.conflict('Two-factor authentication is not on', { reason: 'mfa-not-enabled' });
     if (user.accountId && (await this.users.accountMfaRequired(user.accountId))) {
-      throw DomainError.conflict('Your account requires two-factor authentication: an owner can lift the requirement', { reason: 'mfa-required-by-account' });
+      throw DomainError.conflict('Your account requires two-factor authentication: an owner can lift the requirement', {
+        reason: 'mfa-required-by-account',
+      });
     }
     if (!(await this.verify(user, code)).ok) {
       throw DomainError.validation('The code does not match (or was already used)', [{ field: 'code', message: 'does not match' }]);

@@ -115,7 +115,8 @@ export class SessionsService {
       throw new DomainError(ErrorCode.Forbidden, 'This user is disabled: ask an owner of the account', { reason: 'user-disabled' });
     }
     if (user.mfaEnabled) {
-      if (!attempt.code) throw new DomainError(ErrorCode.MfaRequired, 'Enter the code from your authenticator app (or a recovery code)', { field: 'code' });
+      if (!attempt.code)
+        throw new DomainError(ErrorCode.MfaRequired, 'Enter the code from your authenticator app (or a recovery code)', { field: 'code' });
       const second = await this.mfa.verify(user, attempt.code);
       if (!second.ok) {
         await this.throttle.signInFailed(email, client.address);
@@ -138,7 +139,15 @@ export class SessionsService {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.identity.sessionMaxAgeMs);
     const id = newId('ses');
-    await this.users.insertSession({ id, tokenHash: hashToken(token), userId: user.id, createdAt: now, expiresAt, address: client.address, userAgent: client.userAgent });
+    await this.users.insertSession({
+      id,
+      tokenHash: hashToken(token),
+      userId: user.id,
+      createdAt: now,
+      expiresAt,
+      address: client.address,
+      userAgent: client.userAgent,
+    });
     const context = await this.authenticate(token);
     return { token, view: context.view };
   }

@@ -90,7 +90,12 @@ export class UsersService {
   }
 
   /** Creates an invited user and their invite link. */
-  async invite(caller: Caller, realm: Realm, input: { email: string; role: UserRole; name?: string }, linkBase: string): Promise<{ user: User; invite: OneTimeLink }> {
+  async invite(
+    caller: Caller,
+    realm: Realm,
+    input: { email: string; role: UserRole; name?: string },
+    linkBase: string,
+  ): Promise<{ user: User; invite: OneTimeLink }> {
     const email = normaliseEmail(input.email);
     this.assertRoleFitsRealm(realm, input.role, 'role');
     if (realm !== null) await this.assertAccount(realm);
@@ -116,7 +121,14 @@ export class UsersService {
         throw DomainError.conflict(`A user with the e-mail ${email} already exists`, { errors: [{ field: 'email', message: 'already a user' }] });
       }
       await this.users.insert(tx, user);
-      await this.users.issueToken(tx, { hash: hashToken(token), userId: user.id, purpose: 'invite', createdBy: user.createdBy, createdAt: now, expiresAt });
+      await this.users.issueToken(tx, {
+        hash: hashToken(token),
+        userId: user.id,
+        purpose: 'invite',
+        createdBy: user.createdBy,
+        createdAt: now,
+        expiresAt,
+      });
     });
     return { user, invite: await this.deliver(user, 'invite', token, expiresAt, linkBase, await this.accountName(realm)) };
   }
@@ -134,7 +146,10 @@ export class UsersService {
   async issuePasswordReset(caller: Caller, realm: Realm, userId: string, linkBase: string): Promise<OneTimeLink> {
     const user = await this.get(realm, userId);
     this.assertCanManage(caller.principal, realm, user);
-    if (user.status !== 'active') throw DomainError.conflict(`This user is ${user.status}: ${user.status === 'invited' ? 'send a new invite instead' : 'enable them first'}`, { reason: `user-${user.status}` });
+    if (user.status !== 'active')
+      throw DomainError.conflict(`This user is ${user.status}: ${user.status === 'invited' ? 'send a new invite instead' : 'enable them first'}`, {
+        reason: `user-${user.status}`,
+      });
     const { token, expiresAt } = await this.issue(user, 'password_reset', this.config.identity.passwordResetTtlMs, caller);
     return this.deliver(user, 'password_reset', token, expiresAt, linkBase, await this.accountName(realm));
   }
@@ -186,7 +201,10 @@ export class UsersService {
         throw DomainError.conflict('An invited user cannot be disabled: remove them instead', { reason: 'user-invited' });
       }
       const status = changes.disabled === undefined ? undefined : changes.disabled ? 'disabled' : current.status === 'invited' ? 'invited' : 'active';
-      const losesOwner = current.role === 'owner' && current.status === 'active' && ((changes.role !== undefined && changes.role !== 'owner') || status === 'disabled');
+      const losesOwner =
+        current.role === 'owner' &&
+        current.status === 'active' &&
+        ((changes.role !== undefined && changes.role !== 'owner') || status === 'disabled');
       if (losesOwner) await this.assertAnotherOwner(tx, realm, current.id);
       const user = await this.users.update(tx, userId, { name: changes.name, role: changes.role, status }, now);
       if (status === 'disabled') await this.users.revokeSessionsOf(userId, now, undefined, tx);
@@ -205,9 +223,17 @@ export class UsersService {
   }
 
   /** What an invite link is for, so that the acceptance page can say it (the token is not used up). */
-  async inspectInvite(token: string): Promise<{ email: string; role: UserRole; accountId: string | null; accountName: string | null; expiresAt: Date }> {
+  async inspectInvite(
+    token: string,
+  ): Promise<{ email: string; role: UserRole; accountId: string | null; accountName: string | null; expiresAt: Date }> {
     const { user, record } = await this.redeemable(token, 'invite');
-    return { email: user.email, role: user.role, accountId: user.accountId, accountName: await this.accountName(user.accountId), expiresAt: record.expiresAt };
+    return {
+      email: user.email,
+      role: user.role,
+      accountId: user.accountId,
+      accountName: await this.accountName(user.accountId),
+      expiresAt: record.expiresAt,
+    };
   }
 
   /** Accepts an invite: sets the password (and name), activates the user, uses the token up. */
@@ -232,7 +258,8 @@ export class UsersService {
     const now = this.clock.now();
     const user = await this.db.transaction(async (tx) => {
       const { user: target } = await this.redeemable(token, 'password_reset', tx);
-      if (target.status !== 'active') throw new DomainError(ErrorCode.Forbidden, `This user is ${target.status}`, { reason: `user-${target.status}` });
+      if (target.status !== 'active')
+        throw new DomainError(ErrorCode.Forbidden, `This user is ${target.status}`, { reason: `user-${target.status}` });
       if (!(await this.users.useToken(tx, hashToken(token), now))) throw this.tokenUsed('password_reset');
       const updated = await this.users.setPassword(tx, target.id, hash, now);
       await this.users.revokeSessionsOf(target.id, now, undefined, tx);
@@ -280,7 +307,9 @@ export class UsersService {
     if (mfaRequired && actor.type === 'user') {
       const self = await this.users.findById(actor.id);
       if (self && !self.mfaEnabled) {
-        throw DomainError.conflict('Turn on two-factor authentication for yourself before requiring it for the account', { reason: 'mfa-not-enabled' });
+        throw DomainError.conflict('Turn on two-factor authentication for yourself before requiring it for the account', {
+          reason: 'mfa-not-enabled',
+        });
       }
     }
     await this.users.setAccountMfaRequired(accountId, mfaRequired);
@@ -357,7 +386,14 @@ export class UsersService {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + ttlMs);
     await this.db.transaction((tx) =>
-      this.users.issueToken(tx, { hash: hashToken(token), userId: user.id, purpose, createdBy: caller ? auditActor(caller.principal).actor : null, createdAt: now, expiresAt }),
+      this.users.issueToken(tx, {
+        hash: hashToken(token),
+        userId: user.id,
+        purpose,
+        createdBy: caller ? auditActor(caller.principal).actor : null,
+        createdAt: now,
+        expiresAt,
+      }),
     );
     return { token, expiresAt };
   }
@@ -366,10 +402,13 @@ export class UsersService {
   private async redeemable(token: string, purpose: TokenPurpose, tx: SqlExecutor = this.db) {
     const record = await this.users.findToken(hashToken(token), tx);
     const what = purpose === 'invite' ? 'invite' : 'password reset link';
-    if (!record || record.purpose !== purpose) throw new DomainError(ErrorCode.NotFound, `This ${what} is not valid: check that the link was copied whole`, { reason: 'unknown-token' });
+    if (!record || record.purpose !== purpose)
+      throw new DomainError(ErrorCode.NotFound, `This ${what} is not valid: check that the link was copied whole`, { reason: 'unknown-token' });
     if (record.usedAt) throw this.tokenUsed(purpose);
     if (record.expiresAt.getTime() <= this.clock.now().getTime()) {
-      throw new DomainError(ErrorCode.TokenExpired, `This ${what} expired at ${record.expiresAt.toISOString()}: ask for a new one`, { expiredAt: record.expiresAt.toISOString() });
+      throw new DomainError(ErrorCode.TokenExpired, `This ${what} expired at ${record.expiresAt.toISOString()}: ask for a new one`, {
+        expiredAt: record.expiresAt.toISOString(),
+      });
     }
     const user = await this.users.findById(record.userId, tx);
     if (!user) throw new DomainError(ErrorCode.NotFound, `This ${what} is not valid`, { reason: 'unknown-token' });
@@ -377,14 +416,26 @@ export class UsersService {
   }
 
   private tokenUsed(purpose: TokenPurpose): DomainError {
-    return new DomainError(ErrorCode.TokenUsed, `This ${purpose === 'invite' ? 'invite' : 'password reset link'} was already used (or replaced by a newer one)`);
+    return new DomainError(
+      ErrorCode.TokenUsed,
+      `This ${purpose === 'invite' ? 'invite' : 'password reset link'} was already used (or replaced by a newer one)`,
+    );
   }
 
-  private async deliver(user: User, purpose: TokenPurpose, token: string, expiresAt: Date, linkBase: string, accountName: string | null): Promise<OneTimeLink> {
+  private async deliver(
+    user: User,
+    purpose: TokenPurpose,
+    token: string,
+    expiresAt: Date,
+    linkBase: string,
+    accountName: string | null,
+  ): Promise<OneTimeLink> {
     const url = `${linkBase}${LINK_PATHS[purpose]}#token=${token}`;
     const link: OneTimeLink = { token, url, expiresAt, emailSent: false };
     if (!this.mailer.enabled) return link;
-    const where = accountName ? `the ${accountName} account on ${this.config.identity.mfaIssuer}` : `${this.config.identity.mfaIssuer} as a platform admin`;
+    const where = accountName
+      ? `the ${accountName} account on ${this.config.identity.mfaIssuer}`
+      : `${this.config.identity.mfaIssuer} as a platform admin`;
     const message =
       purpose === 'invite'
         ? {

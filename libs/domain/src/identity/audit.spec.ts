@@ -21,6 +21,14 @@ describe('audit action and resource of a route', () => {
   });
 
   it('tells success, denial and failure apart', () => {
-    expect([200, 204, 401, 403, 404, 422, 500].map(auditOutcomeOf)).toEqual(['success', 'success', 'denied', 'denied', 'failure', 'failure', 'failure']);
+    expect([200, 204, 401, 403, 404, 422, 500].map(auditOutcomeOf)).toEqual([
+      'success',
+      'success',
+      'denied',
+      'denied',
+      'failure',
+      'failure',
+      'failure',
+    ]);
   });
 });

@@ -44,10 +44,14 @@ export const normaliseEmail = (email: string): string => email.trim().toLowerCas
 export function assertCanGrant(held: readonly string[], granted: readonly string[], what: string): void {
   const missing = missingScopes(held, granted);
   if (missing.length) {
-    throw new DomainError(ErrorCode.Forbidden, `You cannot grant ${what}: it needs ${missing.map((s) => `\`${s}\``).join(', ')}, which you do not hold`, {
-      reason: 'above-own-role',
-      missingScopes: missing,
-    });
+    throw new DomainError(
+      ErrorCode.Forbidden,
+      `You cannot grant ${what}: it needs ${missing.map((s) => `\`${s}\``).join(', ')}, which you do not hold`,
+      {
+        reason: 'above-own-role',
+        missingScopes: missing,
+      },
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { UserRole } from '@simfleet/auth';
 import type { TokenPurpose, User, UserStatus, UserWithSecrets } from '@simfleet/domain';
+
+type UserRole = User['role'];
 import { Database, type SqlExecutor } from '../database.js';
 
 interface UserRow {
@@ -187,10 +188,10 @@ export class UserRepository {
 
   /** Records a TOTP step as used, unless it (or a later one) already was: false means a replay. */
   async acceptTotpStep(id: string, step: number): Promise<boolean> {
-    const rows = await this.db.query('update users set mfa_last_step = $2 where id = $1 and (mfa_last_step is null or mfa_last_step < $2) returning id', [
-      id,
-      step,
-    ]);
+    const rows = await this.db.query(
+      'update users set mfa_last_step = $2 where id = $1 and (mfa_last_step is null or mfa_last_step < $2) returning id',
+      [id, step],
+    );
     return rows.length > 0;
   }
 
@@ -204,7 +205,9 @@ export class UserRepository {
   }
 
   async unusedRecoveryCodes(id: string): Promise<number> {
-    const [row] = await this.db.query<{ n: number }>('select count(*)::int as n from user_recovery_codes where user_id = $1 and used_at is null', [id]);
+    const [row] = await this.db.query<{ n: number }>('select count(*)::int as n from user_recovery_codes where user_id = $1 and used_at is null', [
+      id,
+    ]);
     return row.n;
   }
 
@@ -220,10 +223,14 @@ export class UserRepository {
       token.purpose,
       token.createdAt,
     ]);
-    await tx.query(
-      'insert into user_tokens (token_hash, user_id, purpose, created_by, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)',
-      [token.hash, token.userId, token.purpose, token.createdBy, token.createdAt, token.expiresAt],
-    );
+    await tx.query('insert into user_tokens (token_hash, user_id, purpose, created_by, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)', [
+      token.hash,
+      token.userId,
+      token.purpose,
+      token.createdBy,
+      token.createdAt,
+      token.expiresAt,
+    ]);
   }
 
   async findToken(hash: string, tx: SqlExecutor = this.db): Promise<TokenRecord | null> {
@@ -260,7 +267,15 @@ export class UserRepository {
 
   async findSession(tokenHash: string): Promise<SessionRecord | null> {
     const [row] = await this.db.query<
-      UserRow & { session_id: string; s_created_at: Date; last_seen_at: Date; expires_at: Date; revoked_at: Date | null; mfa_required: boolean | null; account_name: string | null }
+      UserRow & {
+        session_id: string;
+        s_created_at: Date;
+        last_seen_at: Date;
+        expires_at: Date;
+        revoked_at: Date | null;
+        mfa_required: boolean | null;
+        account_name: string | null;
+      }
     >(
       `select u.*, s.id as session_id, s.created_at as s_created_at, s.last_seen_at, s.expires_at, s.revoked_at,
               a.mfa_required, a.name as account_name
