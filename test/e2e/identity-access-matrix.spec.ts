@@ -17,6 +17,8 @@ function allowed(route: RouteDeclaration, caller: Caller): boolean {
   return scope !== 'admin' && scopesInclude(ROLE_SCOPES[caller.role], scope);
 }
 
+const IDENTITY_ROUTE = /^\/v1\/(sessions|users|invites|password-resets|audit-log|admin\/users|accounts\/:id\/(users|security|api-keys))/;
+
 /** Sign-outs end the caller's session: they run last, each on a session of its own. */
 const SIGN_OUTS = new Set(['DELETE /v1/sessions/current', 'DELETE /v1/sessions']);
 
@@ -99,7 +101,7 @@ describe.each(SHAPES)('access matrix: every /v1 operation × every role (%s shap
         clearTimeout(timer);
         // Streams (server-sent events) answer with their headers; their bodies are not read.
         const body = (response.headers.get('content-type') ?? '').includes('json')
-          ? ((await response.json()) as { type?: string; requiredScope?: string })
+          ? ((await response.json()) as { type?: string; requiredScope?: string; errors?: Array<{ field?: string; message?: string }> })
           : null;
         if (!body) await response.body?.cancel();
         const expected = allowed(route, caller);
@@ -109,6 +111,14 @@ describe.each(SHAPES)('access matrix: every /v1 operation × every role (%s shap
         else if (expected && refusedByDeclaration && (body?.requiredScope !== undefined || route.session))
           mismatches.push(`${verdict} (should be allowed)`);
         else if (!expected && !refusedByDeclaration) mismatches.push(`${verdict} (should be 403)`);
+        // The identity routes' bad input names the field (an empty body lacks the required ones).
+        else if (
+          response.status === 422 &&
+          IDENTITY_ROUTE.test(route.path) &&
+          !(body?.errors?.length && body.errors.every((e) => e.field && e.message))
+        ) {
+          mismatches.push(`${verdict} (a 422 naming no field)`);
+        }
       }
     }
     expect(mismatches).toEqual([]);

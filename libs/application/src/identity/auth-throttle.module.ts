@@ -1,10 +1,20 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
-import { Clock, normaliseEmail } from '@simfleet/domain';
+import { Clock, DomainError, ErrorCode, normaliseEmail } from '@simfleet/domain';
 import { FailureCounterStore, MemoryFailureCounterStore, RedisFailureCounterStore, Throttle, type ThrottlePolicy } from './auth-throttle.js';
 
 const emailKey = (email: string) => `signin:user:${createHash('sha256').update(normaliseEmail(email)).digest('base64url')}`;
+
+/** A 429 with Retry-After when an attempt must wait. */
+export async function assertNotThrottled(waitMs: number, message = 'Too many failed attempts'): Promise<void> {
+  if (waitMs <= 0) return;
+  const seconds = Math.ceil(waitMs / 1000);
+  throw new DomainError(ErrorCode.RateLimited, `${message}: retry in ${seconds} s`, {
+    retryAfterSeconds: seconds,
+    headers: { 'retry-after': String(seconds) },
+  });
+}
 
 /**
  * Brute-force throttling (growing delays): failed sign-ins per e-mail (whether or not it is a user's, so

@@ -4,6 +4,7 @@ import { SecretBox, base32Encode, hashToken, matchTotp, newTotpSecret, otpauthUr
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { Clock, DomainError, type UserWithSecrets } from '@simfleet/domain';
 import { Database, UserRepository } from '@simfleet/persistence';
+import { AuthThrottle, assertNotThrottled } from './auth-throttle.module.js';
 
 const RECOVERY_CODES = 10;
 
@@ -27,6 +28,7 @@ export class MfaService {
     @Inject(Database) private readonly db: Database,
     @Inject(UserRepository) private readonly users: UserRepository,
     @Inject(SecretBox) private readonly box: SecretBox,
+    @Inject(AuthThrottle) private readonly throttle: AuthThrottle,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -76,7 +78,10 @@ export class MfaService {
         reason: 'mfa-required-by-account',
       });
     }
+    // A stolen session must not be a way to guess codes: the sign-in throttle applies.
+    await assertNotThrottled(await this.throttle.signInWait(user.email, null));
     if (!(await this.verify(user, code)).ok) {
+      await this.throttle.signInFailed(user.email, null);
       throw DomainError.validation('The code does not match (or was already used)', [{ field: 'code', message: 'does not match' }]);
     }
     await this.db.transaction((tx) => this.users.disableMfa(tx, userId, this.clock.now()));

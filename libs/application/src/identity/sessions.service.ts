@@ -16,7 +16,7 @@ import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { Clock, DomainError, ErrorCode, newId, normaliseEmail, randomSecret, type User } from '@simfleet/domain';
 import { UserRepository, type SessionRecord } from '@simfleet/persistence';
 import { AuditTrail, type RequestOrigin } from './audit-trail.js';
-import { AuthThrottle } from './auth-throttle.module.js';
+import { AuthThrottle, assertNotThrottled } from './auth-throttle.module.js';
 import { MfaService } from './mfa.service.js';
 
 /** The signed-in user as the console sees it. */
@@ -95,14 +95,7 @@ export class SessionsService {
 
   async signIn(attempt: SignInAttempt, client: ClientInfo, previousToken?: string): Promise<StartedSession> {
     const email = normaliseEmail(attempt.email);
-    const wait = await this.throttle.signInWait(email, client.address);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      throw new DomainError(ErrorCode.RateLimited, `Too many failed sign-ins: retry in ${seconds} s`, {
-        retryAfterSeconds: seconds,
-        headers: { 'retry-after': String(seconds) },
-      });
-    }
+    await assertNotThrottled(await this.throttle.signInWait(email, client.address), 'Too many failed sign-ins');
     const user = await this.users.findWithSecretsByEmail(email);
     const passwordOk = await verifyPassword(attempt.password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
     if (!user || !user.passwordHash || !passwordOk) {

@@ -27,7 +27,7 @@ import {
 } from '@simfleet/domain';
 import { AccountRepository, Database, UserRepository, type SqlExecutor } from '@simfleet/persistence';
 import { AuditTrail, auditActor, type RequestOrigin } from './audit-trail.js';
-import { AuthThrottle } from './auth-throttle.module.js';
+import { AuthThrottle, assertNotThrottled } from './auth-throttle.module.js';
 import { Mailer } from './mailer.js';
 
 /** Whose users: an account's, or the platform's own admin users (null). */
@@ -161,14 +161,7 @@ export class UsersService {
    */
   async requestPasswordReset(emailInput: string, origin: RequestOrigin): Promise<void> {
     const email = normaliseEmail(emailInput);
-    const wait = await this.throttle.resetWait(email);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      throw new DomainError(ErrorCode.RateLimited, `Too many reset requests for this e-mail: retry in ${seconds} s`, {
-        retryAfterSeconds: seconds,
-        headers: { 'retry-after': String(seconds) },
-      });
-    }
+    await assertNotThrottled(await this.throttle.resetWait(email), 'Too many reset requests for this e-mail');
     await this.throttle.resetRequested(email);
     const user = await this.users.findWithSecretsByEmail(email);
     const base = this.config.http.publicUrl;
@@ -272,7 +265,11 @@ export class UsersService {
   async changePassword(userId: string, sessionId: string, current: string, next: string): Promise<void> {
     this.assertPassword(next, 'newPassword');
     const user = await this.users.findWithSecretsById(userId);
-    if (!user?.passwordHash || !(await verifyPassword(current, user.passwordHash))) {
+    if (!user) throw DomainError.notFound('User', userId);
+    // A stolen session must not be a way to guess the password: the sign-in throttle applies.
+    await assertNotThrottled(await this.throttle.signInWait(user.email, null));
+    if (!user.passwordHash || !(await verifyPassword(current, user.passwordHash))) {
+      await this.throttle.signInFailed(user.email, null);
       throw DomainError.validation('The current password is wrong', [{ field: 'currentPassword', message: 'wrong password' }]);
     }
     const hash = await hashPassword(next);
