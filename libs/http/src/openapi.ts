@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { problemView } from './problem-view.js';
 import { openApiSchema } from './validation.js';
@@ -36,3 +36,6 @@ export const ApiRoute = (success: { status?: number; schema: z.ZodType; descript
     }),
     ApiProblems(401, 403, 429, ...problems),
   );
+
+/** Documents a route reached before one has credentials (sign-in, invite acceptance, password reset): no security. */
+export const ApiPublic = () => ApiOperation({ security: [] });

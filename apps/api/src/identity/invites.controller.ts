@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { SessionsService, UsersService } from '@simfleet/application';
 import { PASSWORD_MAX_LENGTH } from '@simfleet/auth';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
-import { ApiJsonBody, ApiProblems, Public, ZodPipe, openApiSchema } from '@simfleet/http';
+import { ApiJsonBody, ApiProblems, ApiPublic, Public, ZodPipe, openApiSchema } from '@simfleet/http';
 import { clientOf } from './identity-http.js';
 import { inviteInfoView, sessionView } from './identity.views.js';
 import { assertNotCrossSite, setSessionCookie } from './sessions.controller.js';
@@ -32,6 +32,7 @@ export class InvitesController {
   ) {}
 
   @Post('invites/inspect')
+  @ApiPublic()
   @HttpCode(200)
   @ApiJsonBody(inspectBody)
   @ApiResponse({
@@ -45,6 +46,7 @@ export class InvitesController {
   }
 
   @Post('invites/accept')
+  @ApiPublic()
   @ApiJsonBody(acceptBody, 'Sets the password (and name) and signs in')
   @ApiResponse({
     status: 201,
@@ -67,6 +69,7 @@ export class InvitesController {
   }
 
   @Post('password-resets')
+  @ApiPublic()
   @HttpCode(202)
   @ApiJsonBody(resetRequestBody, 'Forgot password: e-mails a reset link (needs SMTP_URL and PUBLIC_URL)')
   @ApiResponse({
@@ -81,6 +84,7 @@ export class InvitesController {
   }
 
   @Post('password-resets/accept')
+  @ApiPublic()
   @HttpCode(204)
   @ApiJsonBody(resetBody)
   @ApiResponse({ status: 204, description: 'The password is set; every session of the user ended: sign in' })

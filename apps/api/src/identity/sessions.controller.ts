@@ -9,6 +9,7 @@ import { DomainError, ErrorCode } from '@simfleet/domain';
 import {
   ApiJsonBody,
   ApiProblems,
+  ApiPublic,
   ApiRoute,
   AuditAs,
   CurrentSession,
@@ -68,6 +69,7 @@ export class SessionsController {
 
   @Post()
   @Public()
+  @ApiPublic()
   @ApiJsonBody(signInBody, 'E-mail and password, and the second factor when the user has one')
   @ApiResponse({
     status: 201,
