@@ -1,6 +1,7 @@
 import { ShiftedClock } from '@simfleet/application';
 import { hotp, base32Decode, totpStep } from '@simfleet/auth';
 import { Database } from '@simfleet/persistence';
+import { IdentityHousekeeping } from '@simfleet/application';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims } from './support/fleet.js';
 import { ADMIN_KEY, SHAPES, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
@@ -305,9 +306,11 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
     // An admin manages keys, up to its own scopes; it does not manage users.
     const key = await adminUser.post(`/v1/accounts/${account.accountId}/api-keys`, { name: 'ci', scopes: ['read', 'write', 'audit'] });
     expect(key.status).toBe(201);
+    const keysBefore = (await adminUser.get(`/v1/accounts/${account.accountId}/api-keys`)).body.data.length;
     const above = await adminUser.post(`/v1/accounts/${account.accountId}/api-keys`, { name: 'x', scopes: ['users'] });
     expectProblem(above, 403, 'forbidden');
     expect(above.body).toMatchObject({ reason: 'above-own-role', missingScopes: ['users'] });
+    expect((await adminUser.get(`/v1/accounts/${account.accountId}/api-keys`)).body.data).toHaveLength(keysBefore);
     expectProblem(await adminUser.patch(`/v1/accounts/${account.accountId}/users/${adminUser.user.id}`, { role: 'owner' }), 403, 'forbidden');
     expectProblem(await adminUser.post(`/v1/accounts/${Date.now()}/api-keys`, { name: 'x', scopes: ['read'] }), 404, 'not-found');
 
@@ -528,5 +531,19 @@ describe.each(SHAPES)('identity: users, sessions, two-factor, throttling, audit 
         expect(res.body.reason).toBe('session-expired');
       }
     }
+  });
+
+  it('keeps audit entries for AUDIT_LOG_RETENTION, then the hourly purge removes them (and ended sessions)', async () => {
+    const account = await createAccount(admin, 'Retention');
+    const owner = await inviteAndAccept(admin, account.accountId, 'retention@example.com', 'owner');
+    await owner.post('/v1/groups', { name: 'kept a while' });
+    const housekeeping = platform.platform.app.get(IdentityHousekeeping, { strict: false });
+    expect((await housekeeping.purge()).auditEntries).toBe(0);
+    expect((await owner.get('/v1/audit-log?action=groups.create')).body.data).toHaveLength(1);
+    clock.travelTo(new Date(clock.now().getTime() + 401 * 86_400_000));
+    const purged = await housekeeping.purge();
+    expect(purged.auditEntries).toBeGreaterThan(10);
+    expect(purged.sessions).toBeGreaterThan(0);
+    expect((await admin.get(`/v1/audit-log?accountId=${account.accountId}`)).body.data.filter((e: any) => e.action === 'groups.create')).toEqual([]);
   });
 });
