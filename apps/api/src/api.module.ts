@@ -17,6 +17,7 @@ import { BILLING_CONTROLLERS } from './billing/billing.controllers.js';
 import { EventsController } from './events/events.controller.js';
 import { FleetServicesApiModule } from './fleet-services-api.module.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
+import { IdentityApiModule } from './identity/identity-api.module.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { ConnectivityController } from './sims/connectivity.controller.js';
 import { SimsController } from './sims/sims.controller.js';
@@ -39,6 +40,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
     FleetServicesApiModule,
     SimFleetApiModule,
     AlertsApiModule,
+    IdentityApiModule,
   ],
   controllers: [
     AccountsController,

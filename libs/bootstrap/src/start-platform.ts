@@ -43,6 +43,11 @@ class QuietRequestLog extends LogController {
     else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
+/** TRUST_PROXY as a number of hops: the nearest `hops` proxies are trusted (proxy-addr's function form). */
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
 
 export interface StartOptions {
   /** The platform's clock; the system clock unless a test harness brings its own (there is no setting for it). */
@@ -66,6 +71,8 @@ export async function startPlatform(
     bodyLimit: 16 * 1024 * 1024,
     return503OnClosing: true,
     logController: new QuietRequestLog(),
+    // TRUST_PROXY: behind a load balancer, the client's address and protocol come from X-Forwarded-* (throttling, audit, Secure cookies).
+    trustProxy: typeof config.http.trustProxy === 'number' ? trustHops(config.http.trustProxy) : config.http.trustProxy,
   });
   const app = await NestFactory.create<NestFastifyApplication>(PlatformModule.forRoot(config, roles, options.clock), adapter, {
     logger: new NestPinoLogger(logger),

@@ -6,6 +6,9 @@ import pretty from 'pino-pretty';
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["idempotency-key"]',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
   'headers.authorization',
   'password',
   'secret',
@@ -13,6 +16,10 @@ export const REDACTED_PATHS = [
   '*.password',
   '*.secret',
   '*.key',
+  'token',
+  '*.token',
+  'csrfToken',
+  '*.csrfToken',
 ];
 
 export type LogFormat = 'json' | 'pretty';
