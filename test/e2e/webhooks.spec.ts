@@ -503,6 +503,11 @@ describe.each(SHAPES)('webhook SSRF refusals, WEBHOOK_ALLOWED_CIDRS unset (%s sh
     ['http://[fe80::1]/', 'linkLocal'],
     ['http://[::ffff:127.0.0.1]/', 'loopback'],
     ['http://[::ffff:169.254.169.254]/', 'linkLocal'],
+    ['http://[::127.0.0.1]:{port}/', 'loopback'],
+    ['http://[::7f00:1]:{port}/', 'loopback'],
+    ['http://[::a9fe:a9fe]/', 'linkLocal'],
+    ['http://[::10.0.0.1]/', 'private'],
+    ['http://[::93.184.215.14]/', 'ipv4Compatible'],
   ])(
     'refuses to register %s (%s)',
     async (template, range) => {
