@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { SecretsModule } from '@simfleet/persistence';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AdminController } from './admin/admin.controller.js';
 import { AlertsApiModule } from './alerts/alerts-api.module.js';
@@ -17,7 +18,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The REST API of operators and admins (`/v1`). */
 @Module({
-  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule],
+  imports: [SecretsModule, FleetServicesApiModule, SimFleetApiModule, AlertsApiModule],
   controllers: [
     AccountsController,
     StockController,

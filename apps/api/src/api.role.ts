@@ -1,7 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from '@simfleet/application';
 import type { PlatformRole } from '@simfleet/bootstrap';
+import { completeOpenApiDocument, enforceRequestContract, RequestContract } from '@simfleet/http';
 import { ApiModule } from './api.module.js';
 
 function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
@@ -16,7 +18,7 @@ function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An account API key, or the platform admin key for admin routes' })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return completeOpenApiDocument(SwaggerModule.createDocument(app, config));
 }
 
 /** The REST API role: `/v1`, its OpenAPI document at `/openapi.json` and `/docs`, and the platform admin key. */
@@ -25,6 +27,8 @@ export const apiRole: PlatformRole = {
   module: ApiModule,
   beforeInit(app) {
     const openApi = buildOpenApi(app);
+    // The document is the contract: the routes registered next refuse what it does not describe.
+    enforceRequestContract(app.getHttpAdapter().getInstance() as unknown as FastifyInstance, new RequestContract(openApi));
     SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', raw: ['json', 'yaml'] });
     return { openApi };
   },

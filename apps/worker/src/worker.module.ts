@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AlertsScanProcessor } from './processors/alerts-scan.processor.js';
+import { IdempotencyPurgeProcessor } from './processors/idempotency-purge.processor.js';
 import { DeviceConnectionsProcessor } from './processors/device-connections.processor.js';
 import { InvoiceScheduler, InvoicesMonthlyProcessor } from './processors/invoices-monthly.processor.js';
 import { OrderFulfilProcessor } from './processors/order-fulfil.processor.js';
@@ -30,6 +31,7 @@ import { WorkerService } from './worker.service.js';
     DeviceConnectionsProcessor,
     SimsBulkProcessor,
     AlertsScanProcessor,
+    IdempotencyPurgeProcessor,
   ],
 })
 export class WorkerModule {}

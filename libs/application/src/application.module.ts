@@ -7,6 +7,7 @@ import {
   EventRepository,
   IdempotencyRepository,
   OrderRepository,
+  SecretsModule,
   SimRepository,
   UsageLedgerRepository,
 } from '@simfleet/persistence';
@@ -44,7 +45,7 @@ const useCases = [AccountsService, ApiKeyAuthenticator, SimsService, StockServic
 /** Repositories and use cases shared by the api, broker and worker roles. */
 @Global()
 @Module({
-  imports: [WebhooksModule, TelemetryQueriesModule, DeviceConnectivityModule, SimFleetModule, SmsModule, SupportModule, BillingModule, AlertsModule],
+  imports: [SecretsModule, WebhooksModule, TelemetryQueriesModule, DeviceConnectivityModule, SimFleetModule, SmsModule, SupportModule, BillingModule, AlertsModule],
   providers: [
     ...repositories,
     ...useCases,

@@ -20,7 +20,19 @@ export type TelemetryConfig =
 /** The typed configuration every module receives. Built once from the environment by `loadConfig`. */
 export interface AppConfig {
   env: RawConfig['NODE_ENV'];
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Longest wait for a request's headers, then for the whole request (headers and body): 408 past them. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
+  /**
+   * The platform key that encrypts secrets at rest (SecretBox), 32 bytes; null when unset outside production
+   * (then generated once and kept under DATA_DIR). Previous keys still decrypt during a rotation.
+   */
+  secrets: { key: Buffer | null; previousKeys: Buffer[] };
   mqtt: {
     port: number;
     wsPort: number;
@@ -56,6 +68,8 @@ export interface AppConfig {
   };
   sms: { maxSegments: number; defaultValidityMs: number; retryIntervalMs: number; gateway: SmsGatewayConfig };
   rateLimit: { perMinute: number };
+  /** How long a POST sent with an Idempotency-Key replays its first response; then the stored response is purged. */
+  idempotency: { ttlMs: number };
   orders: { autoShipAfterMs: number | null; autoDeliverAfterMs: number | null };
   /** Interval of the scheduled alert scan (silent SIMs, connection storms, alert clearing). */
   alerts: { scanEveryMs: number };
@@ -87,6 +101,8 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
   return `${variable} expects ${expected.replace(/\|/g, ', ')}; got ${shown}`;
 }
 
+const secretKey = (value: string): Buffer => Buffer.from(value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=$/, ''), 'base64url');
+
 /** Reads the environment once; a wrong value stops startup with a message naming the variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const known = Object.fromEntries(
@@ -111,11 +127,27 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (raw.SMS_PROVIDER_URL && (!raw.SMS_PROVIDER_TOKEN || !raw.SMS_PROVIDER_WEBHOOK_SECRET)) {
     problems.push('SMS_PROVIDER_TOKEN and SMS_PROVIDER_WEBHOOK_SECRET expects values when SMS_PROVIDER_URL is set');
   }
+  if (raw.NODE_ENV === 'production' && !raw.SECRETS_KEY) {
+    problems.push('SECRETS_KEY expects a value in production (32 random bytes in base64: openssl rand -base64 32)');
+  }
+  if (parseDuration(raw.HTTP_HEADERS_TIMEOUT) > parseDuration(raw.HTTP_REQUEST_TIMEOUT)) {
+    problems.push('HTTP_HEADERS_TIMEOUT expects a duration no longer than HTTP_REQUEST_TIMEOUT');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return {
     env: raw.NODE_ENV,
-    http: { host: raw.HOST, port: raw.PORT },
+    http: {
+      host: raw.HOST,
+      port: raw.PORT,
+      headersTimeoutMs: parseDuration(raw.HTTP_HEADERS_TIMEOUT),
+      requestTimeoutMs: parseDuration(raw.HTTP_REQUEST_TIMEOUT),
+      keepAliveTimeoutMs: parseDuration(raw.HTTP_KEEP_ALIVE_TIMEOUT),
+    },
+    secrets: {
+      key: raw.SECRETS_KEY ? secretKey(raw.SECRETS_KEY) : null,
+      previousKeys: raw.SECRETS_KEY_PREVIOUS ? raw.SECRETS_KEY_PREVIOUS.split(',').map(secretKey) : [],
+    },
     mqtt: {
       port: raw.MQTT_PORT,
       wsPort: raw.MQTT_WS_PORT,
@@ -170,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           : { kind: 'network-simulator' },
     },
     rateLimit: { perMinute: raw.RATE_LIMIT_PER_MINUTE },
+    idempotency: { ttlMs: parseDuration(raw.IDEMPOTENCY_KEY_TTL) },
     orders: {
       autoShipAfterMs: raw.ORDER_AUTO_SHIP_AFTER ? parseDuration(raw.ORDER_AUTO_SHIP_AFTER) : null,
       autoDeliverAfterMs: raw.ORDER_AUTO_DELIVER_AFTER ? parseDuration(raw.ORDER_AUTO_DELIVER_AFTER) : null,

@@ -24,6 +24,17 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
+  HTTP_HEADERS_TIMEOUT: duration.default('10s'),
+  HTTP_REQUEST_TIMEOUT: duration.default('30s'),
+  HTTP_KEEP_ALIVE_TIMEOUT: duration.default('72s'),
+  SECRETS_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]{43}=?$/, { message: '32 random bytes in base64 or base64url, e.g. the output of `openssl rand -base64 32`' })
+    .optional(),
+  SECRETS_KEY_PREVIOUS: z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9+/_-]{43}=?)*$/, { message: 'comma-separated keys of the same form as SECRETS_KEY' })
+    .optional(),
   MQTT_PORT: port.default(1883),
   MQTT_WS_PORT: port.default(8083),
   MQTT_TLS_PORT: port.default(8883),
@@ -87,6 +98,7 @@ export const configSchema = z.object({
   SMS_PROVIDER_URL: optionalUrl(['http', 'https'], 'https://sms.example.com/v1/messages'),
   SMS_PROVIDER_TOKEN: z.string().min(1).optional(),
   SMS_PROVIDER_WEBHOOK_SECRET: z.string().min(16, { message: 'at least 16 characters (a long random secret)' }).optional(),
+  IDEMPOTENCY_KEY_TTL: duration.default('24h'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   ORDER_AUTO_SHIP_AFTER: duration.optional(),
   ORDER_AUTO_DELIVER_AFTER: duration.optional(),

@@ -14,8 +14,31 @@ export const REDACTED_PATHS = [
   '*.key',
 ];
 
-export function createRootLogger(level: string): PinoLogger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'simfleet' } });
+export function createRootLogger(level: string, destination?: NodeJS.WritableStream): PinoLogger {
+  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'simfleet' } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Splits what Nest hands a logger (a string, an Error, or an object of fields) into pino's fields and message. */
+function fieldsAndMessage(message: unknown): [Record<string, unknown>, string] {
+  if (message instanceof Error) return [{ err: message }, message.message];
+  if (message && typeof message === 'object') {
+    const fields = message as Record<string, unknown>;
+    const err = fields.err;
+    const text =
+      typeof fields.msg === 'string'
+        ? fields.msg
+        : err instanceof Error
+          ? err.message
+          : err !== undefined
+            ? typeof err === 'string'
+              ? err
+              : JSON.stringify(err)
+            : JSON.stringify(fields);
+    const { msg: _msg, ...rest } = fields;
+    return [rest, text];
+  }
+  return [{}, String(message)];
 }
 
 /** Nest's logger port onto pino, so that framework and application lines share one JSON format. */
@@ -30,7 +53,9 @@ export class NestPinoLogger implements LoggerService {
     this.child(context).info(message as string);
   }
   error(message: unknown, trace?: unknown, context?: unknown) {
-    this.child(context ?? trace).error(typeof trace === 'string' && context ? { trace } : {}, String(message));
+    const [fields, text] = fieldsAndMessage(message);
+    if (typeof trace === 'string' && context) fields.trace = trace;
+    this.child(context ?? trace).error(fields, text);
   }
   warn(message: unknown, context?: unknown) {
     this.child(context).warn(message as string);

@@ -23,3 +23,5 @@ export * from './repositories/support-case.repository.js';
 export * from './repositories/telemetry-queries.repository.js';
 export * from './repositories/usage-ledger.repository.js';
 export * from './repositories/webhook.repository.js';
+export * from './secrets/secret-box.js';
+export * from './secrets/secrets.module.js';
