@@ -47,6 +47,9 @@ export const ApiRoute = (
 /** The largest body an operation accepts (default DEFAULT_BODY_LIMIT), enforced before the body is read and documented as `x-max-body-bytes`. */
 export const ApiBodyLimit = (maxBytes: number) => ApiExtension(BODY_LIMIT_EXTENSION, maxBytes);
 
+/** Fastify's default `maxParamLength`: a longer path segment is a 414. */
+export const MAX_PATH_PARAMETER_LENGTH = 100;
+
 /** Problem responses every operation can return, whatever its route: the transport's and the request contract's. */
 const EVERY_OPERATION = [400, 408, 413, 414, 415, 422] as const;
 
@@ -62,6 +65,12 @@ export function completeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
       const responses = (operation.responses ??= {}) as Record<string, unknown>;
       for (const status of EVERY_OPERATION) {
         responses[String(status)] ??= { description: PROBLEM_DESCRIPTIONS[status], content: problemContent };
+      }
+      // Fastify refuses a path segment longer than its maxParamLength (414): the document says so.
+      for (const parameter of (operation.parameters ?? []) as Array<{ in: string; schema?: Record<string, unknown> }>) {
+        if (parameter.in !== 'path') continue;
+        parameter.schema ??= { type: 'string' };
+        if (parameter.schema.type === 'string') parameter.schema.maxLength ??= MAX_PATH_PARAMETER_LENGTH;
       }
       const body = operation.requestBody as { description?: string } | undefined;
       operation[BODY_LIMIT_EXTENSION] ??= body ? DEFAULT_BODY_LIMIT : NO_BODY_LIMIT;

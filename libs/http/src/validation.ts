@@ -9,10 +9,22 @@ type SchemaObject = Record<string, unknown>;
 export const openApiSchema = (schema: z.ZodType, io: 'input' | 'output' = 'input'): SchemaObject => {
   const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as SchemaObject;
   delete json.$schema;
-  return json;
+  return nullableEnums(json);
 };
 
 /** One field per problem; an unknown key is named itself (not its parent object). */
+/**
+ * OpenAPI 3.0: `nullable: true` does not add null to an `enum`; a nullable enum must list null itself,
+ * or a validator refuses the null the API returns.
+ */
+function nullableEnums<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(nullableEnums) as T;
+  if (!node || typeof node !== 'object') return node;
+  const object = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, nullableEnums(value)])) as Record<string, unknown>;
+  if (object.nullable === true && Array.isArray(object.enum) && !object.enum.includes(null)) object.enum = [...object.enum, null];
+  return object as T;
+}
+
 export const zodIssuesToFields = (issues: z.core.$ZodIssue[], root = '(body)') =>
   issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'

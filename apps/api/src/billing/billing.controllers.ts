@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import {
@@ -26,6 +26,7 @@ import {
   unsafeTextProblems,
   instantInput,
   ApiBodyLimit,
+  openApiSchema,
 } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
@@ -119,6 +120,9 @@ const lineParams = z.object({
     .transform(Number),
 });
 
+/** A full batch of events (MAX_USAGE_EVENTS_PER_REQUEST) at a few hundred bytes each. */
+const USAGE_EVENTS_MAX_BYTES = 8 * 1024 * 1024;
+
 const accountOf = (principal: Principal): string | undefined => (principal.kind === 'account' ? principal.accountId : undefined);
 
 @ApiTags('billing')
@@ -142,8 +146,11 @@ export class PricePlansController {
 
   @Put(':id')
   @ApiParam({ name: 'id' })
-  @ApiJsonBody(pricePlanSchema, 'The plan (docs/billing.md, "Price plan"); `id` may be omitted. Prices are decimal strings.')
-  @ApiRoute({ schema: pricePlanView, description: 'The stored plan (201 when created)' }, 422)
+  @ApiJsonBody(pricePlanSchema, 'The plan (docs/billing.md, "Price plan"); `id` may be omitted. Prices are decimal strings.', {
+    maxBytes: 1024 * 1024,
+  })
+  @ApiRoute({ schema: pricePlanView, description: 'The stored plan, replaced' }, 422)
+  @ApiResponse({ status: 201, description: 'The stored plan, created', content: { 'application/json': { schema: openApiSchema(pricePlanView, 'output') } } })
   async put(
     @Param(new ZodPipe(putPlanParams, 'query')) params: z.infer<typeof putPlanParams>,
     @Body() body: unknown,
@@ -216,6 +223,7 @@ export class UsageEventsController {
   @HttpCode(200)
   @RequireScope('write')
   @ApiConsumes('application/json', 'application/x-ndjson')
+  @ApiBodyLimit(USAGE_EVENTS_MAX_BYTES)
   @ApiBody({
     description: `A JSON array of events, or NDJSON (one event per line), at most ${MAX_USAGE_EVENTS_PER_REQUEST}. Each event: {id, channel, type, at, …} (docs/billing.md, "Events")`,
     schema: { type: 'array', items: { type: 'object' } },
@@ -331,7 +339,14 @@ export class InvoicesController {
   @AllowAdminToo()
   @ApiParam({ name: 'id' })
   @ApiProduces('application/json', 'text/csv')
-  @ApiRoute({ schema: invoiceView, description: 'JSON, or CSV with `Accept: text/csv`' }, 404)
+  @ApiRoute(
+    {
+      schema: invoiceView,
+      description: 'JSON, or CSV with `Accept: text/csv`: a header row, one row per line, then a row per product subtotal and the total',
+      alsoAs: { 'text/csv': { schema: { type: 'string', description: 'line,product,channel,description,quantity,unit,unitPrice,amount,currency,adjusts' } } },
+    },
+    404,
+  )
   async get(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,

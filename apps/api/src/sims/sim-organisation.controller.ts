@@ -73,7 +73,7 @@ export class SimOrganisationController {
   @Post('bulk')
   @HttpCode(202)
   @RequireScope('write')
-  @ApiJsonBody(bulkBody, 'An action over a list of ICCIDs or over the SIMs a filter matches')
+  @ApiJsonBody(bulkBody, 'An action over a list of ICCIDs or over the SIMs a filter matches', { maxBytes: 4 * 1024 * 1024 })
   @ApiRoute({ status: 202, schema: jobView, description: 'The job, queued: follow it with GET /v1/jobs/{id}' }, 422)
   async submitBulk(
     @CurrentAccountId() accountId: string,
