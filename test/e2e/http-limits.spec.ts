@@ -40,9 +40,12 @@ function rawExchange(port: number, head: string, trickle: string[] = [], interva
       socket.write(head);
       trickle.forEach((piece, i) =>
         timers.push(
-          setTimeout(() => {
-            if (!socket.destroyed) socket.write(piece);
-          }, (i + 1) * intervalMs),
+          setTimeout(
+            () => {
+              if (!socket.destroyed) socket.write(piece);
+            },
+            (i + 1) * intervalMs,
+          ),
         ),
       );
     });
@@ -79,24 +82,28 @@ describe('HTTP timeouts and body limits (embedded shape)', () => {
   it.each([
     ['with a key', { authorization: `Bearer ${ADMIN_KEY}` }],
     ['without a key', {}],
-  ])('answers a body trickling one byte a second with 408 at the request timeout, %s', async (_, auth) => {
-    const body = JSON.stringify({ name: 'Slow Fleet' });
-    const answer = await rawExchange(
-      port,
-      post('/v1/accounts', { ...auth, 'content-type': 'application/json', 'content-length': String(body.length) }),
-      body.split(''),
-      1_000,
-    );
-    expect(answer.status).toBe(408);
-    expect(answer.text).toMatch(/content-type: application\/problem\+json/i);
-    expect(answer.body).toMatchObject({ type: '/problems/request-timeout', status: 408 });
-    // 4 s of request timeout, checked every second; far from the minutes a trickling client held a connection before.
-    expect(answer.closedAfterMs).toBeGreaterThanOrEqual(3_500);
-    expect(answer.closedAfterMs).toBeLessThan(8_000);
-    // Nothing was created.
-    const accounts = await new ApiClient(platform.url, ADMIN_KEY).get('/v1/accounts?limit=1000');
-    expect(accounts.body.data.map((a: { name: string }) => a.name)).not.toContain('Slow Fleet');
-  }, 30_000);
+  ])(
+    'answers a body trickling one byte a second with 408 at the request timeout, %s',
+    async (_, auth) => {
+      const body = JSON.stringify({ name: 'Slow Fleet' });
+      const answer = await rawExchange(
+        port,
+        post('/v1/accounts', { ...auth, 'content-type': 'application/json', 'content-length': String(body.length) }),
+        body.split(''),
+        1_000,
+      );
+      expect(answer.status).toBe(408);
+      expect(answer.text).toMatch(/content-type: application\/problem\+json/i);
+      expect(answer.body).toMatchObject({ type: '/problems/request-timeout', status: 408 });
+      // 4 s of request timeout, checked every second; far from the minutes a trickling client held a connection before.
+      expect(answer.closedAfterMs).toBeGreaterThanOrEqual(3_500);
+      expect(answer.closedAfterMs).toBeLessThan(8_000);
+      // Nothing was created.
+      const accounts = await new ApiClient(platform.url, ADMIN_KEY).get('/v1/accounts?limit=1000');
+      expect(accounts.body.data.map((a: { name: string }) => a.name)).not.toContain('Slow Fleet');
+    },
+    30_000,
+  );
 
   it('answers a Content-Length longer than the body with 408 instead of waiting for ever', async () => {
     const answer = await rawExchange(
@@ -109,7 +116,12 @@ describe('HTTP timeouts and body limits (embedded shape)', () => {
   }, 30_000);
 
   it('answers headers that never end with 408 at the headers timeout', async () => {
-    const answer = await rawExchange(port, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n', ['x-slow-1: a\r\n', 'x-slow-2: b\r\n', 'x-slow-3: c\r\n', 'x-slow-4: d\r\n']);
+    const answer = await rawExchange(port, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n', [
+      'x-slow-1: a\r\n',
+      'x-slow-2: b\r\n',
+      'x-slow-3: c\r\n',
+      'x-slow-4: d\r\n',
+    ]);
     expect(answer.status).toBe(408);
     expect(answer.closedAfterMs).toBeLessThan(6_000);
   }, 30_000);
@@ -127,7 +139,8 @@ describe('HTTP timeouts and body limits (embedded shape)', () => {
     const chunked = `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
     const answer = await rawExchange(
       port,
-      post('/v1/accounts', { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }) + '5\r\n{"a":\r\n',
+      post('/v1/accounts', { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }) +
+        '5\r\n{"a":\r\n',
       Array(6).fill(chunked),
       100,
     );

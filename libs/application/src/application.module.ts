@@ -45,7 +45,17 @@ const useCases = [AccountsService, ApiKeyAuthenticator, SimsService, StockServic
 /** Repositories and use cases shared by the api, broker and worker roles. */
 @Global()
 @Module({
-  imports: [SecretsModule, WebhooksModule, TelemetryQueriesModule, DeviceConnectivityModule, SimFleetModule, SmsModule, SupportModule, BillingModule, AlertsModule],
+  imports: [
+    SecretsModule,
+    WebhooksModule,
+    TelemetryQueriesModule,
+    DeviceConnectivityModule,
+    SimFleetModule,
+    SmsModule,
+    SupportModule,
+    BillingModule,
+    AlertsModule,
+  ],
   providers: [
     ...repositories,
     ...useCases,

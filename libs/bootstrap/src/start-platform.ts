@@ -9,7 +9,13 @@ import { ConfigError, type AppConfig } from '@simfleet/config';
 import type { Clock } from '@simfleet/domain';
 import { createRootLogger, Metrics, NestPinoLogger } from '@simfleet/observability';
 import { JobQueue } from '@simfleet/queue';
-import { DEFAULT_BODY_LIMIT, assertEveryRouteDeclaresAccess, configureBodyParsers, problemOnClientError } from '@simfleet/http';
+import {
+  DEFAULT_BODY_LIMIT,
+  assertEveryRouteDeclaresAccess,
+  configureBodyParsers,
+  problemOnClientError,
+  problemOnFrameworkError,
+} from '@simfleet/http';
 import { PlatformModule } from './platform.module.js';
 import type { PlatformRole, RoleFacts, RoleName } from './platform-role.js';
 
@@ -55,6 +61,7 @@ export async function startPlatform(
     bodyLimit: DEFAULT_BODY_LIMIT,
     return503OnClosing: true,
     clientErrorHandler: problemOnClientError,
+    frameworkErrors: problemOnFrameworkError,
     // A request must arrive whole within the timeouts, however slowly its bytes trickle in (408 past them);
     // Node checks every second instead of every 30 s. Responses (streams included) are not limited.
     serverFactory: (handler: RequestListener) =>

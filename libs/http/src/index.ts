@@ -2,6 +2,7 @@
 export * from './auth.guard.js';
 export * from './input-text.js';
 export * from './openapi.js';
+export { problemOnFrameworkError } from './problem.filter.js';
 export * from './ops/ops.module.js';
 export * from './request-contract.js';
 export * from './route-audit.js';

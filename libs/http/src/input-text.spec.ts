@@ -22,7 +22,9 @@ describe('text the platform accepts', () => {
   it('refuses nesting deeper than the limit without recursing into it', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    expect(unsafeTextProblems(deep)).toEqual([{ field: expect.stringMatching(/^(0\/){31}0$/), message: `nested deeper than ${MAX_JSON_DEPTH} levels` }]);
+    expect(unsafeTextProblems(deep)).toEqual([
+      { field: expect.stringMatching(/^(0\/){31}0$/), message: `nested deeper than ${MAX_JSON_DEPTH} levels` },
+    ]);
     let fine: unknown = 'x';
     for (let i = 0; i < MAX_JSON_DEPTH; i++) fine = { a: fine };
     expect(unsafeTextProblems(fine)).toEqual([]);

@@ -5,6 +5,7 @@ export const MAX_JSON_DEPTH = 32;
 
 // U+0000 cannot be stored in a PostgreSQL text or jsonb value, and an unpaired UTF-16 surrogate is not
 // Unicode text (jsonb refuses its escape, text columns would silently turn it into U+FFFD).
+// eslint-disable-next-line no-control-regex
 const NUL = /\u0000/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

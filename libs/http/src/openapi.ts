@@ -6,7 +6,7 @@ import { problemView } from './problem-view.js';
 import { BODY_LIMIT_EXTENSION, DEFAULT_BODY_LIMIT, NO_BODY_LIMIT } from './request-contract.js';
 import { openApiSchema } from './validation.js';
 
-const problemContent = { 'application/problem+json': { schema: openApiSchema(problemView, 'output') } };
+export const problemContent = { 'application/problem+json': { schema: openApiSchema(problemView, 'output') } };
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed request: a body that is not JSON (or carries `__proto__`), a malformed URL',
@@ -80,6 +80,7 @@ export function completeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
       }
     }
   }
-  document.info.description = `${document.info.description ?? ''} Text is Unicode without U+0000 and without unpaired surrogates: a field carrying either is refused (422 naming it). Query parameters an operation does not list are refused (422). Bodies are limited per operation (\`${BODY_LIMIT_EXTENSION}\`, 413) and must use a media type the operation lists (415).`.trim();
+  document.info.description =
+    `${document.info.description ?? ''} Text is Unicode without U+0000 and without unpaired surrogates: a field carrying either is refused (422 naming it). Query parameters an operation does not list are refused (422). Bodies are limited per operation (\`${BODY_LIMIT_EXTENSION}\`, 413) and must use a media type the operation lists (415).`.trim();
   return document;
 }

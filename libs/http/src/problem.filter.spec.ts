@@ -4,7 +4,10 @@ import { MAX_PROBLEM_TEXT, toProblem } from './problem.filter.js';
 describe('toProblem', () => {
   it('never echoes a megabyte of input back: every text is cut', () => {
     const huge = 'x'.repeat(1_000_000);
-    const problem = toProblem(DomainError.validation(`name ${huge} is taken`, [{ field: huge, message: `value ${huge}` }]), { url: '/v1/x', id: 'r' });
+    const problem = toProblem(DomainError.validation(`name ${huge} is taken`, [{ field: huge, message: `value ${huge}` }]), {
+      url: '/v1/x',
+      id: 'r',
+    });
     expect(JSON.stringify(problem).length).toBeLessThan(4 * MAX_PROBLEM_TEXT);
     expect(problem.detail).toMatch(/… \(truncated\)$/);
     expect((problem.errors as Array<{ field: string }>)[0].field.length).toBeLessThan(MAX_PROBLEM_TEXT + 20);

@@ -109,6 +109,15 @@ function problemOf(error: unknown, request: { url: string; id: string; routeOpti
   return { type: problemTypeUri(code), title: PROBLEM_TYPES[code]?.title ?? 'Error', status, detail, ...base, ...extra };
 }
 
+/**
+ * Errors Fastify raises before routing (a malformed URL: 400; a path segment over maxParamLength: 414),
+ * as problem+json like every other error (Fastify's `frameworkErrors`).
+ */
+export function problemOnFrameworkError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = toProblem(error, request);
+  void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
+}
+
 /** Every error leaves the API as RFC 9457 `application/problem+json`. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {

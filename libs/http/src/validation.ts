@@ -28,21 +28,29 @@ function nullableEnums<T>(node: T): T {
 export const zodIssuesToFields = (issues: z.core.$ZodIssue[], root = '(body)') =>
   issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ field: [...issue.path.map(String), key].join('/'), message: 'unknown field' }))
+      ? issue.keys.map((key) => ({
+          field: [...issue.path.map(String), key].join('/'),
+          message: root === '(query)' && !issue.path.length ? 'unknown query parameter' : 'unknown field',
+        }))
       : [{ field: issue.path.map(String).join('/') || root, message: issue.message }],
   );
 
 /** Validates and converts a request part with a zod schema; failures are a 422 listing every field. */
 export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.infer<T>> {
+  private readonly schema: z.ZodType;
+
   constructor(
-    private readonly schema: T,
+    schema: T,
     private readonly part: 'body' | 'query' = 'body',
-  ) {}
+  ) {
+    // A query parameter the operation does not take is refused on every route, named, with the other problems.
+    this.schema = part === 'query' && schema instanceof z.ZodObject ? schema.strict() : schema;
+  }
 
   transform(value: unknown): z.infer<T> {
     // A body is what the client sent: none (undefined), or a JSON value — `null` stays null, it is not `{}`.
     const result = this.schema.safeParse(this.part === 'body' ? value : (value ?? {}));
-    if (result.success) return result.data;
+    if (result.success) return result.data as z.infer<T>;
     const fields = zodIssuesToFields(result.error.issues, this.part === 'body' ? '(body)' : '(query)');
     throw DomainError.validation(
       `The ${this.part === 'body' ? 'request body' : 'query string'} is not valid: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
@@ -78,10 +86,12 @@ const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export const instantInput = (description: string) =>
   z.iso
     .datetime({ offset: true, error: 'an ISO 8601 date-time with a time zone, e.g. 2026-11-28T10:00:00Z' })
+    .max(40, { error: 'an ISO 8601 date-time of at most 40 characters' })
     .refine(
       (value) => {
         const at = Date.parse(value);
-        return at >= FIRST_INSTANT && at <= LAST_INSTANT;
+        // Not a date at all: the format check above already says so.
+        return Number.isNaN(at) || (at >= FIRST_INSTANT && at <= LAST_INSTANT);
       },
       { error: 'a date-time between 0001-01-01 and 9999-12-31' },
     )

@@ -80,7 +80,8 @@ export class OpenApiContract {
     const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
     if (!operation) {
       // Undocumented URLs (docs, metrics) are not the API's; their errors are problems all the same.
-      if (status >= 400 && mediaType !== 'application/problem+json') return [`${method} ${path} → ${status}: an error that is not application/problem+json`];
+      if (status >= 400 && mediaType !== 'application/problem+json')
+        return [`${method} ${path} → ${status}: an error that is not application/problem+json`];
       return [];
     }
     const where = `${operation.name} → ${status}`;
@@ -88,12 +89,15 @@ export class OpenApiContract {
     if (!response) return [`${where}: status ${status} is not documented (documented: ${Object.keys(operation.spec.responses ?? {}).join(', ')})`];
     const content: Json | undefined = response.content;
     if (!content || Object.keys(content).length === 0) {
-      return text.length && method !== 'HEAD' ? [`${where}: the document describes no body, the response has ${text.length} bytes (${mediaType})`] : [];
+      return text.length && method !== 'HEAD'
+        ? [`${where}: the document describes no body, the response has ${text.length} bytes (${mediaType})`]
+        : [];
     }
     if (method === 'HEAD') return [];
     const media = content[mediaType];
     if (!media) return [`${where}: media type ${mediaType || '(none)'} is not documented (documented: ${Object.keys(content).join(', ')})`];
-    if (!mediaType.endsWith('json')) return media.schema?.type === 'string' || !media.schema ? [] : [`${where}: ${mediaType} body has a non-string schema`];
+    if (!mediaType.endsWith('json'))
+      return media.schema?.type === 'string' || !media.schema ? [] : [`${where}: ${mediaType} body has a non-string schema`];
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -105,7 +109,9 @@ export class OpenApiContract {
     if (validate(body)) return [];
     return (validate.errors ?? [])
       .slice(0, 8)
-      .map((e) => `${where}: body${e.instancePath || ''} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`);
+      .map(
+        (e) => `${where}: body${e.instancePath || ''} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`,
+      );
   }
 
   private resolve(value: Json | undefined): Json | undefined {

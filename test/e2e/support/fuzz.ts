@@ -74,7 +74,9 @@ export class SchemaGenerator {
     const max = Math.min(schema.maxLength ?? 24, 24);
     const min = Math.min(schema.minLength ?? 0, max);
     if (schema.format === 'date-time')
-      return fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+      return fc
+        .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true })
+        .map((d) => d.toISOString());
     if (schema.format === 'uri' || schema.format === 'url') return fc.constant('https://example.com/hook');
     if (schema.format === 'email') return fc.constant('ops@example.com');
     if (schema.pattern) {
@@ -108,7 +110,14 @@ export const EXTREME_NUMBERS: Array<[string, unknown]> = [
 
 export const EXTREME_INSTANTS = ['0000-01-01T00:00:00Z', '-000001-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '2026-02-30T00:00:00Z', 'yesterday'];
 
-export const BAD_CURSORS = ['WzEsMiwzXQ', 'AA', Buffer.from('\u0000').toString('base64url'), '!!!', 'x'.repeat(600), Buffer.from('-1').toString('base64url')];
+export const BAD_CURSORS = [
+  'WzEsMiwzXQ',
+  'AA',
+  Buffer.from('\u0000').toString('base64url'),
+  '!!!',
+  'x'.repeat(600),
+  Buffer.from('-1').toString('base64url'),
+];
 
 /** `[[[…]]]`, nested deeper than any body may be. */
 export const deeplyNested = (levels: number): unknown => {

@@ -97,12 +97,7 @@ export async function startTestPlatform(
     mqttUrl: `mqtt://127.0.0.1:${platform.mqttPorts.tcp}`,
     // Every suite ends by looking for the secrets it was handed in the database (and Redis): none may be readable at rest.
     stop: async () => {
-      let found: Awaited<ReturnType<typeof secretsAtRest>> = [];
-      try {
-        found = await secretsAtRest(platform, merged);
-      } finally {
-        await platform.close();
-      }
+      const found = await secretsAtRest(platform, merged).finally(() => platform.close());
       if (found.length) throw new Error(`Secrets handed out by the API are readable at rest:\n${describeSecretsAtRest(found)}`);
     },
   };

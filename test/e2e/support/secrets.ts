@@ -28,7 +28,8 @@ function collect(value: unknown, path: string, secretContext: boolean): void {
   }
   if (!value || typeof value !== 'object') return;
   if (Array.isArray(value)) return value.forEach((item, i) => collect(item, `${path}/${i}`, secretContext));
-  for (const [key, item] of Object.entries(value)) collect(item, path ? `${path}/${key}` : key, secretContext || (SECRET_FIELD.test(key) && !ABOUT_A_SECRET.test(key)));
+  for (const [key, item] of Object.entries(value))
+    collect(item, path ? `${path}/${key}` : key, secretContext || (SECRET_FIELD.test(key) && !ABOUT_A_SECRET.test(key)));
 }
 
 /** Notes the secrets of a 2xx response (ApiClient calls it for every response). */

@@ -10,7 +10,7 @@ const createAccountBody = z.object({ name: z.string().trim().min(1).max(200).des
 const createKeyBody = z
   .object({
     name: z.string().trim().min(1).max(200),
-    scopes: z.array(z.enum(ACCOUNT_SCOPES)).min(1).describe('`read`, `write` (implies read) and/or `mqtt` (integration subscriber)'),
+    scopes: z.array(z.enum(ACCOUNT_SCOPES)).min(1).max(3).describe('`read`, `write` (implies read) and/or `mqtt` (integration subscriber)'),
   })
   .strict();
 const pageParams = z.object(pageQuery);

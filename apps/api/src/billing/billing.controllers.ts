@@ -30,7 +30,10 @@ import {
 } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
-const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'a calendar month, YYYY-MM' });
+const period = z
+  .string()
+  .max(7)
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'a calendar month, YYYY-MM' });
 const instant = z.string().describe('ISO 8601 date-time');
 const decimal = z.string().describe('Decimal string');
 
@@ -150,7 +153,11 @@ export class PricePlansController {
     maxBytes: 1024 * 1024,
   })
   @ApiRoute({ schema: pricePlanView, description: 'The stored plan, replaced' }, 422)
-  @ApiResponse({ status: 201, description: 'The stored plan, created', content: { 'application/json': { schema: openApiSchema(pricePlanView, 'output') } } })
+  @ApiResponse({
+    status: 201,
+    description: 'The stored plan, created',
+    content: { 'application/json': { schema: openApiSchema(pricePlanView, 'output') } },
+  })
   async put(
     @Param(new ZodPipe(putPlanParams, 'query')) params: z.infer<typeof putPlanParams>,
     @Body() body: unknown,
@@ -226,7 +233,7 @@ export class UsageEventsController {
   @ApiBodyLimit(USAGE_EVENTS_MAX_BYTES)
   @ApiBody({
     description: `A JSON array of events, or NDJSON (one event per line), at most ${MAX_USAGE_EVENTS_PER_REQUEST}. Each event: {id, channel, type, at, …} (docs/billing.md, "Events")`,
-    schema: { type: 'array', items: { type: 'object' } },
+    schema: { type: 'array', items: { type: 'object' }, maxItems: MAX_USAGE_EVENTS_PER_REQUEST },
   })
   @ApiRoute(
     {
@@ -343,7 +350,9 @@ export class InvoicesController {
     {
       schema: invoiceView,
       description: 'JSON, or CSV with `Accept: text/csv`: a header row, one row per line, then a row per product subtotal and the total',
-      alsoAs: { 'text/csv': { schema: { type: 'string', description: 'line,product,channel,description,quantity,unit,unitPrice,amount,currency,adjusts' } } },
+      alsoAs: {
+        'text/csv': { schema: { type: 'string', description: 'line,product,channel,description,quantity,unit,unitPrice,amount,currency,adjusts' } },
+      },
     },
     404,
   )

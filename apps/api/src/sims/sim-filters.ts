@@ -4,19 +4,18 @@ import { instantInput, pageQuery } from '@simfleet/http';
 
 /** A query parameter given once, repeated (`?tag=a:1&tag=b:2`) or as a JSON array in a body: always a list. */
 const listOf = <T extends z.ZodType>(item: T, commaSeparated: boolean, max: number) =>
-  z.preprocess(
-    (value) => {
-      const values = value === undefined ? undefined : Array.isArray(value) ? value : [value];
-      return commaSeparated && values ? values.flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])) : values;
-    },
-    z.array(item).min(1).max(max),
-  );
+  z.preprocess((value) => {
+    const values = value === undefined ? undefined : Array.isArray(value) ? value : [value];
+    return commaSeparated && values ? values.flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])) : values;
+  }, z.array(item).min(1).max(max));
 
 const instant = (what: string) => instantInput(what);
 
 /** The SIM list filters: the same fields in GET /v1/sims (query) and POST /v1/sims/bulk (`filter`). */
 export const simFilterFields = {
-  status: listOf(z.enum(SIM_STATUSES), true, SIM_STATUSES.length * 4).optional().describe('One or more statuses (repeat, or comma-separate)'),
+  status: listOf(z.enum(SIM_STATUSES), true, SIM_STATUSES.length * 4)
+    .optional()
+    .describe('One or more statuses (repeat, or comma-separate)'),
   tag: listOf(
     z
       .string()

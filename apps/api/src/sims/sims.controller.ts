@@ -4,7 +4,17 @@ import { z } from 'zod';
 import { SimsService, SimOrganisationService, UsageService } from '@simfleet/application';
 import { actorOf, type Principal } from '@simfleet/auth';
 import { type Sim, SimLifecycle, type SimAction } from '@simfleet/domain';
-import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, instantInput, pageQuery, ZodPipe } from '@simfleet/http';
+import {
+  CurrentAccountId,
+  CurrentPrincipal,
+  RequireScope,
+  ApiRoute,
+  ApiJsonBody,
+  ApiQueryFrom,
+  instantInput,
+  pageQuery,
+  ZodPipe,
+} from '@simfleet/http';
 import { historyView, pageOf, simView, usageView } from '../http/views.js';
 import { simWithPolicyView } from './fleet.views.js';
 import { simListQuery, toSimListFilter } from './sim-filters.js';

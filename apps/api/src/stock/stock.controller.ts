@@ -8,10 +8,13 @@ import { pageOf, simView } from '../http/views.js';
 import { presentSim } from '../sims/sims.controller.js';
 
 const checked = (problem: (v: string) => string | null) =>
-  z.string().superRefine((value, ctx) => {
-    const message = problem(value);
-    if (message) ctx.addIssue({ code: 'custom', message });
-  });
+  z
+    .string()
+    .max(32)
+    .superRefine((value, ctx) => {
+      const message = problem(value);
+      if (message) ctx.addIssue({ code: 'custom', message });
+    });
 
 const importedSim = z
   .object({

@@ -28,7 +28,11 @@ export class IdempotencyRepository {
       if (!row) continue;
       // Past its window, a key is new again (whether or not the purge has run yet).
       if (row.expires_at <= now) {
-        await this.db.query('delete from idempotency_keys where principal = $1 and key_digest = $2 and expires_at <= $3', [principal, keyDigest, now]);
+        await this.db.query('delete from idempotency_keys where principal = $1 and key_digest = $2 and expires_at <= $3', [
+          principal,
+          keyDigest,
+          now,
+        ]);
         continue;
       }
       return row.status_code === null || row.response_sealed === null
