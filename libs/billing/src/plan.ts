@@ -192,7 +192,7 @@ export const pricePlanSchema = z.object({
             z.string().regex(/^\d{3}-?\d{2,3}$/, 'key must be an MCC-MNC such as "20801"'),
             z
               .string()
-              .max(2)
+              .max(64)
               .regex(/^[A-Z]{2}$/),
           )
           .optional(),

@@ -20,7 +20,7 @@ const groupFields = {
     .optional()
     .describe('Monthly data limit of each SIM of the group; null: none'),
   allowedCountries: z
-    .array(z.string().max(2))
+    .array(z.string().max(64))
     .max(300)
     .nullable()
     .optional()

@@ -19,7 +19,7 @@ const orderBody = z
         city: z.string().min(1).max(100),
         country: z
           .string()
-          .max(2)
+          .max(64)
           .regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code'),
       })
       .strict()

@@ -31,7 +31,7 @@ export const simFilterFields = {
   network: z.string().min(1).max(100).optional().describe('Network name, exactly as shown on the SIM (e.g. `Orange`)'),
   country: z
     .string()
-    .max(2)
+    .max(64)
     .refine(isCountryCode, 'an ISO 3166-1 alpha-2 country code, upper case (e.g. FR)')
     .optional()
     .describe('ISO 3166-1 alpha-2 country of the network last seen'),

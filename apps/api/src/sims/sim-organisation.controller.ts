@@ -29,7 +29,7 @@ const patchBody = z
       .optional()
       .describe('Monthly data limit override; null inherits the group’s'),
     allowedCountries: z
-      .array(z.string().max(2))
+      .array(z.string().max(64))
       .max(300)
       .nullable()
       .optional()

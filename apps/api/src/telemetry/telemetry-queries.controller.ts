@@ -73,8 +73,9 @@ export class TelemetryReportsController {
   @ApiQueryFrom(networkStatsParams)
   @ApiRoute(
     {
-      schema: z.union([networkStatsView, geoJsonView]),
+      schema: networkStatsView,
       description: 'Per network (MCC-MNC); with `format=geojson` a FeatureCollection (application/geo+json) of countries at their centroid',
+      alsoAs: { 'application/geo+json': { schema: openApiSchema(geoJsonView, 'output') } },
     },
     422,
   )

@@ -114,7 +114,7 @@ export const RULE_PARAMS = {
         .array(
           z
             .string()
-            .max(2)
+            .max(64)
             .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as FR'),
         )
         .min(1)
