@@ -159,4 +159,43 @@ describe('HTTP timeouts and body limits (embedded shape)', () => {
     expect(big.status).toBe(413);
     expect(big.body.detail).toBe('The request body exceeds the 65536 bytes this operation accepts');
   });
+
+  it('documents a maximum length for every string and list an operation takes (headers are bounded by the server: 431)', async () => {
+    const document = (await new ApiClient(platform.url, ADMIN_KEY).get('/openapi.json')).body;
+    expect(unboundedInputs(document)).toEqual([]);
+  });
 });
+
+/** Every string without maxLength (nor enum) and every array without maxItems in the parameters and bodies of the document. */
+function unboundedInputs(document: Record<string, any>): string[] {
+  const found: string[] = [];
+  const resolve = (schema: Record<string, any>) =>
+    schema?.$ref
+      ? String(schema.$ref)
+          .replace('#/', '')
+          .split('/')
+          .reduce((node: any, part: string) => node?.[part], document)
+      : schema;
+  const walk = (raw: Record<string, any> | undefined, where: string, depth = 0): void => {
+    const schema = resolve(raw ?? {});
+    if (!schema || typeof schema !== 'object' || depth > 20) return;
+    for (const key of ['anyOf', 'oneOf', 'allOf']) for (const option of schema[key] ?? []) walk(option, where, depth + 1);
+    if (schema.type === 'string' && schema.maxLength === undefined && !schema.enum && schema.const === undefined)
+      found.push(`${where}: a string without maxLength`);
+    if (schema.type === 'array' && schema.maxItems === undefined) found.push(`${where}: a list without maxItems`);
+    for (const [name, property] of Object.entries<Record<string, any>>(schema.properties ?? {})) walk(property, `${where}/${name}`, depth + 1);
+    if (schema.items) walk(schema.items, `${where}/*`, depth + 1);
+    if (schema.additionalProperties && typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${where}/{}`, depth + 1);
+  };
+  for (const [path, item] of Object.entries<Record<string, any>>(document.paths)) {
+    for (const [method, operation] of Object.entries<Record<string, any>>(item)) {
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in !== 'header') walk(parameter.schema, `${method.toUpperCase()} ${path} ${parameter.in} ${parameter.name}`);
+      }
+      for (const [media, content] of Object.entries<Record<string, any>>(operation.requestBody?.content ?? {})) {
+        walk(content.schema, `${method.toUpperCase()} ${path} body (${media})`);
+      }
+    }
+  }
+  return found;
+}
