@@ -10,6 +10,7 @@ import {
   WebhooksModule,
 } from '@simfleet/application';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { SecretsModule } from '@simfleet/persistence';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AdminController } from './admin/admin.controller.js';
 import { AlertsApiModule } from './alerts/alerts-api.module.js';
@@ -29,6 +30,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 /** The REST API of operators and admins (`/v1`). */
 @Module({
   imports: [
+    SecretsModule,
     AccountsModule,
     SimsModule,
     SimFleetModule,

@@ -12,6 +12,7 @@ import {
 } from '@simfleet/application';
 import { AlertsScanProcessor } from './processors/alerts-scan.processor.js';
 import { IdentityPurgeProcessor } from './processors/identity-purge.processor.js';
+import { IdempotencyPurgeProcessor } from './processors/idempotency-purge.processor.js';
 import { DeviceConnectionsProcessor } from './processors/device-connections.processor.js';
 import { InvoiceScheduler, InvoicesMonthlyProcessor } from './processors/invoices-monthly.processor.js';
 import { OrderFulfilProcessor } from './processors/order-fulfil.processor.js';
@@ -53,6 +54,7 @@ import { WorkerService } from './worker.service.js';
     SimsBulkProcessor,
     AlertsScanProcessor,
     IdentityPurgeProcessor,
+    IdempotencyPurgeProcessor,
   ],
 })
 export class WorkerModule {}

@@ -61,5 +61,4 @@ export * from './identity/mailer.js';
 export * from './identity/mfa.service.js';
 export * from './identity/sessions.service.js';
 export * from './identity/users.service.js';
-export * from './secrets/secrets.module.js';
 export * from './identity/identity-housekeeping.js';

@@ -24,6 +24,13 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
+  HTTP_HEADERS_TIMEOUT: duration.default('10s'),
+  HTTP_REQUEST_TIMEOUT: duration.default('30s'),
+  HTTP_KEEP_ALIVE_TIMEOUT: duration.default('72s'),
+  SECRETS_KEY_PREVIOUS: z
+    .string()
+    .refine((value) => value.split(',').every((key) => secretsKeyBytes(key) === 32), { message: 'comma-separated keys of the same form as SECRETS_KEY' })
+    .optional(),
   MQTT_PORT: port.default(1883),
   MQTT_WS_PORT: port.default(8083),
   MQTT_TLS_PORT: port.default(8883),
@@ -89,6 +96,7 @@ export const configSchema = z.object({
   SMS_PROVIDER_URL: optionalUrl(['http', 'https'], 'https://sms.example.com/v1/messages'),
   SMS_PROVIDER_TOKEN: z.string().min(1).optional(),
   SMS_PROVIDER_WEBHOOK_SECRET: z.string().min(16, { message: 'at least 16 characters (a long random secret)' }).optional(),
+  IDEMPOTENCY_KEY_TTL: duration.default('24h'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   ORDER_AUTO_SHIP_AFTER: duration.optional(),
   ORDER_AUTO_DELIVER_AFTER: duration.optional(),

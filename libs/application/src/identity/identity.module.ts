@@ -1,6 +1,6 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
-import { SecretsModule } from '../secrets/secrets.module.js';
+import { SecretsModule } from '@simfleet/persistence';
 import { AuditModule } from './audit-trail.js';
 import { AuthThrottleModule } from './auth-throttle.module.js';
 import { DisabledMailer, Mailer, SmtpMailer } from './mailer.js';

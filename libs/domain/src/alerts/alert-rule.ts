@@ -111,7 +111,12 @@ export const RULE_PARAMS = {
   new_country: z
     .object({
       allowedCountries: z
-        .array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as FR'))
+        .array(
+          z
+            .string()
+            .max(64)
+            .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as FR'),
+        )
         .min(1)
         .max(300)
         .optional(),
@@ -205,7 +210,7 @@ export function parseRuleDraft(input: unknown): { ok: true; draft: AlertRuleDraf
 
 /** Applies a PATCH to a stored rule and validates the result as a whole (the type never changes). */
 export function parseRulePatch(rule: AlertRule, input: unknown): { ok: true; draft: AlertRuleDraft } | { ok: false; errors: FieldProblem[] } {
-  const patch = patchSchema.safeParse(input ?? {});
+  const patch = patchSchema.safeParse(input);
   if (!patch.success) {
     const fields = issuesToFields(patch.error.issues);
     return {
