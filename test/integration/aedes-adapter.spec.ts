@@ -27,6 +27,7 @@ const logger = new Logger('aedes-adapter.spec');
 async function start(connections: RedisConnections, extra: Partial<BrokerHooks> = {}, heartbeatMs = 60_000): Promise<Running> {
   const takenOver: AedesClient[] = [];
   const orphanWills: Array<{ topic: string; owner: string | null }> = [];
+  // eslint-disable-next-line prefer-const -- the hooks refer to the adapter, which is built from them
   let adapter: AedesAdapter | undefined;
   const hooks: BrokerHooks = {
     authenticate: async (_client, username, _password, request) => ({ ok: true, sessionKey: `user/${username}/${request.clientId}` }),

@@ -29,7 +29,9 @@ export const configSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT: duration.default('72s'),
   SECRETS_KEY_PREVIOUS: z
     .string()
-    .refine((value) => value.split(',').every((key) => secretsKeyBytes(key) === 32), { message: 'comma-separated keys of the same form as SECRETS_KEY' })
+    .refine((value) => value.split(',').every((key) => secretsKeyBytes(key) === 32), {
+      message: 'comma-separated keys of the same form as SECRETS_KEY',
+    })
     .optional(),
   MQTT_PORT: port.default(1883),
   MQTT_WS_PORT: port.default(8083),

@@ -54,7 +54,9 @@ function fieldsAndMessage(message: unknown): [Record<string, unknown>, string] {
 /** The process's logger: JSON lines (to stdout, or to `destination`), or readable lines for a terminal. */
 export function createRootLogger(level: string, format: LogFormat = 'json', destination?: NodeJS.WritableStream): PinoLogger {
   const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'simfleet' } };
-  if (format === 'json') return destination ? pino(options, destination) : pino(options);
+  // Synchronous writes to stdout: lines keep their order with what the process writes itself (the ready
+  // banner comes last) and none is lost when the process exits right after one.
+  if (format === 'json') return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
   // Synchronous, so that nothing is lost when the process exits right after a line (startup failures).
   const stream = pretty({
     sync: true,

@@ -85,7 +85,10 @@ export class AuthThrottle {
       provide: FailureCounterStore,
       inject: [RedisConnections],
       useFactory: (connections: RedisConnections): FailureCounterStore =>
-        connections.choose<FailureCounterStore>({ redis: (redis) => new RedisFailureCounterStore(redis), local: () => new MemoryFailureCounterStore() }),
+        connections.choose<FailureCounterStore>({
+          redis: (redis) => new RedisFailureCounterStore(redis),
+          local: () => new MemoryFailureCounterStore(),
+        }),
     },
     AuthThrottle,
   ],
