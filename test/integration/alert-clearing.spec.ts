@@ -1,7 +1,6 @@
 import type { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import {
   AlertEvaluator,
-  ingestedRecords,
   AlertRuleCache,
   AlertScanner,
   type AlertEffects,
@@ -12,7 +11,7 @@ import {
   RoutedDeviceControl,
   type DisconnectOrder,
 } from '@simfleet/application';
-import { parseRuleDraft, FixedClock, DomainError } from '@simfleet/domain';
+import { parseRuleDraft, FixedClock, DomainError, mergeDataSession, sessionKey, type DataSession } from '@simfleet/domain';
 import {
   migrate,
   PgliteDatabase,
@@ -24,7 +23,6 @@ import {
   SimConnectionRepository,
   SimRepository,
   UsageLedgerRepository,
-  type LedgerEntry,
 } from '@simfleet/persistence';
 
 // What the e2e suite cannot wait for: a data-limit block lifted at the period rollover, with the clock
@@ -73,24 +71,17 @@ describe('alert clearing in time and SIM blocks', () => {
   });
 
   /** Stores a session record and evaluates it in one transaction, as the ingestion worker does. */
-  async function ingest(entry: LedgerEntry): Promise<void> {
+  async function ingest(entry: DataSession): Promise<void> {
     const effects: AlertEffects = await db.transaction(async (tx) => {
-      const results = await ledger().upsert(tx, [entry], clock.now());
-      return evaluator.evaluate(
-        tx,
-        ingestedRecords(
-          [entry],
-          results,
-          [{ iccid: entry.iccid, receivedAt: clock.now().toISOString(), record: { sessionId: entry.sessionId } }],
-          [],
-          [],
-        ),
-      );
+      const before = (await ledger().lockSessions(tx, [entry])).get(sessionKey(entry)) ?? null;
+      const after = before ? mergeDataSession(before, entry) : entry;
+      await ledger().save(tx, [after], clock.now());
+      return evaluator.evaluate(tx, { sessions: [{ before, after }], locations: [], statuses: [] });
     });
     await evaluator.afterCommit(effects);
   }
 
-  const entry = (iccid: string, sessionId: string, bytes: number, startedAt: Date): LedgerEntry => ({
+  const entry = (iccid: string, sessionId: string, bytes: number, startedAt: Date): DataSession => ({
     iccid,
     sessionId,
     accountId: 'acc_a',
@@ -103,9 +94,10 @@ describe('alert clearing in time and SIM blocks', () => {
     country: 'FR',
     network: 'Orange',
     rat: 'LTE-M',
-    zone: null,
-    amount: null,
-    currency: null,
+    cellId: null,
+    imei: null,
+    receivedAt: clock.now(),
+    rating: null,
   });
 
   it('a monthly data-limit block is lifted at the rollover, by the scheduled scan', async () => {

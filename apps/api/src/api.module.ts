@@ -1,4 +1,14 @@
 import { Module } from '@nestjs/common';
+import {
+  AccountsModule,
+  BillingModule,
+  DeviceConnectivityModule,
+  OperationsModule,
+  SimFleetModule,
+  SimsModule,
+  TelemetryQueriesModule,
+  WebhooksModule,
+} from '@simfleet/application';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AdminController } from './admin/admin.controller.js';
@@ -17,7 +27,19 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The REST API of operators and admins (`/v1`). */
 @Module({
-  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule],
+  imports: [
+    AccountsModule,
+    SimsModule,
+    SimFleetModule,
+    DeviceConnectivityModule,
+    TelemetryQueriesModule,
+    WebhooksModule,
+    BillingModule,
+    OperationsModule,
+    FleetServicesApiModule,
+    SimFleetApiModule,
+    AlertsApiModule,
+  ],
   controllers: [
     AccountsController,
     StockController,

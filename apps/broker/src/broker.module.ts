@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DeviceControlModule } from '@simfleet/application';
+import { DeviceConnectivityModule, DeviceControlModule, TelemetryIngestModule, TelemetryQueriesModule } from '@simfleet/application';
 import { RedisConnectionsModule } from '@simfleet/queue';
 import { DeviceControlController } from './control-plane/device-control.controller.js';
 import { SmsDeviceDelivery } from './control-plane/sms-delivery.js';
@@ -10,7 +10,7 @@ import { MqttBroker } from './mqtt/mqtt-broker.service.js';
  * mqtt/aedes-adapter.ts, ingestion batching in ingestion/, the control-plane handlers in control-plane/.
  */
 @Module({
-  imports: [RedisConnectionsModule, DeviceControlModule],
+  imports: [RedisConnectionsModule, DeviceControlModule, TelemetryIngestModule, DeviceConnectivityModule, TelemetryQueriesModule],
   controllers: [DeviceControlController],
   providers: [MqttBroker, SmsDeviceDelivery],
   exports: [MqttBroker],

@@ -1,5 +1,15 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import {
+  AlertsModule,
+  BillingModule,
+  DeviceConnectivityModule,
+  SimFleetModule,
+  SimsModule,
+  SmsModule,
+  TelemetryIngestModule,
+  WebhooksModule,
+} from '@simfleet/application';
 import { AlertsScanProcessor } from './processors/alerts-scan.processor.js';
 import { DeviceConnectionsProcessor } from './processors/device-connections.processor.js';
 import { InvoiceScheduler, InvoicesMonthlyProcessor } from './processors/invoices-monthly.processor.js';
@@ -14,7 +24,17 @@ import { WorkerService } from './worker.service.js';
 
 /** The worker role. Each job processor is a provider here, marked with @JobProcessor(name). */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [
+    DiscoveryModule,
+    TelemetryIngestModule,
+    AlertsModule,
+    BillingModule,
+    SimsModule,
+    SimFleetModule,
+    SmsModule,
+    WebhooksModule,
+    DeviceConnectivityModule,
+  ],
   providers: [
     WorkerService,
     InvoicesMonthlyProcessor,

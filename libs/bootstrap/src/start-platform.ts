@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { ConfigError, type AppConfig } from '@simfleet/config';
 import type { Clock } from '@simfleet/domain';
@@ -33,6 +33,17 @@ export function assertRolesFitConfig(config: AppConfig, roles: readonly RoleName
   }
 }
 
+/** A line per request is for debugging (LOG_LEVEL=debug), not for a person watching the platform start. */
+class QuietRequestLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 export interface StartOptions {
   /** The platform's clock; the system clock unless a test harness brings its own (there is no setting for it). */
   clock?: Clock;
@@ -47,11 +58,14 @@ export async function startPlatform(
   const names = roles.map((role) => role.name);
   assertRolesFitConfig(config, names);
   const adapter = new FastifyAdapter({
-    loggerInstance: logger.child({ context: 'http' }),
+    // Fastify's own lines ("Server listening at …" per interface, one per request) are for debugging: the
+    // ready banner says where the platform listens. Errors still come through.
+    loggerInstance: logger.child({ context: 'http' }, { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' }),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 16 * 1024 * 1024,
     return503OnClosing: true,
+    logController: new QuietRequestLog(),
   });
   const app = await NestFactory.create<NestFastifyApplication>(PlatformModule.forRoot(config, roles, options.clock), adapter, {
     logger: new NestPinoLogger(logger),

@@ -40,8 +40,12 @@ export interface AppConfig {
   queue: QueueConfig;
   telemetry: TelemetryConfig;
   logLevel: RawConfig['LOG_LEVEL'];
+  /** `auto`: readable lines when stdout is a terminal, JSON otherwise. */
+  logFormat: RawConfig['LOG_FORMAT'];
   shutdownTimeoutMs: number;
   ingest: { batchMaxRecords: number; batchMaxWaitMs: number };
+  /** BullMQ: how long a job whose worker died (or hung) stays claimed before another worker runs it again. */
+  jobs: { stallTimeoutMs: number };
   simIssuer: { iccidPrefix: string; imsiPrefix: string; msisdnPrefix: string };
   /** After a period ends, how long its draft invoice waits for late usage before the monthly job finalizes it. */
   billing: { lateGraceMs: number };
@@ -150,8 +154,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         }
       : { kind: 'sql' },
     logLevel: raw.LOG_LEVEL,
+    logFormat: raw.LOG_FORMAT,
     shutdownTimeoutMs: parseDuration(raw.SHUTDOWN_TIMEOUT),
     ingest: { batchMaxRecords: raw.INGEST_BATCH_MAX_RECORDS, batchMaxWaitMs: parseDuration(raw.INGEST_BATCH_MAX_WAIT) },
+    jobs: { stallTimeoutMs: parseDuration(raw.JOB_STALL_TIMEOUT) },
     simIssuer: { iccidPrefix: raw.SIM_ICCID_PREFIX, imsiPrefix: raw.SIM_IMSI_PREFIX, msisdnPrefix: raw.SIM_MSISDN_PREFIX },
     billing: { lateGraceMs: parseDuration(raw.BILLING_LATE_GRACE) },
     webhooks: {

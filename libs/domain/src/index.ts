@@ -21,6 +21,7 @@ export * from './sms/sms-encoding.js';
 export * from './sms/sms-message.js';
 export * from './support/support-case.js';
 export * from './telemetry/connections.js';
+export * from './telemetry/data-session.js';
 export * from './telemetry/records.js';
 export * from './telemetry/topics.js';
 export * from './webhooks/webhook.js';

@@ -26,6 +26,11 @@ export interface JobPayloads {
 export type JobName = keyof JobPayloads;
 
 export interface RetryPolicy {
+  /**
+   * Runs before the job is dead-lettered. A run its worker did not finish (the process died: the job
+   * stalled) counts as one, like a failure: a job that kills its worker is not retried forever, and a worker
+   * crash-looping for a while does not dead-letter the jobs it held.
+   */
   attempts: number;
   /** Exponential backoff base: attempt n waits base × 2^(n-1), capped. */
   backoffMs: number;

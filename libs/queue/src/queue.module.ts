@@ -1,4 +1,5 @@
 import { Global, Inject, Module, type BeforeApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { BullMqJobQueue } from './bullmq.queue.js';
 import { InProcessJobQueue } from './in-process.queue.js';
 import { JobQueue } from './job-queue.js';
@@ -10,9 +11,12 @@ import { RedisConnections, RedisConnectionsModule } from './redis-connections.js
   providers: [
     {
       provide: JobQueue,
-      inject: [RedisConnections],
-      useFactory: (connections: RedisConnections): JobQueue =>
-        connections.choose<JobQueue>({ redis: (redis) => new BullMqJobQueue(redis), local: () => new InProcessJobQueue() }),
+      inject: [RedisConnections, APP_CONFIG],
+      useFactory: (connections: RedisConnections, config: AppConfig): JobQueue =>
+        connections.choose<JobQueue>({
+          redis: (redis) => new BullMqJobQueue(redis, { stallTimeoutMs: config.jobs.stallTimeoutMs }),
+          local: () => new InProcessJobQueue(),
+        }),
     },
   ],
   exports: [JobQueue],

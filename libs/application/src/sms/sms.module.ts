@@ -1,6 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
-import { SmsRepository } from '@simfleet/persistence';
 import { JobQueue } from '@simfleet/queue';
 import { HttpProviderGateway } from './http-provider.gateway.js';
 import { DeviceControlModule } from '../device-control/device-control.module.js';
@@ -9,11 +8,9 @@ import { SmsGateway } from './sms-gateway.js';
 import { SmsService } from './sms.service.js';
 
 /** Mobile-terminated SMS: the gateway, chosen here from the configuration; the broker downlink is the device control plane. */
-@Global()
 @Module({
   imports: [DeviceControlModule],
   providers: [
-    SmsRepository,
     SmsService,
     {
       provide: SmsGateway,
@@ -24,6 +21,6 @@ import { SmsService } from './sms.service.js';
           : new NetworkSimulatorGateway(queue),
     },
   ],
-  exports: [SmsRepository, SmsService, SmsGateway],
+  exports: [SmsService, SmsGateway],
 })
 export class SmsModule {}

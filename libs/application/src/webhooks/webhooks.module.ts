@@ -1,6 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
-import { WebhookRepository } from '@simfleet/persistence';
 import { WebhookUrlGuard } from './url-guard.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -10,10 +9,8 @@ import { WebhooksService } from './webhooks.service.js';
 const EXCERPT_BYTES = 1024;
 
 /** Webhook endpoints and delivery (the dispatcher loop itself runs in the worker role: WorkerModule). */
-@Global()
 @Module({
   providers: [
-    WebhookRepository,
     WebhooksService,
     WebhookDeliverer,
     {
@@ -28,6 +25,6 @@ const EXCERPT_BYTES = 1024;
         new WebhookSender(guard, { timeoutMs: config.webhooks.timeoutMs, maxRedirects: config.webhooks.maxRedirects, excerptBytes: EXCERPT_BYTES }),
     },
   ],
-  exports: [WebhookRepository, WebhooksService, WebhookDeliverer, WebhookUrlGuard, WebhookSender],
+  exports: [WebhooksService, WebhookDeliverer, WebhookUrlGuard, WebhookSender],
 })
 export class WebhooksModule {}
