@@ -16,13 +16,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { scrypt as scryptCallback } from 'node:crypto';
 import pg from 'pg';
 import { hashDeviceSecret } from '@simfleet/auth';
+import { cpuPerRecord, cpuSnapshot } from './lib/cpu-meter.js';
 import { freePort, startPostgres, startRedis, stopAllServers } from './lib/servers.js';
 
 const TARGET_CONNECTIONS_PER_SECOND = 1_000;
@@ -173,13 +174,15 @@ async function storm(
   devices: Array<[string, string]>,
   perBroker: number,
   inFlight: number,
-): Promise<{ perSecond: number; kibPerConnection: number[]; refused: number; retried: number }> {
+): Promise<{ perSecond: number; kibPerConnection: number[]; refused: number; retried: number; cpu: ReturnType<typeof cpuPerRecord> }> {
   const groups: Array<Array<[string, string]>> = [];
   for (let i = 0; i < devices.length; i += perBroker) groups.push(devices.slice(i, i + perBroker));
   const brokers = await Promise.all(groups.map((_, i) => startBroker(env, work, `bench-broker-${devices.length}-${i}`)));
   await sleep(2_000);
   const before = brokers.map((b) => rssKiB(b.child.pid!));
   const clients: ChildProcess[] = [];
+  // CPU time by process (brokers, PostgreSQL, Redis, clients): what a connection costs, however busy the machine is.
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   const results = await Promise.all(
     groups.map((group, i) => {
@@ -200,6 +203,7 @@ async function storm(
     }),
   );
   const elapsedMs = performance.now() - started;
+  const cpuAfter = cpuSnapshot();
   await sleep(2_000); // let the brokers settle (connection log queued, buffers released)
   const after = brokers.map((b) => rssKiB(b.child.pid!));
   const accepted = results.reduce((n, r) => n + r.accepted, 0);
@@ -211,6 +215,7 @@ async function storm(
     kibPerConnection: brokers.map((_, i) => (after[i] - before[i]) / groups[i].length),
     refused: results.reduce((n, r) => n + r.refused, 0),
     retried: results.reduce((n, r) => n + r.retried, 0),
+    cpu: cpuPerRecord(cpuBefore, cpuAfter, accepted),
   };
 }
 
@@ -251,6 +256,12 @@ async function main(): Promise<void> {
           `${count.toLocaleString('en')} devices on ${Math.ceil(count / perBroker)} broker(s), ${label}: ` +
             `${Math.round(result.perSecond).toLocaleString('en')} connections/s, ${kib} KiB RSS per connection` +
             `${result.refused ? `, ${result.refused} refused` : ''}${result.retried ? `, ${result.retried} closed before CONNACK and retried` : ''} ${ok ? '✔' : '✘'}`,
+        );
+        const roles = result.cpu.roles.map(([role, us]) => `${role === 'other' ? 'clients' : role} ${(us / 1000).toFixed(2)} ms`).join(', ');
+        log(
+          `  CPU per connection: ${roles}; total ${(result.cpu.total / 1000).toFixed(2)} ms → at most ` +
+            `${Math.round((result.cpu.cores * 1e6) / result.cpu.total).toLocaleString('en')} connections/s on ${result.cpu.cores} idle cores ` +
+            `(load average ${loadavg()[0].toFixed(1)} during the run)`,
         );
       }
     }

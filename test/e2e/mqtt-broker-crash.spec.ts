@@ -9,7 +9,7 @@ import { startRedis, type ServerHandle } from '../harness/servers.js';
 import { buildPlatform, kill9, startBrokerProcess } from './support/broker-process.js';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims } from './support/fleet.js';
-import { collect, connackCode, connectClient, fullConnectPacket, rawConnect, waitFor } from './support/mqtt.js';
+import { collect, connackCode, connectClient, fullConnectPacket, rawConnect } from './support/mqtt.js';
 import { ADMIN_KEY, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
 
 const status = (firmware: string) => ({ imei: '490154203237518', at: new Date().toISOString(), firmware });
