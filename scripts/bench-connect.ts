@@ -174,7 +174,14 @@ async function storm(
   devices: Array<[string, string]>,
   perBroker: number,
   inFlight: number,
-): Promise<{ perSecond: number; kibPerConnection: number[]; refused: number; retried: number; cpu: ReturnType<typeof cpuPerRecord> }> {
+): Promise<{
+  perSecond: number;
+  kibPerConnection: number[];
+  kibPerConnectionAtMost: number[];
+  refused: number;
+  retried: number;
+  cpu: ReturnType<typeof cpuPerRecord>;
+}> {
   const groups: Array<Array<[string, string]>> = [];
   for (let i = 0; i < devices.length; i += perBroker) groups.push(devices.slice(i, i + perBroker));
   const brokers = await Promise.all(groups.map((_, i) => startBroker(env, work, `bench-broker-${devices.length}-${i}`)));
@@ -213,6 +220,8 @@ async function storm(
   return {
     perSecond: accepted / (elapsedMs / 1000),
     kibPerConnection: brokers.map((_, i) => (after[i] - before[i]) / groups[i].length),
+    // The whole resident memory over the connections: an upper bound, unaffected by a collection of start-up garbage.
+    kibPerConnectionAtMost: brokers.map((_, i) => after[i] / groups[i].length),
     refused: results.reduce((n, r) => n + r.refused, 0),
     retried: results.reduce((n, r) => n + r.retried, 0),
     cpu: cpuPerRecord(cpuBefore, cpuAfter, accepted),
@@ -254,7 +263,8 @@ async function main(): Promise<void> {
         const ok = result.perSecond >= TARGET_CONNECTIONS_PER_SECOND && result.kibPerConnection.every((k) => k <= TARGET_KIB_PER_CONNECTION);
         log(
           `${count.toLocaleString('en')} devices on ${Math.ceil(count / perBroker)} broker(s), ${label}: ` +
-            `${Math.round(result.perSecond).toLocaleString('en')} connections/s, ${kib} KiB RSS per connection` +
+            `${Math.round(result.perSecond).toLocaleString('en')} connections/s, ${kib} KiB RSS per connection ` +
+            `(whole RSS over the connections: ${result.kibPerConnectionAtMost.map((k) => k.toFixed(1)).join(', ')} KiB)` +
             `${result.refused ? `, ${result.refused} refused` : ''}${result.retried ? `, ${result.retried} closed before CONNACK and retried` : ''} ${ok ? '✔' : '✘'}`,
         );
         const roles = result.cpu.roles.map(([role, us]) => `${role === 'other' ? 'clients' : role} ${(us / 1000).toFixed(2)} ms`).join(', ');
