@@ -140,7 +140,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
       return { ok: false, returnCode, message };
     };
     // Without Redis the session cannot be restored nor the records queued: say so rather than half-connect.
-    if (this.redis.enabled && !this.redis.ready) return refuse('server_unavailable', 3, 'server unavailable: Redis is unreachable, retry later');
+    if (this.redis.enabled && this.redis.away) return refuse('server_unavailable', 3, 'server unavailable: Redis is unreachable, retry later');
     if (username !== undefined && this.policy.malformed(username))
       return refuse('bad_credentials', 4, 'the username holds U+0000 or ill-formed UTF-8');
     const secret = password?.toString('utf8') ?? '';
