@@ -37,7 +37,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('restarts every service unless it was stopped (a crashed role or server comes back)', () => {
-    for (const [name, service] of Object.entries(compose.services)) expect({ name, restart: service.restart }).toEqual({ name, restart: 'unless-stopped' });
+    for (const [name, service] of Object.entries(compose.services))
+      expect({ name, restart: service.restart }).toEqual({ name, restart: 'unless-stopped' });
   });
 
   it('uses an InfluxDB that serves the v1 /write and /query API', () => {
