@@ -2,7 +2,7 @@
 // stored admin key and prints a new one (once). Uses the same configuration as the platform (DATA_DIR,
 // DATABASE_URL, ...). With the embedded database, stop the platform first: PGlite is single-process.
 import { parseArgs } from 'node:util';
-import { ApiKeyAuthenticator, SystemClock } from '@simfleet/application';
+import { ApiKeyAuthenticator, AuthThrottle, MemoryFailureCounterStore, SystemClock } from '@simfleet/application';
 import { ConfigError, loadConfig } from '@simfleet/config';
 import { ApiKeyRepository, migrate, openDatabase } from '@simfleet/persistence';
 
@@ -35,7 +35,14 @@ async function main(): Promise<void> {
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    const keys = new ApiKeyAuthenticator(new ApiKeyRepository(db), new SystemClock(), config);
+    const clock = new SystemClock();
+    const keys = new ApiKeyAuthenticator(
+      new ApiKeyRepository(db),
+      clock,
+      // Rotation checks no presented key: the throttle is never consulted, an in-memory one will do.
+      new AuthThrottle(new MemoryFailureCounterStore(), clock, config),
+      config,
+    );
     const { key, revoked } = await keys.rotateAdminKey(db);
     process.stdout.write(
       `Revoked ${revoked} stored admin key${revoked === 1 ? '' : 's'}. New platform admin API key (stored hashed, shown only this once — keep it):\n\n  ${key}\n\n`,

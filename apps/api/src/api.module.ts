@@ -10,6 +10,7 @@ import {
   WebhooksModule,
 } from '@simfleet/application';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { SecretsModule } from '@simfleet/persistence';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AdminController } from './admin/admin.controller.js';
 import { AlertsApiModule } from './alerts/alerts-api.module.js';
@@ -17,6 +18,7 @@ import { BILLING_CONTROLLERS } from './billing/billing.controllers.js';
 import { EventsController } from './events/events.controller.js';
 import { FleetServicesApiModule } from './fleet-services-api.module.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
+import { IdentityApiModule } from './identity/identity-api.module.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { ConnectivityController } from './sims/connectivity.controller.js';
 import { SimsController } from './sims/sims.controller.js';
@@ -28,6 +30,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 /** The REST API of operators and admins (`/v1`). */
 @Module({
   imports: [
+    SecretsModule,
     AccountsModule,
     SimsModule,
     SimFleetModule,
@@ -39,6 +42,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
     FleetServicesApiModule,
     SimFleetApiModule,
     AlertsApiModule,
+    IdentityApiModule,
   ],
   controllers: [
     AccountsController,

@@ -11,6 +11,8 @@ import {
   WebhooksModule,
 } from '@simfleet/application';
 import { AlertsScanProcessor } from './processors/alerts-scan.processor.js';
+import { IdentityPurgeProcessor } from './processors/identity-purge.processor.js';
+import { IdempotencyPurgeProcessor } from './processors/idempotency-purge.processor.js';
 import { DeviceConnectionsProcessor } from './processors/device-connections.processor.js';
 import { InvoiceScheduler, InvoicesMonthlyProcessor } from './processors/invoices-monthly.processor.js';
 import { OrderFulfilProcessor } from './processors/order-fulfil.processor.js';
@@ -19,7 +21,7 @@ import { SmsDeliverProcessor } from './processors/sms-deliver.processor.js';
 import { SimsBulkProcessor } from './processors/sims-bulk.processor.js';
 import { TelemetryIngestProcessor } from './processors/telemetry-ingest.processor.js';
 import { WebhooksDeliverProcessor } from './processors/webhooks-deliver.processor.js';
-import { WebhookDispatcher } from '@simfleet/application';
+import { IdentityHousekeepingModule, WebhookDispatcher } from '@simfleet/application';
 import { WorkerService } from './worker.service.js';
 
 /** The worker role. Each job processor is a provider here, marked with @JobProcessor(name). */
@@ -34,6 +36,7 @@ import { WorkerService } from './worker.service.js';
     SmsModule,
     WebhooksModule,
     DeviceConnectivityModule,
+    IdentityHousekeepingModule,
   ],
   providers: [
     WorkerService,
@@ -50,6 +53,8 @@ import { WorkerService } from './worker.service.js';
     DeviceConnectionsProcessor,
     SimsBulkProcessor,
     AlertsScanProcessor,
+    IdentityPurgeProcessor,
+    IdempotencyPurgeProcessor,
   ],
 })
 export class WorkerModule {}

@@ -47,3 +47,9 @@ export async function verifyDeviceSecret(secret: string, stored: string): Promis
 
 /** A stored device secret in an earlier form (scrypt): verify it, then store `hashDeviceSecret(secret)` instead. */
 export const deviceSecretNeedsRehash = (stored: string): boolean => !stored.startsWith(`${CURRENT_SCHEME}$`);
+
+/**
+ * One-time tokens (invites, password resets, sessions, recovery codes) are random and long: they are
+ * stored as SHA-256 digests, like API keys, and compared by digest.
+ */
+export const hashToken = hashApiKeySecret;

@@ -6,6 +6,9 @@ import pretty from 'pino-pretty';
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["idempotency-key"]',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
   'headers.authorization',
   'password',
   'secret',
@@ -13,6 +16,10 @@ export const REDACTED_PATHS = [
   '*.password',
   '*.secret',
   '*.key',
+  'token',
+  '*.token',
+  'csrfToken',
+  '*.csrfToken',
 ];
 
 export type LogFormat = 'json' | 'pretty';
@@ -22,9 +29,34 @@ export function resolveLogFormat(format: 'auto' | LogFormat, stdoutIsTty: boolea
   return format === 'auto' ? (stdoutIsTty ? 'pretty' : 'json') : format;
 }
 
-export function createRootLogger(level: string, format: LogFormat = 'json'): PinoLogger {
+/** Splits what Nest hands a logger (a string, an Error, or an object of fields) into pino's fields and message. */
+function fieldsAndMessage(message: unknown): [Record<string, unknown>, string] {
+  if (message instanceof Error) return [{ err: message }, message.message];
+  if (message && typeof message === 'object') {
+    const fields = message as Record<string, unknown>;
+    const err = fields.err;
+    const text =
+      typeof fields.msg === 'string'
+        ? fields.msg
+        : err instanceof Error
+          ? err.message
+          : err !== undefined
+            ? typeof err === 'string'
+              ? err
+              : JSON.stringify(err)
+            : JSON.stringify(fields);
+    const { msg: _msg, ...rest } = fields;
+    return [rest, text];
+  }
+  return [{}, String(message)];
+}
+
+/** The process's logger: JSON lines (to stdout, or to `destination`), or readable lines for a terminal. */
+export function createRootLogger(level: string, format: LogFormat = 'json', destination?: NodeJS.WritableStream): PinoLogger {
   const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'simfleet' } };
-  if (format === 'json') return pino(options);
+  // Synchronous writes to stdout: lines keep their order with what the process writes itself (the ready
+  // banner comes last) and none is lost when the process exits right after one.
+  if (format === 'json') return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
   // Synchronous, so that nothing is lost when the process exits right after a line (startup failures).
   const stream = pretty({
     sync: true,
@@ -55,7 +87,9 @@ export class NestPinoLogger implements LoggerService {
     else this.child(context).info(message as string);
   }
   error(message: unknown, trace?: unknown, context?: unknown) {
-    this.child(context ?? trace).error(typeof trace === 'string' && context ? { trace } : {}, String(message));
+    const [fields, text] = fieldsAndMessage(message);
+    if (typeof trace === 'string' && context) fields.trace = trace;
+    this.child(context ?? trace).error(fields, text);
   }
   warn(message: unknown, context?: unknown) {
     this.child(context).warn(message as string);

@@ -25,3 +25,7 @@ export * from './repositories/telemetry-queries.repository.js';
 export * from './repositories/usage-ledger.repository.js';
 export * from './repositories/webhook.repository.js';
 export * from './repositories/repositories.js';
+export * from './repositories/audit-log.repository.js';
+export * from './repositories/user.repository.js';
+export * from './secrets/secret-box.js';
+export * from './secrets/secrets.module.js';

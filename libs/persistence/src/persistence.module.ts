@@ -5,6 +5,7 @@ import { migrate } from './migrator.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
 import { REPOSITORIES } from './repositories/repositories.js';
+import { SecretsModule } from './secrets/secrets.module.js';
 import { UnitOfWork } from './unit-of-work.js';
 
 /** Opens the system of record chosen by the configuration: PostgreSQL with DATABASE_URL, PGlite otherwise. */
@@ -21,6 +22,8 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
  */
 @Global()
 @Module({
+  // Repositories that keep secrets seal them (SecretBox).
+  imports: [SecretsModule],
   providers: [
     ...REPOSITORIES,
     {

@@ -6,7 +6,7 @@ import {
   ErrorCode,
   domainEvent,
   randomSecret,
-  decodeCursor,
+  decodeSequenceCursor,
   encodeCursor,
   toPage,
   type Page,
@@ -43,7 +43,7 @@ export class SimsService {
 
   async history(accountId: string, ref: string, limit: number, cursor?: string): Promise<Page<SimHistoryEntry>> {
     const sim = await this.get(accountId, ref);
-    const after = cursor ? Number(decodeCursor(cursor)) : undefined;
+    const after = cursor ? decodeSequenceCursor(cursor) : undefined;
     const rows = await this.sims.history(sim.iccid, limit + 1, after);
     const page = toPage(rows, limit, (h) => String(h.id));
     return { data: page.data, nextCursor: page.nextCursor ? encodeCursor(String(page.data[page.data.length - 1].id)) : null };

@@ -7,6 +7,7 @@ import { Database } from '@simfleet/persistence';
 import { JobQueue, RedisConnections } from '@simfleet/queue';
 import { TelemetryStore } from '@simfleet/telemetry';
 import { Public } from '../auth.guard.js';
+import { problemContent } from '../openapi.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -35,8 +36,24 @@ export class OpsController {
   }
 
   @Get('ready')
-  @ApiResponse({ status: 200, description: 'Every configured dependency answers (database, queue, telemetry store, every Redis connection)' })
-  @ApiResponse({ status: 503, description: 'A dependency does not answer: problem+json with `checks`' })
+  @ApiResponse({
+    status: 200,
+    description: 'Every configured dependency answers (database, queue, telemetry store, every Redis connection)',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['ok'] },
+            info: { type: 'object', additionalProperties: { type: 'object' } },
+            error: { type: 'object', additionalProperties: { type: 'object' } },
+            details: { type: 'object', additionalProperties: { type: 'object' } },
+          },
+        },
+      },
+    },
+  })
+  @ApiResponse({ status: 503, description: 'A dependency does not answer: problem+json with `checks`', content: problemContent })
   async readiness() {
     try {
       return await this.health.check([

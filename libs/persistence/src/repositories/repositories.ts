@@ -1,6 +1,7 @@
 // Every repository of the system of record, registered once (PersistenceModule provides and exports them
 // all, as immich's server does): a new repository is added here, nowhere else.
 import { AccountRepository, ApiKeyRepository } from './account.repository.js';
+import { AuditLogRepository } from './audit-log.repository.js';
 import { AlertEvaluationRepository } from './alert-evaluation.repository.js';
 import { AlertRuleRepository } from './alert-rule.repository.js';
 import { AlertRepository } from './alert.repository.js';
@@ -19,11 +20,13 @@ import { SmsRepository } from './sms.repository.js';
 import { SupportCaseRepository } from './support-case.repository.js';
 import { TelemetryQueriesRepository } from './telemetry-queries.repository.js';
 import { UsageLedgerRepository } from './usage-ledger.repository.js';
+import { UserRepository } from './user.repository.js';
 import { WebhookRepository } from './webhook.repository.js';
 
 export const REPOSITORIES = [
   AccountRepository,
   ApiKeyRepository,
+  AuditLogRepository,
   AlertEvaluationRepository,
   AlertRuleRepository,
   AlertRepository,
@@ -45,5 +48,6 @@ export const REPOSITORIES = [
   SupportCaseRepository,
   TelemetryQueriesRepository,
   UsageLedgerRepository,
+  UserRepository,
   WebhookRepository,
 ];
