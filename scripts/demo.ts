@@ -81,6 +81,8 @@ if (!(Number(options.rate) > 0)) fail('--rate must be a number of messages per s
 const dataDir = path.resolve(options['data-dir']);
 const credentialsFile = path.join(dataDir, 'demo.json');
 const devicesFile = path.join(dataDir, 'simulator-devices.json');
+/** Set once Ctrl-C was pressed: what fails after that is the stopping, not an error to report. */
+let stopping = false;
 const log = (line: string) => process.stdout.write(`demo: ${line}\n`);
 
 function loadCredentials(): Credentials | null {
@@ -102,6 +104,35 @@ async function createDemoAccount(admin: FleetApi, adminKey: string): Promise<Cre
   });
   const ownerPassword = randomBytes(12).toString('base64url');
   await admin.request('POST', '/v1/invites/accept', { token: invited.invite.token, password: ownerPassword });
+  const key = await admin.request<{ key: string }>('POST', `/v1/accounts/${account.id}/api-keys`, {
+    name: 'demo',
+    scopes: ['read', 'write', 'mqtt'],
+  });
+  return { adminKey, accountId: account.id, apiKey: key.key, ownerEmail: OWNER_EMAIL, ownerPassword };
+}
+
+/** The data of an earlier demo without its demo.json (deleted by hand): a new owner password and a new key. */
+async function recoverDemoAccount(admin: FleetApi, adminKey: string): Promise<Credentials | null> {
+  let cursor: string | null = null;
+  let account: { id: string } | undefined;
+  do {
+    const page: { data: Array<{ id: string; name: string }>; nextCursor: string | null } = await admin.request(
+      'GET',
+      `/v1/accounts?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    account = page.data.find((a) => a.name === ACCOUNT_NAME);
+    cursor = page.nextCursor;
+  } while (!account && cursor);
+  if (!account) return null;
+  const users = await admin.request<{ data: Array<{ id: string; email: string; status: string }> }>(
+    'GET',
+    `/v1/accounts/${account.id}/users?limit=100`,
+  );
+  const owner = users.data.find((u) => u.email === OWNER_EMAIL && u.status === 'active');
+  if (!owner) fail(`${dataDir} holds a "${ACCOUNT_NAME}" account without its owner ${OWNER_EMAIL}: delete ${dataDir} to start the demo over`, 1);
+  const reset = await admin.request<{ token: string }>('POST', `/v1/accounts/${account.id}/users/${owner.id}/password-reset`);
+  const ownerPassword = randomBytes(12).toString('base64url');
+  await admin.request('POST', '/v1/password-resets/accept', { token: reset.token, password: ownerPassword });
   const key = await admin.request<{ key: string }>('POST', `/v1/accounts/${account.id}/api-keys`, {
     name: 'demo',
     scopes: ['read', 'write', 'mqtt'],
@@ -155,14 +186,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createRootLogger(config.logLevel, resolveLogFormat(config.logFormat, process.stdout.isTTY === true));
-  const started = Date.now();
   const platform: RunningPlatform = await startPlatform(config, rolesNamed(ROLE_NAMES), logger);
   const apiUrl = platform.httpUrl;
   const mqttUrl = `mqtt://127.0.0.1:${platform.mqttPorts.tcp}`;
   const admin = new FleetApi(apiUrl, adminKey);
 
   let simulator: ChildProcess | null = null;
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -198,9 +227,14 @@ async function main(): Promise<void> {
     }
     log(`reusing the demo account ${credentials.accountId} (${credentialsFile})`);
   } else {
-    credentials = await createDemoAccount(admin, adminKey);
+    const recovered = await recoverDemoAccount(admin, adminKey);
+    credentials = recovered ?? (await createDemoAccount(admin, adminKey));
     saveCredentials(credentials);
-    log(`created the account "${ACCOUNT_NAME}" (${credentials.accountId}), its owner ${credentials.ownerEmail} and an API key`);
+    log(
+      recovered
+        ? `found the account "${ACCOUNT_NAME}" (${credentials.accountId}) without ${credentialsFile}: new owner password and API key`
+        : `created the account "${ACCOUNT_NAME}" (${credentials.accountId}), its owner ${credentials.ownerEmail} and an API key`,
+    );
   }
   const demo = credentials;
   const account = new FleetApi(apiUrl, demo.apiKey);
@@ -208,11 +242,16 @@ async function main(): Promise<void> {
   // The simulator reuses the devices of a state file written for this API URL (the port may have changed).
   writeFileSync(devicesFile, JSON.stringify({ api: apiUrl, accountKey: credentials.apiKey, devices }, null, 2), { mode: 0o600 });
 
-  const connected = new Promise<void>((resolve) => {
-    simulator = startSimulator(apiUrl, mqttUrl, demo, devices.length, resolve);
+  const connected = new Promise<void>((resolve, reject) => {
+    let ready = false;
+    simulator = startSimulator(apiUrl, mqttUrl, demo, devices.length, () => {
+      ready = true;
+      resolve();
+    });
     simulator.on('exit', (code, signal) => {
       if (stopping) return;
-      log(`the simulator stopped (${signal ?? `exit ${code}`}); the platform keeps running (Ctrl-C to stop)`);
+      if (!ready) reject(new Error(`the simulator stopped before its devices connected (${signal ?? `exit ${code}`})`));
+      else log(`the simulator stopped (${signal ?? `exit ${code}`}); the platform keeps running (Ctrl-C to stop)`);
     });
   });
   await connected;
@@ -221,7 +260,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `simfleet demo ready in ${((Date.now() - started) / 1000).toFixed(1)} s — ${devices.length} devices publishing over MQTT (${mqttUrl})`,
+      `simfleet demo ready in ${process.uptime().toFixed(1)} s — ${devices.length} devices publishing over MQTT (${mqttUrl})`,
       `  Console       ${consoleUrl}`,
       `  Sign in       ${credentials.ownerEmail}   password ${credentials.ownerPassword}`,
       `  API key       ${credentials.apiKey}   (read, write, mqtt)`,
@@ -235,6 +274,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (stopping) return;
   process.stderr.write(`demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -50,7 +50,12 @@ interface Banner {
 }
 
 async function banner(demo: Demo): Promise<Banner> {
-  const text = await eventually(async () => (/Stop {10}Ctrl-C/.test(demo.output()) ? demo.output() : undefined), 90_000, 200);
+  // "Well under a minute" is on an idle machine (README); this one is shared, and the first run builds too.
+  const text = await eventually(async () => (/Stop {10}Ctrl-C/.test(demo.output()) ? demo.output() : undefined), 240_000, 200).catch(
+    (error: Error) => {
+      throw new Error(`${error.message}; the demo printed:\n${demo.output().slice(-3000)}`);
+    },
+  );
   return {
     consoleUrl: /Console {7}(\S+)/.exec(text)![1],
     email: /Sign in {7}(\S+) {3}password (\S+)/.exec(text)![1],
@@ -166,5 +171,5 @@ describe('npm run demo', () => {
 
     // Not a timed test (the machine is shared): the figure is printed for the report.
     process.stdout.write(`demo: first run ready after ${readyAfterMs} ms (build included)\n`);
-  }, 300_000);
+  }, 600_000);
 });
