@@ -203,7 +203,8 @@ async function main(): Promise<void> {
     force.unref();
     // The simulator ends its open sessions over MQTT, so the broker must still be up while it does.
     if (simulator && simulator.exitCode === null && simulator.signalCode === null) {
-      const exited = new Promise((resolve) => simulator!.once('exit', resolve));
+      // 'close', not 'exit': its last lines (the summary) are read by then.
+      const exited = new Promise((resolve) => simulator!.once('close', resolve));
       simulator.kill('SIGINT');
       await exited;
     }

@@ -98,7 +98,7 @@ describe('npm run demo', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts the platform with a demo fleet whose devices report, prints how to sign in, stops on Ctrl-C and reuses its data', async () => {
+  it('starts the platform with a demo fleet whose devices report, prints how to sign in, stops on Ctrl-C and reuses its data (even without its demo.json)', async () => {
     const ports = async () => ({
       PORT: String(await freePort()),
       MQTT_PORT: String(await freePort()),
@@ -168,6 +168,23 @@ describe('npm run demo', () => {
     expect((await new ApiClient(url2).post('/v1/sessions', { email: shown.email, password: shown.password })).status).toBe(201);
     ctrlC(second);
     expect(await second.exited).toBe(0);
+
+    // demo.json deleted by hand: the same account is found, with a new owner password and a new key.
+    rmSync(credentialsFile);
+    const env3 = await ports();
+    const third = runDemo(dataDir, env3);
+    const recovered = await banner(third);
+    expect(third.output()).toContain('found the account "Demo Fleet"');
+    expect(recovered.email).toBe(shown.email);
+    expect(recovered.key).not.toBe(shown.key);
+    const url3 = `http://127.0.0.1:${env3.PORT}`;
+    expect((await activeSims(new ApiClient(url3, recovered.key))).sort()).toEqual([...iccids].sort());
+    expect((await new ApiClient(url3).post('/v1/sessions', { email: recovered.email, password: recovered.password })).status).toBe(201);
+    const newAdminKey = JSON.parse(readFileSync(credentialsFile, 'utf8')).adminKey;
+    const accountsNow = await new ApiClient(url3, newAdminKey).get('/v1/accounts?limit=100');
+    expect(accountsNow.body.data.filter((a: { name: string }) => a.name === 'Demo Fleet')).toHaveLength(1);
+    ctrlC(third);
+    expect(await third.exited).toBe(0);
 
     // Not a timed test (the machine is shared): the figure is printed for the report.
     process.stdout.write(`demo: first run ready after ${readyAfterMs} ms (build included)\n`);
