@@ -159,7 +159,21 @@ async function main(): Promise<void> {
     );
   }, 1000);
 
-  await new Promise((r) => setTimeout(r, durationMs));
+  // Ctrl-C (or `npm run demo` stopping) ends the run early, the same way as the end of the duration.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, durationMs);
+    let ending = false;
+    const early = (signal: string) => {
+      // A terminal's Ctrl-C reaches the demo and its simulator both, and the demo passes it on: once is enough.
+      if (ending) return;
+      ending = true;
+      log(`${signal} received: ending the open sessions`);
+      clearTimeout(timer);
+      resolve();
+    };
+    process.on('SIGINT', () => early('SIGINT'));
+    process.on('SIGTERM', () => early('SIGTERM'));
+  });
   timers.forEach((t) => clearTimeout(t));
   clearInterval(progress);
   // Close every open session, so the ledger holds ended sessions only.
