@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
+import { ConsoleSupportModule } from '@simfleet/application';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AdminController } from './admin/admin.controller.js';
 import { AlertsApiModule } from './alerts/alerts-api.module.js';
 import { BILLING_CONTROLLERS } from './billing/billing.controllers.js';
+import { EventStreamController } from './events/event-stream.controller.js';
 import { EventsController } from './events/events.controller.js';
 import { FleetServicesApiModule } from './fleet-services-api.module.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { OrdersController } from './orders/orders.controller.js';
+import { OverviewController } from './overview/overview.controller.js';
 import { ConnectivityController } from './sims/connectivity.controller.js';
 import { SimsController } from './sims/sims.controller.js';
 import { SimFleetApiModule } from './sims/sim-fleet-api.module.js';
@@ -17,13 +20,15 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The REST API of operators and admins (`/v1`). */
 @Module({
-  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule],
+  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule, ConsoleSupportModule],
   controllers: [
     AccountsController,
     StockController,
     OrdersController,
     SimsController,
     EventsController,
+    EventStreamController,
+    OverviewController,
     AdminController,
     TelemetryReportsController,
     SimTelemetryController,

@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { ApiKeyAuthenticator } from '@simfleet/application';
 import type { PlatformRole } from '@simfleet/bootstrap';
 import { ApiModule } from './api.module.js';
+import { serveConsole } from './console/console-static.js';
 
 function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -19,13 +20,14 @@ function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-/** The REST API role: `/v1`, its OpenAPI document at `/openapi.json` and `/docs`, and the platform admin key. */
+/** The REST API role: `/v1`, its OpenAPI document at `/openapi.json` and `/docs`, the operator console at `/`, and the platform admin key. */
 export const apiRole: PlatformRole = {
   name: 'api',
   module: ApiModule,
   beforeInit(app) {
     const openApi = buildOpenApi(app);
     SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', raw: ['json', 'yaml'] });
+    serveConsole(app);
     return { openApi };
   },
   async afterInit(app) {

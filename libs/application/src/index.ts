@@ -38,3 +38,6 @@ export * from './webhooks/webhook-deliverer.js';
 export * from './webhooks/webhook-dispatcher.js';
 export * from './webhooks/webhooks.service.js';
 export * from './clock/clocks.js';
+export * from './events/event-stream.js';
+export * from './overview/fleet-overview.service.js';
+export * from './overview/console-support.module.js';

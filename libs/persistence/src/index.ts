@@ -23,3 +23,6 @@ export * from './repositories/support-case.repository.js';
 export * from './repositories/telemetry-queries.repository.js';
 export * from './repositories/usage-ledger.repository.js';
 export * from './repositories/webhook.repository.js';
+export * from './repositories/event-stream.repository.js';
+export * from './repositories/fleet-map.repository.js';
+export * from './repositories/overview.repository.js';
