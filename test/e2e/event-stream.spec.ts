@@ -11,7 +11,7 @@ async function storedEvents(account: ProvisionedAccount, types: string[]): Promi
   const out: Array<{ id: string; type: string; subject: string }> = [];
   let cursor: string | null = null;
   do {
-    const res = await account.api.get(`/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    const res: { body: any } = await account.api.get(`/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
     out.push(...res.body.data.filter((e: { type: string }) => types.includes(e.type)));
     cursor = res.body.nextCursor;
   } while (cursor);

@@ -1,11 +1,13 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { FleetOverviewService, MAX_POSITIONS_PAGE } from '@simfleet/application';
+import type { Principal } from '@simfleet/auth';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { SIM_STATUSES, decodeCursor, encodeCursor } from '@simfleet/domain';
-import type { BoundingBox } from '@simfleet/persistence';
-import { ApiQueryFrom, ApiRoute, CurrentAccountId, Public, RequireScope, ZodPipe } from '@simfleet/http';
+import { AccountRepository, type BoundingBox } from '@simfleet/persistence';
+import { AllowAdminToo, ApiQueryFrom, ApiRoute, CurrentAccountId, CurrentPrincipal, Public, RequireScope, ZodPipe, pageQuery } from '@simfleet/http';
+import { simFilterSchema, toSimListFilter } from '../sims/sim-filters.js';
 
 const instant = z.string().describe('ISO 8601 date-time (UTC)');
 const count = z.number().int();
@@ -101,6 +103,22 @@ const clustersView = z.object({
   ),
 });
 
+const sessionView = z.object({
+  sessionId: z.string(),
+  startedAt: instant,
+  endedAt: instant.nullable(),
+  bytesUp: count,
+  bytesDown: count,
+  bytesTotal: count,
+  mcc: z.string(),
+  mnc: z.string(),
+  network: z.string().nullable(),
+  country: z.string().nullable(),
+  rat: z.string(),
+  updatedAt: instant.describe('When the platform last updated the session'),
+});
+const sessionParams = z.object(pageQuery).strict();
+
 /** The fleet at a glance: the overview figures and the map of last known positions (docs/console.md). */
 @ApiTags('overview')
 @Controller('v1')
@@ -108,7 +126,44 @@ export class OverviewController {
   constructor(
     @Inject(FleetOverviewService) private readonly overview: FleetOverviewService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(AccountRepository) private readonly accounts: AccountRepository,
   ) {}
+
+  @Get('principal')
+  @RequireScope('read')
+  @AllowAdminToo()
+  @ApiRoute({
+    schema: z.object({
+      kind: z.enum(['admin', 'account']),
+      keyId: z.string(),
+      accountId: z.string().nullable(),
+      accountName: z.string().nullable(),
+      scopes: z.array(z.string()).describe('The key’s scopes; `admin` for the platform key'),
+    }),
+    description: 'Who the caller is: the account and scopes of the API key (the console adapts its pages to them)',
+  })
+  async principal(@CurrentPrincipal() principal: Principal) {
+    if (principal.kind === 'admin') return { kind: 'admin', keyId: principal.keyId, accountId: null, accountName: null, scopes: ['admin'] };
+    const account = await this.accounts.findById(principal.accountId);
+    return { kind: 'account', keyId: principal.keyId, accountId: principal.accountId, accountName: account?.name ?? null, scopes: principal.scopes };
+  }
+
+  @Get('sims/count')
+  @RequireScope('read')
+  @ApiQueryFrom(simFilterSchema)
+  @ApiRoute({ schema: z.object({ count }), description: 'How many SIMs the GET /v1/sims filters match' }, 422)
+  async countSims(@CurrentAccountId() accountId: string, @Query(new ZodPipe(simFilterSchema, 'query')) query: z.infer<typeof simFilterSchema>) {
+    return { count: await this.overview.countSims(accountId, toSimListFilter(query)) };
+  }
+
+  @Get('sims/:iccid/sessions')
+  @RequireScope('read')
+  @ApiParam({ name: 'iccid', description: 'ICCID, or the SIM’s name' })
+  @ApiQueryFrom(sessionParams)
+  @ApiRoute({ schema: z.object({ data: z.array(sessionView), nextCursor: z.string().nullable() }), description: 'Data sessions, newest first' }, 404, 422)
+  sessions(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Query(new ZodPipe(sessionParams, 'query')) query: z.infer<typeof sessionParams>) {
+    return this.overview.sessions(accountId, ref, query.limit, query.cursor);
+  }
 
   @Get('overview')
   @RequireScope('read')

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, DomainError } from '@simfleet/domain';
-import { FleetMapRepository, OverviewRepository, type BoundingBox, type PositionCluster, type SimPosition } from '@simfleet/persistence';
+import { Clock, DomainError, decodeCursor, encodeCursor, type Page, type SimListFilter } from '@simfleet/domain';
+import { FleetMapRepository, OverviewRepository, type BoundingBox, type LedgerSessionRow, type PositionCluster, type SimPosition } from '@simfleet/persistence';
+import { SimsService } from '../sims/sims.service.js';
 import { InvoicingService } from '../billing/invoicing.service.js';
 import { UsageReports } from '../telemetry/usage-reports.service.js';
 
@@ -34,8 +35,31 @@ export class FleetOverviewService {
     @Inject(FleetMapRepository) private readonly map: FleetMapRepository,
     @Inject(UsageReports) private readonly reports: UsageReports,
     @Inject(InvoicingService) private readonly invoicing: InvoicingService,
+    @Inject(SimsService) private readonly sims: SimsService,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
+
+  countSims(accountId: string, filter: SimListFilter): Promise<number> {
+    return this.overviewQueries.countSims(accountId, filter);
+  }
+
+  /** A SIM's data sessions, newest first (the usage ledger: one row per session with its latest counters). */
+  async sessions(accountId: string, ref: string, limit: number, cursor?: string): Promise<Page<Omit<LedgerSessionRow, 'startedKey'> & { bytesTotal: number }>> {
+    const sim = await this.sims.get(accountId, ref);
+    let before: { startedAt: string; sessionId: string } | undefined;
+    if (cursor) {
+      const [startedAt, sessionId] = decodeCursor(cursor).split('\u0000');
+      if (!sessionId) throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+      before = { startedAt, sessionId };
+    }
+    const rows = await this.overviewQueries.sessions(sim.iccid, limit + 1, before);
+    const data = rows.slice(0, limit);
+    const last = data[data.length - 1];
+    return {
+      data: data.map(({ startedKey: _key, ...session }) => ({ ...session, bytesTotal: session.bytesUp + session.bytesDown })),
+      nextCursor: rows.length > limit ? encodeCursor(`${last.startedKey}\u0000${last.sessionId}`) : null,
+    };
+  }
 
   async overview(accountId: string): Promise<FleetOverview> {
     const now = this.clock.now();
