@@ -2,8 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } f
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AccountsService } from '@simfleet/application';
-import { ACCOUNT_SCOPES } from '@simfleet/auth';
-import { RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
+import { ACCOUNT_SCOPES, principalHasScope, type Principal } from '@simfleet/auth';
+import { DomainError, ErrorCode } from '@simfleet/domain';
+import { AllowAdminToo, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { accountView, apiKeyView, pageOf } from '../http/views.js';
 
 const createAccountBody = z.object({ name: z.string().trim().min(1).max(200).describe('Display name of the customer') }).strict();
@@ -15,7 +16,12 @@ const createKeyBody = z
   .strict();
 const pageParams = z.object(pageQuery);
 
-@ApiTags('accounts (admin)')
+/** An account key manages its own account's keys only: another account is reported as missing. */
+function assertOwnAccount(principal: Principal, id: string): void {
+  if (principal.kind === 'account' && principal.accountId !== id) throw DomainError.notFound('Account', id);
+}
+
+@ApiTags('accounts')
 @Controller('v1/accounts')
 @RequireScope('admin')
 export class AccountsController {
@@ -42,23 +48,46 @@ export class AccountsController {
   }
 
   @Post(':id/api-keys')
+  @RequireScope('write')
+  @AllowAdminToo()
   @ApiJsonBody(createKeyBody)
-  @ApiRoute({ status: 201, schema: apiKeyView, description: 'The new key; `key` is shown only in this response' }, 404, 422)
-  createKey(@Param('id') id: string, @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>) {
+  @ApiRoute(
+    {
+      status: 201,
+      schema: apiKeyView,
+      description: 'The new key; `key` is shown only in this response. The admin key, or a `write` key of the account for a key with no scope it lacks itself',
+    },
+    404,
+    422,
+  )
+  createKey(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>) {
+    assertOwnAccount(principal, id);
+    const beyond = principal.kind === 'account' ? body.scopes.filter((scope) => !principalHasScope(principal, scope)) : [];
+    if (beyond.length) {
+      throw new DomainError(ErrorCode.Forbidden, `A key cannot grant a scope it lacks: ${beyond.join(', ')}`, {
+        errors: [{ field: 'scopes', message: `not held by the calling key: ${beyond.join(', ')}` }],
+      });
+    }
     return this.accounts.createApiKey(id, body.name, body.scopes);
   }
 
   @Get(':id/api-keys')
-  @ApiRoute({ schema: z.object({ data: z.array(apiKeyView) }) }, 404)
-  async listKeys(@Param('id') id: string) {
+  @RequireScope('read')
+  @AllowAdminToo()
+  @ApiRoute({ schema: z.object({ data: z.array(apiKeyView) }), description: 'The admin key, or a key of the account' }, 404)
+  async listKeys(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    assertOwnAccount(principal, id);
     const keys = await this.accounts.listApiKeys(id);
     return { data: keys.map(({ secretHash: _hidden, ...key }) => key) };
   }
 
   @Delete(':id/api-keys/:keyId')
   @HttpCode(204)
-  @ApiRoute({ status: 204, schema: z.null(), description: 'Revoked' }, 404)
-  async revokeKey(@Param('id') id: string, @Param('keyId') keyId: string) {
+  @RequireScope('write')
+  @AllowAdminToo()
+  @ApiRoute({ status: 204, schema: z.null(), description: 'Revoked (the admin key, or a `write` key of the account)' }, 404)
+  async revokeKey(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('keyId') keyId: string) {
+    assertOwnAccount(principal, id);
     await this.accounts.revokeApiKey(id, keyId);
   }
 }

@@ -1,0 +1,15 @@
+import { createContext, useContext } from 'react';
+import type { Identity } from './api/auth';
+
+export interface SessionContext {
+  identity: Identity;
+  signOut: (everywhere?: boolean) => Promise<void>;
+}
+
+export const Session = createContext<SessionContext | null>(null);
+
+export function useSession(): SessionContext {
+  const session = useContext(Session);
+  if (!session) throw new Error('useSession outside the signed-in app');
+  return session;
+}
