@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { jest } from '@jest/globals';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Database } from '@simfleet/persistence';
@@ -127,7 +128,17 @@ describe('operator console in a browser', () => {
 
     beforeAll(async () => {
       account = await createAccount(admin, 'Big Fleet');
-      iccids = await orderSims(admin, account, 10_000);
+      expect((await admin.post('/v1/stock', { count: 10_000, formFactor: 'MFF2' })).status).toBe(201);
+      const order = await account.api.post('/v1/orders', { quantity: 10_000, formFactor: 'MFF2' });
+      await eventually(async () => ((await account.api.get(`/v1/orders/${order.body.id}`)).body.status === 'allocated' ? true : undefined), 120_000, 500);
+      iccids = [];
+      let cursor: string | null = null;
+      do {
+        const page: { body: { data: Array<{ iccid: string }>; nextCursor: string | null } } = await account.api.get(`/v1/sims?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+        iccids.push(...page.body.data.map((s) => s.iccid));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(iccids).toHaveLength(10_000);
       // 10,000 last known positions, spread over Europe (as the ingestion would leave them).
       await platform.platform.app
         .get(Database)
@@ -402,8 +413,8 @@ async function expectText(page: Page, text: string): Promise<void> {
 
 // playwright-core has no test runner: a small web-first expect over locators, retried until it holds.
 function expect<T>(actual: T) {
-  const base = (globalThis as unknown as { expect: jest.Expect }).expect(actual);
-  if (!actual || typeof actual !== 'object' || !('waitFor' in (actual as object))) return base as unknown as LocatorAssertions & jest.JestMatchers<T>;
+  const base = (globalThis as unknown as { expect: (value: unknown) => any }).expect(actual);
+  if (!actual || typeof actual !== 'object' || !('waitFor' in (actual as object))) return base as unknown as LocatorAssertions & any;
   const locator = actual as unknown as import('playwright-core').Locator;
   const retry = async (check: () => Promise<boolean>, what: () => Promise<string>) => {
     const deadline = Date.now() + 15_000;
@@ -433,7 +444,7 @@ function expect<T>(actual: T) {
       ),
     toHaveAttribute: (name: string, value: string) =>
       retry(async () => (await locator.getAttribute(name)) === value, async () => `${locator} to have ${name}=${value}, got ${await locator.getAttribute(name)}`),
-  } as unknown as LocatorAssertions & jest.JestMatchers<T>;
+  } as unknown as LocatorAssertions & any;
 }
 
 interface LocatorAssertions {
