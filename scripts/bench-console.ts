@@ -89,7 +89,6 @@ async function measurePage(browser: Browser, baseUrl: string, key: string, url: 
     const [nav] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
     return nav.domContentLoadedEventEnd;
   });
-  await page.waitForLoadState('networkidle').catch(() => undefined);
   await context.close();
   return { jsGzip, domContentLoaded, interactive };
 }

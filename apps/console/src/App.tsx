@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useMemo, useState, type ComponentType } from 'react';
-import { createBrowserRouter, Navigate, RouterProvider, useLocation } from 'react-router';
+import { createBrowserRouter, Navigate, RouterProvider, useLocation, useSearchParams } from 'react-router';
 import { onSignedOut, restore, signOut as apiSignOut, type Identity } from './api/auth';
 import { liveStream } from './api/live';
 import { isProblem } from './api/problem';
@@ -36,6 +36,13 @@ function Home({ identity }: { identity: Identity }) {
   return page(() => import('./pages/OverviewPage'), 'OverviewPage');
 }
 
+/** Just signed in: on to the page that asked for it. */
+function AfterSignIn() {
+  const [params] = useSearchParams();
+  const next = params.get('next');
+  return <Navigate to={next && next.startsWith('/') && !next.startsWith('//') ? next : '/'} replace />;
+}
+
 function RequireSignIn() {
   const location = useLocation();
   return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
@@ -50,7 +57,7 @@ function router(identity: Identity | null, onSignIn: (identity: Identity) => voi
   }
   const admin = identity.kind === 'admin';
   return createBrowserRouter([
-    { path: '/sign-in', element: <Navigate to="/" replace /> },
+    { path: '/sign-in', element: <AfterSignIn /> },
     {
       path: '/',
       element: <Layout />,

@@ -1,13 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { useNavigate, useSearchParams } from 'react-router';
 import { signIn, signInWithKey, type Identity } from '../api/auth';
 import { asProblem, type ApiProblem } from '../api/problem';
 import { ErrorMessage, Field } from '../components/ui';
 import { useEffect } from 'react';
 
 export function SignInPage({ onSignIn }: { onSignIn: (identity: Identity) => void }) {
-  const [params] = useSearchParams();
-  const navigate = useNavigate();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
@@ -20,10 +17,8 @@ export function SignInPage({ onSignIn }: { onSignIn: (identity: Identity) => voi
     document.title = 'Sign in · simfleet';
   }, []);
 
-  const done = (identity: Identity) => {
-    onSignIn(identity);
-    navigate(params.get('next') ?? '/', { replace: true });
-  };
+  // The signed-in app takes over at this URL and goes on to `next`.
+  const done = (identity: Identity) => onSignIn(identity);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
