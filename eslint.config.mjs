@@ -150,7 +150,10 @@ export default tseslint.config(
     rules: {
       'react-hooks/rules-of-hooks': 'error',
       'react-hooks/exhaustive-deps': 'warn',
-      'no-restricted-imports': ['error', { patterns: [RELATIVE_ACROSS, { group: ['node:*', '@simfleet/*'], message: 'the console runs in the browser and talks to the API only' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [RELATIVE_ACROSS, { group: ['node:*', '@simfleet/*'], message: 'the console runs in the browser and talks to the API only' }] },
+      ],
     },
   },
   {

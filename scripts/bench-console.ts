@@ -40,7 +40,9 @@ function bundleTable(): void {
   process.stdout.write(`  ${'file'.padEnd(44)} ${'raw'.padStart(10)} ${'gzip'.padStart(10)}\n`);
   for (const r of rows) process.stdout.write(`  ${r.file.padEnd(44)} ${kb(r.raw).padStart(10)} ${kb(r.gzip).padStart(10)}\n`);
   const js = rows.filter((r) => r.file.endsWith('.js'));
-  process.stdout.write(`  all JavaScript: ${kb(js.reduce((s, r) => s + r.raw, 0))} raw, ${kb(js.reduce((s, r) => s + r.gzip, 0))} gzip, in ${js.length} chunks\n`);
+  process.stdout.write(
+    `  all JavaScript: ${kb(js.reduce((s, r) => s + r.raw, 0))} raw, ${kb(js.reduce((s, r) => s + r.gzip, 0))} gzip, in ${js.length} chunks\n`,
+  );
 }
 
 async function seed(db: Database, accountId: string): Promise<void> {
@@ -96,11 +98,29 @@ async function measurePage(browser: Browser, baseUrl: string, key: string, url: 
 async function main(): Promise<void> {
   bundleTable();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'simfleet-bench-console-'));
-  const config = loadConfig({ PORT: '0', MQTT_PORT: '0', MQTT_WS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000' });
+  const config = loadConfig({
+    PORT: '0',
+    MQTT_PORT: '0',
+    MQTT_WS_PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
   const platform = await startPlatform(config, rolesNamed(ROLE_NAMES), pino({ level: 'silent' }));
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const call = async (method: string, route: string, key: string, body?: unknown) => {
@@ -133,14 +153,16 @@ async function main(): Promise<void> {
       const js = median(runs.map((r) => r.jsGzip));
       const interactive = median(runs.map((r) => r.interactive));
       const target =
-        name === 'overview'
-          ? `JS ≤ 250 KB ${js <= 250 * 1024 ? '✔' : '✘'}, interactive ≤ 1,500 ms ${interactive <= 1500 ? '✔' : '✘'}`
-          : '—';
+        name === 'overview' ? `JS ≤ 250 KB ${js <= 250 * 1024 ? '✔' : '✘'}, interactive ≤ 1,500 ms ${interactive <= 1500 ? '✔' : '✘'}` : '—';
       process.stdout.write(
-        `  ${name.padEnd(48)} ${kb(js).padStart(10)} ${median(runs.map((r) => r.domContentLoaded)).toFixed(0).padStart(10)} ${interactive.toFixed(0).padStart(12)}  ${target}\n`,
+        `  ${name.padEnd(48)} ${kb(js).padStart(10)} ${median(runs.map((r) => r.domContentLoaded))
+          .toFixed(0)
+          .padStart(10)} ${interactive.toFixed(0).padStart(12)}  ${target}\n`,
       );
     }
-    process.stdout.write(`\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+    process.stdout.write(
+      `\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
+    );
   } finally {
     await browser.close();
     await platform.close();

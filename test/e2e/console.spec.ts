@@ -16,7 +16,8 @@ import { WebhookReceiver } from './support/webhook-receiver.js';
 // The operator console in Debian's Chromium, against the platform in its embedded shape (the console is
 // an API client: the shapes behind the API have their own suites). Screenshots of every page are written
 // to docs/console/ when UPDATE_CONSOLE_SCREENSHOTS=1.
-const SCREENSHOTS = process.env.UPDATE_CONSOLE_SCREENSHOTS === '1' ? path.resolve('docs/console') : mkdtempSync(path.join(tmpdir(), 'simfleet-shots-'));
+const SCREENSHOTS =
+  process.env.UPDATE_CONSOLE_SCREENSHOTS === '1' ? path.resolve('docs/console') : mkdtempSync(path.join(tmpdir(), 'simfleet-shots-'));
 const DAY = new Date().toISOString().slice(0, 10);
 const nowIso = () => new Date().toISOString();
 
@@ -109,7 +110,10 @@ describe('operator console in a browser', () => {
     await page.getByLabel('Quantity').fill('5');
     await page.getByRole('button', { name: 'Place the order' }).click();
     await expectText(page, 'placed');
-    await eventually(async () => ((await page.locator('table[aria-label="Orders"]').textContent())?.includes('allocated') ? true : undefined), 15_000);
+    await eventually(
+      async () => ((await page.locator('table[aria-label="Orders"]').textContent())?.includes('allocated') ? true : undefined),
+      15_000,
+    );
     await shot(page, 'orders');
     await page.goto('/sims?status=inventory');
     await expectText(page, '5 SIMs match');
@@ -130,23 +134,27 @@ describe('operator console in a browser', () => {
       account = await createAccount(admin, 'Big Fleet');
       expect((await admin.post('/v1/stock', { count: 10_000, formFactor: 'MFF2' })).status).toBe(201);
       const order = await account.api.post('/v1/orders', { quantity: 10_000, formFactor: 'MFF2' });
-      await eventually(async () => ((await account.api.get(`/v1/orders/${order.body.id}`)).body.status === 'allocated' ? true : undefined), 120_000, 500);
+      await eventually(
+        async () => ((await account.api.get(`/v1/orders/${order.body.id}`)).body.status === 'allocated' ? true : undefined),
+        120_000,
+        500,
+      );
       iccids = [];
       let cursor: string | null = null;
       do {
-        const page: { body: { data: Array<{ iccid: string }>; nextCursor: string | null } } = await account.api.get(`/v1/sims?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { body: { data: Array<{ iccid: string }>; nextCursor: string | null } } = await account.api.get(
+          `/v1/sims?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         iccids.push(...page.body.data.map((s) => s.iccid));
         cursor = page.body.nextCursor;
       } while (cursor);
       expect(iccids).toHaveLength(10_000);
       // 10,000 last known positions, spread over Europe (as the ingestion would leave them).
-      await platform.platform.app
-        .get(Database)
-        .query(
-          `update sims set last_lat = 36 + (abs(hashtext(iccid)) % 2000) / 100.0, last_lon = -8 + (abs(hashtext(iccid || 'x')) % 3000) / 100.0,
+      await platform.platform.app.get(Database).query(
+        `update sims set last_lat = 36 + (abs(hashtext(iccid)) % 2000) / 100.0, last_lon = -8 + (abs(hashtext(iccid || 'x')) % 3000) / 100.0,
                   last_location_at = now(), last_location_source = 'gps' where account_id = $1`,
-          [account.accountId],
-        );
+        [account.accountId],
+      );
       // 1,000 of them active. Set in the database: activating through the API hashes a device secret per SIM
       // (scrypt, on purpose slow), minutes on this machine, and this suite is about suspending them.
       await platform.platform.app
@@ -219,22 +227,43 @@ describe('operator console in a browser', () => {
       client.on('message', (_topic, payload) => {
         const command = JSON.parse(payload.toString()) as { type: string; correlationId: string };
         if (command.type === 'ping')
-          void client.publishAsync(`things/${iccid}/status`, JSON.stringify({ imei: '490154203237518', at: nowIso(), correlationId: command.correlationId }), { qos: 1 });
+          void client.publishAsync(
+            `things/${iccid}/status`,
+            JSON.stringify({ imei: '490154203237518', at: nowIso(), correlationId: command.correlationId }),
+            { qos: 1 },
+          );
       });
       await client.publishAsync(
         `things/${iccid}/sessions`,
-        JSON.stringify({ sessionId: 'fr-1', startedAt: `${DAY}T00:00:01Z`, endedAt: null, bytesUp: 1000, bytesDown: 4000, mcc: '208', mnc: '01', rat: 'LTE-M' }),
+        JSON.stringify({
+          sessionId: 'fr-1',
+          startedAt: `${DAY}T00:00:01Z`,
+          endedAt: null,
+          bytesUp: 1000,
+          bytesDown: 4000,
+          mcc: '208',
+          mnc: '01',
+          rat: 'LTE-M',
+        }),
         { qos: 1 },
       );
     });
 
     it('moves the marker on the SIM page as the device reports, without a reload, within 2 s', async () => {
       const page = await open(account.readKey, `/sims/${iccid}?tab=location`);
-      await client.publishAsync(`things/${iccid}/location`, JSON.stringify({ lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps', at: nowIso() }), { qos: 1 });
+      await client.publishAsync(
+        `things/${iccid}/location`,
+        JSON.stringify({ lat: 48.8566, lon: 2.3522, accuracyM: 10, source: 'gps', at: nowIso() }),
+        { qos: 1 },
+      );
       await page.locator('.live-marker[data-lat="48.8566"]').waitFor({ timeout: 10_000 });
       await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
       const published = Date.now();
-      await client.publishAsync(`things/${iccid}/location`, JSON.stringify({ lat: 45.764, lon: 4.8357, accuracyM: 10, source: 'gps', at: nowIso() }), { qos: 1 });
+      await client.publishAsync(
+        `things/${iccid}/location`,
+        JSON.stringify({ lat: 45.764, lon: 4.8357, accuracyM: 10, source: 'gps', at: nowIso() }),
+        { qos: 1 },
+      );
       await page.locator('.live-marker[data-lat="45.764"]').waitFor({ timeout: 2_000 });
       process.stdout.write(`console: the marker moved ${Date.now() - published} ms after the publish\n`);
       expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true); // same document: no reload
@@ -255,7 +284,9 @@ describe('operator console in a browser', () => {
         const res = await account.api.get(`/v1/network-stats?from=${from.toISOString()}&to=${to.toISOString()}`);
         return res.body.networks?.length ? res.body : undefined;
       });
-      const france = stats.networks.filter((n: { country: string }) => n.country === 'FR').reduce((sum: number, n: { sessions: number }) => sum + n.sessions, 0);
+      const france = stats.networks
+        .filter((n: { country: string }) => n.country === 'FR')
+        .reduce((sum: number, n: { sessions: number }) => sum + n.sessions, 0);
       expect(france).toBeGreaterThan(0);
       const page = await open(account.readKey, '/network');
       await expect(page.locator('.country-figure[data-country="FR"]')).toHaveText(`FR ${france.toLocaleString('en')}`);
@@ -275,7 +306,16 @@ describe('operator console in a browser', () => {
       await expectText(page, 'No alerts here');
       await client.publishAsync(
         `things/${iccid}/sessions`,
-        JSON.stringify({ sessionId: 'fr-2', startedAt: `${DAY}T00:00:02Z`, endedAt: null, bytesUp: 20_000, bytesDown: 20_000, mcc: '208', mnc: '01', rat: 'LTE-M' }),
+        JSON.stringify({
+          sessionId: 'fr-2',
+          startedAt: `${DAY}T00:00:02Z`,
+          endedAt: null,
+          bytesUp: 20_000,
+          bytesDown: 20_000,
+          mcc: '208',
+          mnc: '01',
+          rat: 'LTE-M',
+        }),
         { qos: 1 },
       );
       await page.locator('tr[data-alert-type="data_usage_limit"]').waitFor({ timeout: 15_000 });
@@ -300,7 +340,9 @@ describe('operator console in a browser', () => {
       const [invoice] = drafted.body.data;
       const page = await open(account.readKey, `/invoices/${invoice.id}`);
       const [whole, fraction = ''] = String(invoice.total).split('.');
-      await expect(page.getByTestId('invoice-total')).toHaveText(`${Number(whole).toLocaleString('en')}.${fraction.padEnd(2, '0')} ${invoice.currency}`);
+      await expect(page.getByTestId('invoice-total')).toHaveText(
+        `${Number(whole).toLocaleString('en')}.${fraction.padEnd(2, '0')} ${invoice.currency}`,
+      );
       await shot(page, 'invoice');
     });
 
@@ -333,7 +375,11 @@ describe('operator console in a browser', () => {
     it('has no serious or critical accessibility violation on any page (axe-core)', async () => {
       const webhook = (await account.api.get('/v1/webhooks')).body.data[0];
       const invoice = (await account.api.get('/v1/invoices')).body.data[0];
-      const support = await account.api.post('/v1/support-cases', { subject: 'Roaming in Spain', description: 'Sessions drop at the border.', iccids: [iccid] });
+      const support = await account.api.post('/v1/support-cases', {
+        subject: 'Roaming in Spain',
+        description: 'Sessions drop at the border.',
+        iccids: [iccid],
+      });
       const pages: Array<[string, string]> = [
         ['/', 'overview'],
         ['/sims', 'sims-list'],
@@ -432,7 +478,11 @@ function expect<T>(actual: T) {
   };
   return {
     ...base,
-    toBeVisible: () => retry(() => locator.isVisible(), async () => `${locator} to be visible`),
+    toBeVisible: () =>
+      retry(
+        () => locator.isVisible(),
+        async () => `${locator} to be visible`,
+      ),
     toHaveText: (expected: string | string[]) =>
       retry(
         async () => {
@@ -450,7 +500,10 @@ function expect<T>(actual: T) {
         async () => `${locator} to contain ${String(expected)}, got ${JSON.stringify(await locator.textContent())}`,
       ),
     toHaveAttribute: (name: string, value: string) =>
-      retry(async () => (await locator.getAttribute(name)) === value, async () => `${locator} to have ${name}=${value}, got ${await locator.getAttribute(name)}`),
+      retry(
+        async () => (await locator.getAttribute(name)) === value,
+        async () => `${locator} to have ${name}=${value}, got ${await locator.getAttribute(name)}`,
+      ),
   } as unknown as LocatorAssertions & any;
 }
 

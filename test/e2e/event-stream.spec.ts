@@ -82,7 +82,12 @@ describe.each(SHAPES)('live event stream (%s)', (shape) => {
     expect(onlyOne.messages.every((m) => m.data.subject === one)).toBe(true);
     expect(suspensions.messages.map((m) => [m.event, m.data.subject])).toEqual([['sim.suspended', two]]);
     expect(simPrefix.messages.every((m) => m.event.startsWith('sim.'))).toBe(true);
-    expect(simPrefix.ofType('sim.activated').map((m) => m.data.subject).sort()).toEqual([one, two].sort());
+    expect(
+      simPrefix
+        .ofType('sim.activated')
+        .map((m) => m.data.subject)
+        .sort(),
+    ).toEqual([one, two].sort());
   });
 
   it('resumes after a reconnect with Last-Event-ID: everything recorded meanwhile arrives, nothing twice', async () => {
@@ -165,7 +170,11 @@ describe.each(SHAPES)('live event stream (%s)', (shape) => {
 });
 
 // Several API instances behind a load balancer: each reads the shared outbox, so a client may reconnect to another.
-requireServers('postgres', 'redis', 'influx')('live event stream across two API instances', () => {
+requireServers(
+  'postgres',
+  'redis',
+  'influx',
+)('live event stream across two API instances', () => {
   let resources: ShapeResources;
   let first: TestPlatform;
   let second: TestPlatform;
@@ -194,13 +203,20 @@ requireServers('postgres', 'redis', 'influx')('live event stream across two API 
     await Promise.all(iccids.slice(10).map((iccid) => account.api.post(`/v1/sims/${iccid}/activate`)));
     const secondApi = new ApiClient(second.url, account.writeKey);
     await Promise.all(iccids.slice(0, 5).map((iccid) => secondApi.post(`/v1/sims/${iccid}/suspend`)));
-    const onFirst = await EventStreamReader.open(streamUrl(first, 'type=sim.activated,sim.suspended'), account.readKey, { 'last-event-id': resumeFrom });
+    const onFirst = await EventStreamReader.open(streamUrl(first, 'type=sim.activated,sim.suspended'), account.readKey, {
+      'last-event-id': resumeFrom,
+    });
     try {
       await eventually(async () => (onFirst.messages.length === 15 ? true : undefined));
       await new Promise((r) => setTimeout(r, 300));
       const all = [...onSecond.messages, ...onFirst.messages];
       expect(all.map((m) => m.data.id).sort()).toEqual((await storedEvents(account, ['sim.activated', 'sim.suspended'])).map((e) => e.id).sort());
-      expect(onFirst.ofType('sim.suspended').map((m) => m.data.subject).sort()).toEqual(iccids.slice(0, 5).sort());
+      expect(
+        onFirst
+          .ofType('sim.suspended')
+          .map((m) => m.data.subject)
+          .sort(),
+      ).toEqual(iccids.slice(0, 5).sort());
     } finally {
       await onFirst.close();
     }

@@ -108,10 +108,7 @@ export function App() {
     });
   }, []);
   const routes = useMemo(() => (identity === undefined ? null : router(identity, setIdentity)), [identity]);
-  const session = useMemo(
-    () => (identity ? { identity, signOut: (everywhere?: boolean) => apiSignOut(everywhere) } : null),
-    [identity],
-  );
+  const session = useMemo(() => (identity ? { identity, signOut: (everywhere?: boolean) => apiSignOut(everywhere) } : null), [identity]);
   if (!routes) return <Loading label="Starting the console…" />;
   return (
     <QueryClientProvider client={queryClient}>

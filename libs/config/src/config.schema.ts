@@ -100,7 +100,9 @@ export const configSchema = z.object({
   EVENT_STREAM_HEARTBEAT: duration.default('15s'),
   CONSOLE_MAP_TILES_URL: z
     .string()
-    .regex(/^https?:\/\/\S*\{z\}\S*\{x\}\S*\{y\}\S*$/, { message: 'an http(s) raster tile URL template with {z}, {x} and {y}, such as https://tiles.example.com/{z}/{x}/{y}.png' })
+    .regex(/^https?:\/\/\S*\{z\}\S*\{x\}\S*\{y\}\S*$/, {
+      message: 'an http(s) raster tile URL template with {z}, {x} and {y}, such as https://tiles.example.com/{z}/{x}/{y}.png',
+    })
     .optional(),
   CONSOLE_MAP_TILES_ATTRIBUTION: z.string().min(1).max(300).optional(),
 });

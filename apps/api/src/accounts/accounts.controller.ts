@@ -55,12 +55,17 @@ export class AccountsController {
     {
       status: 201,
       schema: apiKeyView,
-      description: 'The new key; `key` is shown only in this response. The admin key, or a `write` key of the account for a key with no scope it lacks itself',
+      description:
+        'The new key; `key` is shown only in this response. The admin key, or a `write` key of the account for a key with no scope it lacks itself',
     },
     404,
     422,
   )
-  createKey(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>) {
+  createKey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>,
+  ) {
     assertOwnAccount(principal, id);
     const beyond = principal.kind === 'account' ? body.scopes.filter((scope) => !principalHasScope(principal, scope)) : [];
     if (beyond.length) {

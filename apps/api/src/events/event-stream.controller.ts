@@ -28,7 +28,11 @@ const streamParams = z
     subject: commaList(z.string().min(1).max(200), 100)
       .optional()
       .describe('Subjects (ICCIDs, alert ids, job ids…), comma-separated or repeated, at most 100; all when absent'),
-    lastEventId: z.string().regex(POSITION, 'an event stream id, as received in `id:`').optional().describe('Resume after this id (as the `Last-Event-ID` header)'),
+    lastEventId: z
+      .string()
+      .regex(POSITION, 'an event stream id, as received in `id:`')
+      .optional()
+      .describe('Resume after this id (as the `Last-Event-ID` header)'),
   })
   .strict();
 
@@ -36,7 +40,8 @@ export const streamId = (p: StreamPosition) => `${p.txId}-${p.eventId}`;
 
 function parsePosition(value: string, field: string): StreamPosition {
   const match = POSITION.exec(value);
-  if (!match) throw DomainError.validation(`${field} is not an id this stream sent`, [{ field, message: 'an event stream id, as received in `id:`' }]);
+  if (!match)
+    throw DomainError.validation(`${field} is not an id this stream sent`, [{ field, message: 'an event stream id, as received in `id:`' }]);
   return { txId: match[1], eventId: match[2] ?? '' };
 }
 
@@ -95,35 +100,30 @@ export class EventStreamController {
       'x-accel-buffering': 'no',
       'x-request-id': request.id,
     });
-    let open = true;
-    let heartbeat: NodeJS.Timeout | undefined;
-    let subscription: StreamSubscription | undefined;
+    // Set once the subscription exists; `end` may run before (a client gone at once).
+    const stream: { open: boolean; heartbeat?: NodeJS.Timeout; subscription?: StreamSubscription } = { open: true };
     const end = () => {
-      if (!open) return;
-      open = false;
-      clearInterval(heartbeat);
-      subscription?.close();
+      if (!stream.open) return;
+      stream.open = false;
+      clearInterval(stream.heartbeat);
+      stream.subscription?.close();
       raw.end();
     };
     const write = (chunk: string) => {
-      if (!open) return;
+      if (!stream.open) return;
       raw.write(chunk);
       if (raw.writableLength > MAX_BUFFERED_BYTES) end();
     };
     // The first id lets a client that drops at once resume from here.
     write(`retry: 2000\nid: ${streamId(resumeFrom)}\n: connected\n\n`);
-    subscription = this.stream.subscribe(
-      accountId,
-      { types: query.type ?? [], subjects: query.subject ?? [] },
-      resumeFrom,
-      {
-        send: (events) => write(events.map((e) => `id: ${streamId(e.position)}\nevent: ${e.event.type}\ndata: ${JSON.stringify(envelope(e))}\n\n`).join('')),
-        end,
-      },
-    );
+    const subscription = this.stream.subscribe(accountId, { types: query.type ?? [], subjects: query.subject ?? [] }, resumeFrom, {
+      send: (events) =>
+        write(events.map((e) => `id: ${streamId(e.position)}\nevent: ${e.event.type}\ndata: ${JSON.stringify(envelope(e))}\n\n`).join('')),
+      end,
+    });
     // The heartbeat carries the position too: a client whose filter let nothing through still resumes from here.
-    const current = subscription;
-    heartbeat = setInterval(() => write(`: heartbeat\nid: ${streamId(current.position)}\n\n`), this.config.eventStream.heartbeatMs);
+    stream.subscription = subscription;
+    stream.heartbeat = setInterval(() => write(`: heartbeat\nid: ${streamId(subscription.position)}\n\n`), this.config.eventStream.heartbeatMs);
     request.raw.on('close', end);
   }
 }

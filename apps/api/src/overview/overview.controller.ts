@@ -160,8 +160,16 @@ export class OverviewController {
   @RequireScope('read')
   @ApiParam({ name: 'iccid', description: 'ICCID, or the SIM’s name' })
   @ApiQueryFrom(sessionParams)
-  @ApiRoute({ schema: z.object({ data: z.array(sessionView), nextCursor: z.string().nullable() }), description: 'Data sessions, newest first' }, 404, 422)
-  sessions(@CurrentAccountId() accountId: string, @Param('iccid') ref: string, @Query(new ZodPipe(sessionParams, 'query')) query: z.infer<typeof sessionParams>) {
+  @ApiRoute(
+    { schema: z.object({ data: z.array(sessionView), nextCursor: z.string().nullable() }), description: 'Data sessions, newest first' },
+    404,
+    422,
+  )
+  sessions(
+    @CurrentAccountId() accountId: string,
+    @Param('iccid') ref: string,
+    @Query(new ZodPipe(sessionParams, 'query')) query: z.infer<typeof sessionParams>,
+  ) {
     return this.overview.sessions(accountId, ref, query.limit, query.cursor);
   }
 
@@ -175,16 +183,27 @@ export class OverviewController {
   @Get('sims/positions')
   @RequireScope('read')
   @ApiQueryFrom(positionsParams)
-  @ApiRoute({ schema: z.object({ data: z.array(positionView), nextCursor: z.string().nullable() }), description: 'Last known positions, in ICCID order' }, 422)
+  @ApiRoute(
+    { schema: z.object({ data: z.array(positionView), nextCursor: z.string().nullable() }), description: 'Last known positions, in ICCID order' },
+    422,
+  )
   async positions(@CurrentAccountId() accountId: string, @Query(new ZodPipe(positionsParams, 'query')) query: z.infer<typeof positionsParams>) {
-    const page = await this.overview.positions(accountId, { statuses: query.status, box: query.bbox }, query.limit, query.cursor ? decodeCursor(query.cursor) : undefined);
+    const page = await this.overview.positions(
+      accountId,
+      { statuses: query.status, box: query.bbox },
+      query.limit,
+      query.cursor ? decodeCursor(query.cursor) : undefined,
+    );
     return { data: page.data, nextCursor: page.nextIccid ? encodeCursor(page.nextIccid) : null };
   }
 
   @Get('sims/positions/clusters')
   @RequireScope('read')
   @ApiQueryFrom(clustersParams)
-  @ApiRoute({ schema: clustersView, description: 'Last known positions grouped on a grid fitted to the zoom level: any fleet size in one answer' }, 422)
+  @ApiRoute(
+    { schema: clustersView, description: 'Last known positions grouped on a grid fitted to the zoom level: any fleet size in one answer' },
+    422,
+  )
   clusters(@CurrentAccountId() accountId: string, @Query(new ZodPipe(clustersParams, 'query')) query: z.infer<typeof clustersParams>) {
     return this.overview.clusters(accountId, { statuses: query.status, box: query.bbox }, query.zoom);
   }

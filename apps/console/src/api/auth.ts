@@ -69,7 +69,13 @@ const identityOfSession = (body: SessionBody): Identity => ({
 async function identityOfKey(key: string): Promise<Identity> {
   const response = await fetch('/v1/principal', { headers: { authorization: `Bearer ${key}` } });
   if (!response.ok) throw await problemOf(response);
-  const p = (await response.json()) as { kind: 'admin' | 'account'; keyId: string; accountId: string | null; accountName: string | null; scopes: string[] };
+  const p = (await response.json()) as {
+    kind: 'admin' | 'account';
+    keyId: string;
+    accountId: string | null;
+    accountName: string | null;
+    scopes: string[];
+  };
   return {
     via: 'key',
     kind: p.kind,

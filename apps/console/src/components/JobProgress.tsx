@@ -28,7 +28,8 @@ export function JobProgress({ job, onDone }: { job: Job; onDone?: () => void }) 
   });
   useLiveEvents<{ processed?: number; succeeded: number; failed: number; total: number }>({ types: ['job.*'], subjects: [job.id] }, (event) => {
     const d = event.data;
-    if (event.type === 'job.progress') setLive((p) => (p && p.processed >= (d.processed ?? 0) ? p : { ...d, processed: d.processed ?? 0, status: 'running' }));
+    if (event.type === 'job.progress')
+      setLive((p) => (p && p.processed >= (d.processed ?? 0) ? p : { ...d, processed: d.processed ?? 0, status: 'running' }));
     if (event.type === 'job.completed' || event.type === 'job.failed') {
       void client.invalidateQueries({ queryKey: ['jobs', job.id] });
       onDone?.();
@@ -42,7 +43,11 @@ export function JobProgress({ job, onDone }: { job: Job; onDone?: () => void }) 
       <h3>
         Bulk {job.action}: {done ? (s.status === 'completed' ? 'done' : 'failed') : 'in progress'}
       </h3>
-      <ProgressBar value={done && s.status === 'completed' ? current.total : current.processed} max={current.total} label={`Bulk ${job.action} progress`} />
+      <ProgressBar
+        value={done && s.status === 'completed' ? current.total : current.processed}
+        max={current.total}
+        label={`Bulk ${job.action} progress`}
+      />
       <p className="muted" aria-live="polite">
         {count(current.processed)} of {count(current.total)} SIMs processed · {count(current.succeeded)} succeeded · {count(current.failed)} failed
       </p>

@@ -10,7 +10,11 @@ export function UsageChart({ buckets, height = 220 }: { buckets: UsageBucket[]; 
   useEffect(() => {
     const element = ref.current;
     if (!element) return;
-    const data: uPlot.AlignedData = [buckets.map((b) => new Date(b.start).getTime() / 1000), buckets.map((b) => b.bytesUp), buckets.map((b) => b.bytesDown)];
+    const data: uPlot.AlignedData = [
+      buckets.map((b) => new Date(b.start).getTime() / 1000),
+      buckets.map((b) => b.bytesUp),
+      buckets.map((b) => b.bytesDown),
+    ];
     const chart = new uPlot(
       {
         width: element.clientWidth || 600,

@@ -84,7 +84,17 @@ export function QueryView<T>({
 }
 
 /** A labelled form control with the API's message for its field. */
-export function Field({ label, error, hint, children }: { label: string; error?: string; hint?: string; children: (props: FieldProps) => ReactNode }) {
+export function Field({
+  label,
+  error,
+  hint,
+  children,
+}: {
+  label: string;
+  error?: string;
+  hint?: string;
+  children: (props: FieldProps) => ReactNode;
+}) {
   const id = useId();
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (

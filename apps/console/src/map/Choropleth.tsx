@@ -1,4 +1,4 @@
-import L from 'leaflet';
+import type L from 'leaflet';
 import { useEffect } from 'react';
 import { useMap } from './useMap';
 import type { CountryProperties } from './world';
@@ -25,7 +25,12 @@ export function Choropleth({
       const code = (feature?.properties as CountryProperties | undefined)?.code ?? null;
       const value = code ? (values.get(code) ?? 0) : 0;
       const step = value > 0 && max > 0 ? Math.min(SCALE.length - 1, 1 + Math.floor((Math.log1p(value) / Math.log1p(max)) * (SCALE.length - 2))) : 0;
-      return { fillColor: SCALE[step], fillOpacity: 1, color: code && code === selected ? '#111827' : '#8a94a6', weight: code && code === selected ? 2 : 0.6 };
+      return {
+        fillColor: SCALE[step],
+        fillOpacity: 1,
+        color: code && code === selected ? '#111827' : '#8a94a6',
+        weight: code && code === selected ? 2 : 0.6,
+      };
     });
     countries.off('click');
     countries.on('click', (event: L.LeafletMouseEvent) => {

@@ -29,11 +29,16 @@ export function ClusterMap({ height, statuses }: { height: number; statuses?: st
       controller = new AbortController();
       const b = map.getBounds();
       const wide = b.getEast() - b.getWest() >= 360;
-      const bbox = wide ? undefined : [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())].join(',');
+      const bbox = wide
+        ? undefined
+        : [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())].join(',');
       api
-        .get<{ total: number; clusters: Cluster[] }>(path('/v1/sims/positions/clusters', { zoom: map.getZoom(), bbox, status: statuses?.join(',') }), {
-          signal: controller.signal,
-        })
+        .get<{ total: number; clusters: Cluster[] }>(
+          path('/v1/sims/positions/clusters', { zoom: map.getZoom(), bbox, status: statuses?.join(',') }),
+          {
+            signal: controller.signal,
+          },
+        )
         .then((answer) => {
           setError(null);
           setTotal(answer.total);
@@ -79,7 +84,11 @@ export function ClusterMap({ height, statuses }: { height: number; statuses?: st
       {error ? <ErrorMessage error={error} /> : null}
       <div ref={ref} className="map" style={{ height }} role="region" aria-label="Map of last known SIM positions" />
       <p className="muted small" aria-live="polite">
-        {total === null ? 'Loading positions…' : total === 0 ? 'No SIM has reported a position yet.' : `${count(total)} SIMs with a known position in view.`}
+        {total === null
+          ? 'Loading positions…'
+          : total === 0
+            ? 'No SIM has reported a position yet.'
+            : `${count(total)} SIMs with a known position in view.`}
       </p>
     </div>
   );

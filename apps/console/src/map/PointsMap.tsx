@@ -45,7 +45,9 @@ export function PointsMap({ height, expected }: { height: number; expected: numb
       try {
         let cursor: string | null = null;
         do {
-          const page: Page<Position> = await api.get<Page<Position>>(path('/v1/sims/positions', { limit: 10_000, cursor }), { signal: controller.signal });
+          const page: Page<Position> = await api.get<Page<Position>>(path('/v1/sims/positions', { limit: 10_000, cursor }), {
+            signal: controller.signal,
+          });
           for (const p of page.data) positions.current.set(p.iccid, p);
           setLoaded(positions.current.size);
           cursor = page.nextCursor;
@@ -57,7 +59,6 @@ export function PointsMap({ height, expected }: { height: number; expected: numb
       }
     })();
     return () => controller.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {
@@ -66,7 +67,10 @@ export function PointsMap({ height, expected }: { height: number; expected: numb
     draw.current = () => {
       if (!index.current || !layer.current) return;
       const b = map.getBounds();
-      const clusters = index.current.getClusters([Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())], Math.round(map.getZoom()));
+      const clusters = index.current.getClusters(
+        [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())],
+        Math.round(map.getZoom()),
+      );
       layer.current.clearLayers();
       for (const c of clusters) {
         const [lon, lat] = c.geometry.coordinates;
@@ -75,8 +79,9 @@ export function PointsMap({ height, expected }: { height: number; expected: numb
         const title = props.cluster ? `${n} SIMs` : `SIM ${props.name ?? props.iccid}`;
         const marker = L.marker([lat, lon], { icon: clusterIcon(n, props.status), title, alt: title, keyboard: true });
         marker.on('click', () => {
-          if (props.cluster && props.cluster_id !== undefined) map.setView([lat, lon], Math.min(index.current!.getClusterExpansionZoom(props.cluster_id), 18));
-          else navigate(`/sims/${props.iccid}`);
+          if (props.cluster && props.cluster_id !== undefined)
+            map.setView([lat, lon], Math.min(index.current!.getClusterExpansionZoom(props.cluster_id), 18));
+          else void navigate(`/sims/${props.iccid}`);
         });
         marker.addTo(layer.current);
       }
@@ -115,9 +120,20 @@ export function PointsMap({ height, expected }: { height: number; expected: numb
     <div>
       {error ? <ErrorMessage error={error} /> : null}
       {!ready && !error ? <ProgressBar value={loaded} max={Math.max(expected, loaded)} label="Loading positions" /> : null}
-      <div ref={ref} className="map" style={{ height }} role="region" aria-label="Map of last known SIM positions" data-positions={ready ? loaded : undefined} />
+      <div
+        ref={ref}
+        className="map"
+        style={{ height }}
+        role="region"
+        aria-label="Map of last known SIM positions"
+        data-positions={ready ? loaded : undefined}
+      />
       <p className="muted small" aria-live="polite">
-        {ready ? (loaded ? `${count(loaded)} SIMs with a known position.` : 'No SIM has reported a position yet.') : `Loading positions… ${count(loaded)}`}
+        {ready
+          ? loaded
+            ? `${count(loaded)} SIMs with a known position.`
+            : 'No SIM has reported a position yet.'
+          : `Loading positions… ${count(loaded)}`}
       </p>
     </div>
   );

@@ -52,7 +52,9 @@ export function TrailMap({ trail, live, height = 320 }: { trail: Fix[]; live: Fi
     <div>
       <div ref={ref} className="map" style={{ height }} role="region" aria-label="Map of the SIM’s locations" />
       <p className="muted small" aria-live="polite" data-testid="live-position">
-        {live ? `Live position ${live.lat.toFixed(5)}, ${live.lon.toFixed(5)} (${live.source ?? 'fix'}, ${dateTime(live.at)})` : 'No position reported yet.'}
+        {live
+          ? `Live position ${live.lat.toFixed(5)}, ${live.lon.toFixed(5)} (${live.source ?? 'fix'}, ${dateTime(live.at)})`
+          : 'No position reported yet.'}
       </p>
     </div>
   );

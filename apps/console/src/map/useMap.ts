@@ -18,7 +18,11 @@ const OUTLINE: L.PathOptions = { color: '#8a94a6', weight: 0.6, fillColor: '#e8e
  * A Leaflet map on the element: the packaged world outline (works offline, in tests), with the configured
  * raster tiles on top when CONSOLE_MAP_TILES_URL is set. Returns the map once ready.
  */
-export function useMap(options: MapOptions = {}): { ref: React.RefObject<HTMLDivElement | null>; map: L.Map | null; countries: L.GeoJSON<CountryProperties> | null } {
+export function useMap(options: MapOptions = {}): {
+  ref: React.RefObject<HTMLDivElement | null>;
+  map: L.Map | null;
+  countries: L.GeoJSON<CountryProperties> | null;
+} {
   const ref = useRef<HTMLDivElement | null>(null);
   const [map, setMap] = useState<L.Map | null>(null);
   const [countries, setCountries] = useState<L.GeoJSON<CountryProperties> | null>(null);
@@ -37,7 +41,11 @@ export function useMap(options: MapOptions = {}): { ref: React.RefObject<HTMLDiv
     let cancelled = false;
     void loadWorld().then((world) => {
       if (cancelled) return;
-      const layer = L.geoJSON(world, { style: () => OUTLINE, interactive: options.countries === false, renderer: L.canvas({ padding: 0.2 }) } as L.GeoJSONOptions).addTo(created);
+      const layer = L.geoJSON(world, {
+        style: () => OUTLINE,
+        interactive: options.countries === false,
+        renderer: L.canvas({ padding: 0.2 }),
+      } as L.GeoJSONOptions).addTo(created);
       layer.bringToBack();
       created.attributionControl.addAttribution('Natural Earth');
       setCountries(layer as L.GeoJSON<CountryProperties>);
@@ -63,5 +71,9 @@ export function useMap(options: MapOptions = {}): { ref: React.RefObject<HTMLDiv
 export function clusterIcon(count: number, status?: string | null): L.DivIcon {
   if (count === 1) return L.divIcon({ className: `sim-dot sim-dot-${status ?? 'active'}`, iconSize: [14, 14] });
   const size = count < 10 ? 28 : count < 100 ? 34 : count < 1000 ? 40 : 48;
-  return L.divIcon({ className: 'cluster', html: `<span>${count >= 10_000 ? `${Math.round(count / 1000)}k` : count}</span>`, iconSize: [size, size] });
+  return L.divIcon({
+    className: 'cluster',
+    html: `<span>${count >= 10_000 ? `${Math.round(count / 1000)}k` : count}</span>`,
+    iconSize: [size, size],
+  });
 }

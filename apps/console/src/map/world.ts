@@ -27,15 +27,13 @@ export function loadWorld(): Promise<Countries> {
       const collection = feature(topology, topology.objects.countries) as FeatureCollection<Geometry, { name: string }>;
       return {
         type: 'FeatureCollection' as const,
-        features: collection.features.map(
-          (f): Feature<Geometry, CountryProperties> => ({
-            ...f,
-            properties: {
-              name: f.properties.name,
-              code: (f.id !== undefined ? NUMERIC_TO_ALPHA2[String(f.id)] : undefined) ?? ALPHA2_BY_NAME[f.properties.name] ?? null,
-            },
-          }),
-        ),
+        features: collection.features.map((f): Feature<Geometry, CountryProperties> => ({
+          ...f,
+          properties: {
+            name: f.properties.name,
+            code: (f.id !== undefined ? NUMERIC_TO_ALPHA2[String(f.id)] : undefined) ?? ALPHA2_BY_NAME[f.properties.name] ?? null,
+          },
+        })),
       };
     })
     .catch((error: unknown) => {

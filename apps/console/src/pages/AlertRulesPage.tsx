@@ -8,7 +8,10 @@ import { label } from '../format';
 import { useSession } from '../session';
 
 /** Each rule type's parameters: the form's inputs; the API validates them (and names the field it refuses). */
-const PARAMS: Record<string, Array<{ name: string; label: string; kind: 'number' | 'text' | 'select' | 'countries'; options?: string[]; hint?: string }>> = {
+const PARAMS: Record<
+  string,
+  Array<{ name: string; label: string; kind: 'number' | 'text' | 'select' | 'countries'; options?: string[]; hint?: string }>
+> = {
   data_usage_limit: [
     { name: 'limitBytes', label: 'Limit (bytes)', kind: 'number', hint: 'Empty: the SIM’s own or its group’s monthly limit' },
     { name: 'period', label: 'Period', kind: 'select', options: ['month', 'day'] },
@@ -73,7 +76,15 @@ function RuleForm({ onCreated }: { onCreated: () => void }) {
   });
   const problem = create.error ? asProblem(create.error) : null;
   const paramError = (n: string) => problem?.forField(`params/${n}`) ?? (type === 'geofence' ? problem?.forField(`params/circle/${n}`) : undefined);
-  const shown = ['type', 'name', 'scope', 'severity', 'action', ...(PARAMS[type] ?? []).map((p) => `params/${p.name}`), ...(type === 'geofence' ? ['params/circle'] : [])];
+  const shown = [
+    'type',
+    'name',
+    'scope',
+    'severity',
+    'action',
+    ...(PARAMS[type] ?? []).map((p) => `params/${p.name}`),
+    ...(type === 'geofence' ? ['params/circle'] : []),
+  ];
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate();

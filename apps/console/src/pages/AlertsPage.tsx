@@ -36,7 +36,11 @@ export function AlertsPage() {
   };
   return (
     <>
-      <PageHeader title="Alerts" subtitle="Raised by your alert rules; new ones appear here as they happen." actions={<Link to="/alert-rules">Alert rules</Link>} />
+      <PageHeader
+        title="Alerts"
+        subtitle="Raised by your alert rules; new ones appear here as they happen."
+        actions={<Link to="/alert-rules">Alert rules</Link>}
+      />
       <div className="toolbar">
         <label>
           Status{' '}

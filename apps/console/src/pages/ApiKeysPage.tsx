@@ -10,7 +10,10 @@ import { useSession } from '../session';
 /** An account's API keys (also the admin's view of one account, with `accountId`). */
 export function ApiKeysPanel({ accountId, canWrite }: { accountId: string; canWrite: boolean }) {
   const client = useQueryClient();
-  const keys = useQuery({ queryKey: ['api-keys', accountId], queryFn: ({ signal }) => api.get<{ data: ApiKey[] }>(`/v1/accounts/${accountId}/api-keys`, { signal }) });
+  const keys = useQuery({
+    queryKey: ['api-keys', accountId],
+    queryFn: ({ signal }) => api.get<{ data: ApiKey[] }>(`/v1/accounts/${accountId}/api-keys`, { signal }),
+  });
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['read']);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
@@ -45,7 +48,12 @@ export function ApiKeysPanel({ accountId, canWrite }: { accountId: string; canWr
               <legend>Scopes</legend>
               {['read', 'write', 'mqtt'].map((s) => (
                 <label key={s} className="check">
-                  <input type="checkbox" checked={scopes.includes(s)} onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))} /> {s}
+                  <input
+                    type="checkbox"
+                    checked={scopes.includes(s)}
+                    onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))}
+                  />{' '}
+                  {s}
                 </label>
               ))}
               {problem?.forField('scopes') ? <small className="field-error">{problem.forField('scopes')}</small> : null}

@@ -84,7 +84,9 @@ export function UsersPage() {
                 </button>
               </form>
               {problem && !problem.forField('email') && !problem.forField('role') ? <ErrorMessage error={problem} /> : null}
-              {invite.data?.inviteUrl || invite.data?.inviteToken ? <Secret label="Invite link" value={invite.data.inviteUrl ?? invite.data.inviteToken!} /> : null}
+              {invite.data?.inviteUrl || invite.data?.inviteToken ? (
+                <Secret label="Invite link" value={invite.data.inviteUrl ?? invite.data.inviteToken!} />
+              ) : null}
             </Card>
           ) : null}
           <QueryView query={users} isEmpty={(u) => u.data.length === 0} empty={<p>No user yet.</p>}>
@@ -126,7 +128,8 @@ export function AuditLogPage() {
   const [action, setAction] = useState('');
   const log = useInfiniteQuery({
     queryKey: ['audit-log', actor, action],
-    queryFn: ({ pageParam, signal }) => api.get<Page<AuditEntry>>(path('/v1/audit-log', { actor, action, limit: 100, cursor: pageParam }), { signal }),
+    queryFn: ({ pageParam, signal }) =>
+      api.get<Page<AuditEntry>>(path('/v1/audit-log', { actor, action, limit: 100, cursor: pageParam }), { signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });

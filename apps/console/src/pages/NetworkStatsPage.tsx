@@ -28,19 +28,22 @@ export function NetworkStatsPage() {
   const country = params.get('country');
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === null) next.delete(k);
-    else next.set(k, v);
+    for (const [k, v] of Object.entries(changes))
+      if (v === null) next.delete(k);
+      else next.set(k, v);
     setParams(next, { replace: true });
   };
   const to = useMemo(() => hourNow(), []);
   const span = RANGES[range] * 86_400_000;
   const current = useQuery({
     queryKey: ['network-stats', range, to],
-    queryFn: ({ signal }) => api.get<Stats>(path('/v1/network-stats', { from: new Date(to - span).toISOString(), to: new Date(to).toISOString() }), { signal }),
+    queryFn: ({ signal }) =>
+      api.get<Stats>(path('/v1/network-stats', { from: new Date(to - span).toISOString(), to: new Date(to).toISOString() }), { signal }),
   });
   const previous = useQuery({
     queryKey: ['network-stats', range, to, 'previous'],
-    queryFn: ({ signal }) => api.get<Stats>(path('/v1/network-stats', { from: new Date(to - 2 * span).toISOString(), to: new Date(to - span).toISOString() }), { signal }),
+    queryFn: ({ signal }) =>
+      api.get<Stats>(path('/v1/network-stats', { from: new Date(to - 2 * span).toISOString(), to: new Date(to - span).toISOString() }), { signal }),
   });
   const byCountry = useMemo(() => {
     const values = new Map<string, number>();
@@ -80,7 +83,12 @@ export function NetworkStatsPage() {
         {() => (
           <>
             <Suspense fallback={<Loading label="Loading the map…" />}>
-              <Choropleth values={byCountry} selected={country} onSelect={select} describe={`Map of ${METRICS[metric].toLowerCase()} by country; the table below lists the same figures`} />
+              <Choropleth
+                values={byCountry}
+                selected={country}
+                onSelect={select}
+                describe={`Map of ${METRICS[metric].toLowerCase()} by country; the table below lists the same figures`}
+              />
             </Suspense>
             <Card title={country ? `Networks in ${country}` : 'Networks'}>
               <div className="table-wrap">

@@ -22,7 +22,10 @@ export function OrdersPage() {
     mutationFn: () => api.post<Order>('/v1/orders', { quantity: Number(quantity), formFactor }),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['orders'] }),
   });
-  const cancel = useMutation({ mutationFn: (id: string) => api.post(`/v1/orders/${id}/cancel`), onSuccess: () => void client.invalidateQueries({ queryKey: ['orders'] }) });
+  const cancel = useMutation({
+    mutationFn: (id: string) => api.post(`/v1/orders/${id}/cancel`),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['orders'] }),
+  });
   const problem = place.error ? asProblem(place.error) : null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -50,7 +53,9 @@ export function OrdersPage() {
               Place the order
             </button>
           </form>
-          {problem && problem.otherErrors(['quantity', 'formFactor']).length + (problem.errors.length ? 0 : 1) ? <ErrorMessage error={problem} /> : null}
+          {problem && problem.otherErrors(['quantity', 'formFactor']).length + (problem.errors.length ? 0 : 1) ? (
+            <ErrorMessage error={problem} />
+          ) : null}
           {place.data ? (
             <p role="status">
               Order {place.data.id} placed: {place.data.status}. Its SIMs appear under <Link to="/sims?status=inventory">SIMs</Link> once allocated.

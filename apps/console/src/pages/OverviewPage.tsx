@@ -67,10 +67,14 @@ export function OverviewPage() {
             <>
               <p className="big">{bytes(overview.data!.data.thisMonth.bytesTotal)}</p>
               <p className="muted">
-                {count(overview.data!.data.thisMonth.sessions)} sessions · same days last month {bytes(overview.data!.data.lastMonthSamePeriod.bytesTotal)} · all
-                of last month {bytes(overview.data!.data.lastMonth.bytesTotal)}
+                {count(overview.data!.data.thisMonth.sessions)} sessions · same days last month{' '}
+                {bytes(overview.data!.data.lastMonthSamePeriod.bytesTotal)} · all of last month {bytes(overview.data!.data.lastMonth.bytesTotal)}
               </p>
-              <Bar text="This month" value={overview.data!.data.thisMonth.bytesTotal} max={Math.max(overview.data!.data.thisMonth.bytesTotal, overview.data!.data.lastMonthSamePeriod.bytesTotal)} />
+              <Bar
+                text="This month"
+                value={overview.data!.data.thisMonth.bytesTotal}
+                max={Math.max(overview.data!.data.thisMonth.bytesTotal, overview.data!.data.lastMonthSamePeriod.bytesTotal)}
+              />
               <Bar
                 text="Last month, same days"
                 value={overview.data!.data.lastMonthSamePeriod.bytesTotal}

@@ -57,7 +57,14 @@ export function SignInPage({ onSignIn }: { onSignIn: (identity: Identity) => voi
         </Field>
         <Field label="Password" error={problem?.forField('password')}>
           {(props) => (
-            <input {...props} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+            <input
+              {...props}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
           )}
         </Field>
         {needsCode ? (
@@ -65,7 +72,9 @@ export function SignInPage({ onSignIn }: { onSignIn: (identity: Identity) => voi
             {(props) => <input {...props} inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />}
           </Field>
         ) : null}
-        {problem && !problem.forField('email') && !problem.forField('password') && !problem.forField('code') ? <ErrorMessage error={problem} /> : null}
+        {problem && !problem.forField('email') && !problem.forField('password') && !problem.forField('code') ? (
+          <ErrorMessage error={problem} />
+        ) : null}
         <button type="submit" disabled={busy}>
           Sign in
         </button>
@@ -73,7 +82,11 @@ export function SignInPage({ onSignIn }: { onSignIn: (identity: Identity) => voi
       <details className="key-sign-in" open={Boolean(keyProblem) || undefined}>
         <summary>Use an API key instead</summary>
         <form onSubmit={(e) => void submitKey(e)} noValidate aria-label="Sign in with an API key">
-          <Field label="API key" hint="An account key, or the platform admin key. Kept in this tab only." error={keyProblem?.forField('authorization')}>
+          <Field
+            label="API key"
+            hint="An account key, or the platform admin key. Kept in this tab only."
+            error={keyProblem?.forField('authorization')}
+          >
             {(props) => <input {...props} type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} />}
           </Field>
           {keyProblem ? <ErrorMessage error={keyProblem} /> : null}

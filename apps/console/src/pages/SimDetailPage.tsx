@@ -12,7 +12,12 @@ import { useSession } from '../session';
 
 const TrailMap = lazy(async () => ({ default: (await import('../map/TrailMap')).TrailMap }));
 
-const RANGES = { '24h': { days: 1, interval: 'hour' }, '7d': { days: 7, interval: 'day' }, '30d': { days: 30, interval: 'day' }, '12m': { days: 365, interval: 'month' } } as const;
+const RANGES = {
+  '24h': { days: 1, interval: 'hour' },
+  '7d': { days: 7, interval: 'day' },
+  '30d': { days: 30, interval: 'day' },
+  '12m': { days: 365, interval: 'month' },
+} as const;
 type Range = keyof typeof RANGES;
 
 function Actions({ sim }: { sim: Sim }) {
@@ -65,7 +70,11 @@ function Actions({ sim }: { sim: Sim }) {
 function EditForm({ sim, groups }: { sim: Sim; groups: Group[] }) {
   const client = useQueryClient();
   const [name, setName] = useState(sim.name ?? '');
-  const [tags, setTags] = useState(Object.entries(sim.tags).map(([k, v]) => `${k}:${v}`).join(' '));
+  const [tags, setTags] = useState(
+    Object.entries(sim.tags)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(' '),
+  );
   const [groupId, setGroupId] = useState(sim.groupId ?? '');
   const [labels, setLabels] = useState(sim.labels.join(', '));
   const [endUser, setEndUser] = useState(sim.endUserDevice.declared);
@@ -83,7 +92,10 @@ function EditForm({ sim, groups }: { sim: Sim; groups: Group[] }) {
             }),
         ),
         groupId: groupId || null,
-        labels: labels.split(',').map((l) => l.trim()).filter(Boolean),
+        labels: labels
+          .split(',')
+          .map((l) => l.trim())
+          .filter(Boolean),
         endUserDevice: endUser,
       }),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['sim', sim.iccid] }),
@@ -117,9 +129,12 @@ function EditForm({ sim, groups }: { sim: Sim; groups: Group[] }) {
         {(p) => <input {...p} value={labels} onChange={(e) => setLabels(e.target.value)} />}
       </Field>
       <label className="check">
-        <input type="checkbox" checked={endUser} onChange={(e) => setEndUser(e.target.checked)} /> In an end user’s device (locations are personal data)
+        <input type="checkbox" checked={endUser} onChange={(e) => setEndUser(e.target.checked)} /> In an end user’s device (locations are personal
+        data)
       </label>
-      {problem && problem.otherErrors(['name', 'tags', 'groupId', 'labels']).length + (problem.errors.length ? 0 : 1) > 0 ? <ErrorMessage error={problem} /> : null}
+      {problem && problem.otherErrors(['name', 'tags', 'groupId', 'labels']).length + (problem.errors.length ? 0 : 1) > 0 ? (
+        <ErrorMessage error={problem} />
+      ) : null}
       <div className="actions">
         <button type="submit" disabled={save.isPending}>
           {save.isPending ? 'Saving…' : 'Save'}
@@ -138,7 +153,10 @@ function Usage({ iccid }: { iccid: string }) {
   const usage = useQuery({
     queryKey: ['sim', iccid, 'usage', range],
     queryFn: ({ signal }) =>
-      api.get<{ buckets: UsageBucket[]; totals: UsageBucket }>(path(`/v1/sims/${iccid}/usage`, { from: from.toISOString(), to: to.toISOString(), interval }), { signal }),
+      api.get<{ buckets: UsageBucket[]; totals: UsageBucket }>(
+        path(`/v1/sims/${iccid}/usage`, { from: from.toISOString(), to: to.toISOString(), interval }),
+        { signal },
+      ),
   });
   return (
     <Card
@@ -157,7 +175,8 @@ function Usage({ iccid }: { iccid: string }) {
         {(u) => (
           <>
             <p>
-              <strong>{bytes(u.totals.bytesTotal)}</strong> in {count(u.totals.sessions)} sessions · up {bytes(u.totals.bytesUp)} · down {bytes(u.totals.bytesDown)}
+              <strong>{bytes(u.totals.bytesTotal)}</strong> in {count(u.totals.sessions)} sessions · up {bytes(u.totals.bytesUp)} · down{' '}
+              {bytes(u.totals.bytesDown)}
             </p>
             {u.buckets.length ? <UsageChart buckets={u.buckets} /> : <p className="muted">No data in this range.</p>}
           </>
@@ -220,7 +239,8 @@ function Location({ iccid, initial }: { iccid: string; initial: Fix | null }) {
   const from = new Date(to.getTime() - days * 86_400_000);
   const trail = useQuery({
     queryKey: ['sim', iccid, 'locations', days],
-    queryFn: ({ signal }) => api.get<Page<Fix>>(path(`/v1/sims/${iccid}/locations`, { from: from.toISOString(), to: to.toISOString(), limit: 1000 }), { signal }),
+    queryFn: ({ signal }) =>
+      api.get<Page<Fix>>(path(`/v1/sims/${iccid}/locations`, { from: from.toISOString(), to: to.toISOString(), limit: 1000 }), { signal }),
   });
   const [live, setLive] = useState<Fix | null>(initial);
   const [extra, setExtra] = useState<Fix[]>([]);
@@ -256,7 +276,10 @@ function Location({ iccid, initial }: { iccid: string; initial: Fix | null }) {
 
 function DiagnosticsCard({ iccid, canWrite }: { iccid: string; canWrite: boolean }) {
   const client = useQueryClient();
-  const diagnostics = useQuery({ queryKey: ['sim', iccid, 'diagnostics'], queryFn: ({ signal }) => api.get<Diagnostics>(`/v1/sims/${iccid}/diagnostics`, { signal }) });
+  const diagnostics = useQuery({
+    queryKey: ['sim', iccid, 'diagnostics'],
+    queryFn: ({ signal }) => api.get<Diagnostics>(`/v1/sims/${iccid}/diagnostics`, { signal }),
+  });
   useLiveEvents({ types: ['sim.connected', 'sim.disconnected', 'session.*', 'sim.blocked', 'sim.unblocked'], subjects: [iccid] }, () => {
     void client.invalidateQueries({ queryKey: ['sim', iccid, 'diagnostics'] });
   });
@@ -273,7 +296,8 @@ function DiagnosticsCard({ iccid, canWrite }: { iccid: string; canWrite: boolean
             <dl className="facts">
               <dt>Connection</dt>
               <dd>
-                <StatusBadge status={d.connection.state} /> since {d.connection.since ? `${dateTime(d.connection.since)} (${ago(d.connection.since)})` : '—'}
+                <StatusBadge status={d.connection.state} /> since{' '}
+                {d.connection.since ? `${dateTime(d.connection.since)} (${ago(d.connection.since)})` : '—'}
               </dd>
               <dt>Network</dt>
               <dd>{d.network ? `${d.network.name ?? '?'} (${d.network.mcc}-${d.network.mnc}, ${d.network.country ?? '?'})` : '—'}</dd>
@@ -332,7 +356,9 @@ function DiagnosticsCard({ iccid, canWrite }: { iccid: string; canWrite: boolean
             <p className="warn">The device is offline: no connection to test.</p>
           )
         ) : null}
-        {reset.data ? <p>{reset.data.result === 'disconnected' ? 'The device was disconnected; it reconnects by itself.' : 'The device was not connected.'}</p> : null}
+        {reset.data ? (
+          <p>{reset.data.result === 'disconnected' ? 'The device was disconnected; it reconnects by itself.' : 'The device was not connected.'}</p>
+        ) : null}
       </div>
       {test.error ? <ErrorMessage error={test.error} /> : null}
       {reset.error ? <ErrorMessage error={reset.error} /> : null}
@@ -354,7 +380,10 @@ function DiagnosticsCard({ iccid, canWrite }: { iccid: string; canWrite: boolean
 
 function SmsCard({ iccid, canWrite }: { iccid: string; canWrite: boolean }) {
   const client = useQueryClient();
-  const messages = useQuery({ queryKey: ['sim', iccid, 'sms'], queryFn: ({ signal }) => api.get<Page<Sms>>(`/v1/sims/${iccid}/sms?limit=20`, { signal }) });
+  const messages = useQuery({
+    queryKey: ['sim', iccid, 'sms'],
+    queryFn: ({ signal }) => api.get<Page<Sms>>(`/v1/sims/${iccid}/sms?limit=20`, { signal }),
+  });
   useLiveEvents<{ iccid: string }>({ types: ['sms.*'] }, (event) => {
     if (event.data.iccid === iccid) void client.invalidateQueries({ queryKey: ['sim', iccid, 'sms'] });
   });
@@ -408,7 +437,10 @@ function SmsCard({ iccid, canWrite }: { iccid: string; canWrite: boolean }) {
 }
 
 function History({ iccid }: { iccid: string }) {
-  const history = useQuery({ queryKey: ['sim', iccid, 'history'], queryFn: ({ signal }) => api.get<Page<HistoryEntry>>(`/v1/sims/${iccid}/history?limit=50`, { signal }) });
+  const history = useQuery({
+    queryKey: ['sim', iccid, 'history'],
+    queryFn: ({ signal }) => api.get<Page<HistoryEntry>>(`/v1/sims/${iccid}/history?limit=50`, { signal }),
+  });
   return (
     <Card title="History">
       <QueryView query={history} isEmpty={(h) => h.data.length === 0} empty={<p>No lifecycle change yet.</p>}>
@@ -416,7 +448,8 @@ function History({ iccid }: { iccid: string }) {
           <ol className="timeline">
             {h.data.map((e) => (
               <li key={e.id}>
-                <time dateTime={e.at}>{dateTime(e.at)}</time> · {label(e.action)}: {e.from ?? '—'} → <StatusBadge status={e.to} /> by <code>{e.actor}</code>
+                <time dateTime={e.at}>{dateTime(e.at)}</time> · {label(e.action)}: {e.from ?? '—'} → <StatusBadge status={e.to} /> by{' '}
+                <code>{e.actor}</code>
                 {e.reason ? ` — “${e.reason}”` : ''}
               </li>
             ))}
@@ -435,9 +468,12 @@ export function SimDetailPage() {
   const section = params.get('tab') ?? 'overview';
   const sim = useQuery({ queryKey: ['sim', iccid], queryFn: ({ signal }) => api.get<Sim>(`/v1/sims/${iccid}`, { signal }) });
   const groups = useQuery({ queryKey: ['groups'], queryFn: ({ signal }) => api.get<Page<Group>>('/v1/groups?limit=1000', { signal }) });
-  useLiveEvents({ types: ['sim.activated', 'sim.suspended', 'sim.resumed', 'sim.terminated', 'sim.updated', 'sim.blocked', 'sim.unblocked'], subjects: [iccid] }, () => {
-    void client.invalidateQueries({ queryKey: ['sim', iccid] });
-  });
+  useLiveEvents(
+    { types: ['sim.activated', 'sim.suspended', 'sim.resumed', 'sim.terminated', 'sim.updated', 'sim.blocked', 'sim.unblocked'], subjects: [iccid] },
+    () => {
+      void client.invalidateQueries({ queryKey: ['sim', iccid] });
+    },
+  );
   const tabs = [
     ['overview', 'Overview'],
     ['usage', 'Usage and sessions'],
@@ -455,8 +491,13 @@ export function SimDetailPage() {
         title={s.name ? `${s.name}` : `SIM ${s.iccid}`}
         subtitle={
           <>
-            <StatusBadge status={s.status} /> {s.blocks.map((b) => <span key={b} className="badge badge-blocked">{label(b)}</span>)} ICCID {s.iccid} · MSISDN{' '}
-            {s.msisdn ?? '—'} · <Link to="/sims">All SIMs</Link>
+            <StatusBadge status={s.status} />{' '}
+            {s.blocks.map((b) => (
+              <span key={b} className="badge badge-blocked">
+                {label(b)}
+              </span>
+            ))}{' '}
+            ICCID {s.iccid} · MSISDN {s.msisdn ?? '—'} · <Link to="/sims">All SIMs</Link>
           </>
         }
         actions={identity.canWrite ? <Actions sim={s} /> : null}

@@ -30,7 +30,14 @@ const COLUMNS: Column[] = [
   { id: 'country', title: 'Country', value: (s) => s.country ?? '' },
   { id: 'rat', title: 'RAT', value: (s) => s.rat ?? '' },
   { id: 'lastSeenAt', title: 'Last seen', value: (s) => s.lastSeenAt ?? '', sort: 'lastSeenAt' },
-  { id: 'tags', title: 'Tags', value: (s) => Object.entries(s.tags).map(([k, v]) => `${k}:${v}`).join(' ') },
+  {
+    id: 'tags',
+    title: 'Tags',
+    value: (s) =>
+      Object.entries(s.tags)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' '),
+  },
   { id: 'groupId', title: 'Group', value: (s) => s.groupId ?? '' },
   { id: 'imei', title: 'IMEI', value: (s) => s.imei ?? '' },
   { id: 'createdAt', title: 'Created', value: (s) => s.createdAt, sort: 'createdAt' },
@@ -85,7 +92,15 @@ function useFilters() {
   return { filters, set, apiFilter };
 }
 
-function FiltersForm({ filters, set, groups }: { filters: ReturnType<typeof useFilters>['filters']; set: ReturnType<typeof useFilters>['set']; groups: Group[] }) {
+function FiltersForm({
+  filters,
+  set,
+  groups,
+}: {
+  filters: ReturnType<typeof useFilters>['filters'];
+  set: ReturnType<typeof useFilters>['set'];
+  groups: Group[];
+}) {
   const [q, setQ] = useState(filters.q);
   const [tag, setTag] = useState(filters.tag.join(' '));
   useEffect(() => {
@@ -129,9 +144,7 @@ function FiltersForm({ filters, set, groups }: { filters: ReturnType<typeof useF
       <Field label="Country" hint="ISO code, e.g. FR">
         {(p) => <input {...p} value={filters.country} maxLength={2} size={3} onChange={(e) => set({ country: e.target.value.toUpperCase() })} />}
       </Field>
-      <Field label="Network">
-        {(p) => <input {...p} defaultValue={filters.network} onBlur={(e) => set({ network: e.target.value.trim() })} />}
-      </Field>
+      <Field label="Network">{(p) => <input {...p} defaultValue={filters.network} onBlur={(e) => set({ network: e.target.value.trim() })} />}</Field>
       <Field label="Last seen">
         {(p) => (
           <select {...p} value={filters.lastSeen} onChange={(e) => set({ lastSeen: e.target.value })}>
@@ -159,7 +172,13 @@ function ColumnChooser({ visible, setVisible }: { visible: string[]; setVisible:
               type="checkbox"
               checked={visible.includes(c.id)}
               disabled={c.id === 'iccid'}
-              onChange={(e) => setVisible(e.target.checked ? COLUMNS.filter((x) => visible.includes(x.id) || x.id === c.id).map((x) => x.id) : visible.filter((v) => v !== c.id))}
+              onChange={(e) =>
+                setVisible(
+                  e.target.checked
+                    ? COLUMNS.filter((x) => visible.includes(x.id) || x.id === c.id).map((x) => x.id)
+                    : visible.filter((v) => v !== c.id),
+                )
+              }
             />
             {c.title}
           </label>
@@ -185,9 +204,12 @@ function CsvExport({ apiFilter, columns, total }: { apiFilter: Record<string, un
     try {
       let cursor: string | null = null;
       do {
-        const page: Page<Sim> = await api.get<Page<Sim>>(path('/v1/sims', { ...(apiFilter as Record<string, string | string[]>), limit: 1000, cursor }), {
-          signal: controller.signal,
-        });
+        const page: Page<Sim> = await api.get<Page<Sim>>(
+          path('/v1/sims', { ...(apiFilter as Record<string, string | string[]>), limit: 1000, cursor }),
+          {
+            signal: controller.signal,
+          },
+        );
         for (const sim of page.data) lines.push(columns.map((c) => csvCell(c.value(sim))).join(','));
         setProgress(lines.length - 1);
         cursor = page.nextCursor;
@@ -238,7 +260,10 @@ export function SimsPage() {
   const list = useInfiniteQuery({
     queryKey: ['sims', 'list', apiFilter, filters.sort],
     queryFn: ({ pageParam, signal }) =>
-      api.get<Page<Sim>>(path('/v1/sims', { ...(apiFilter as Record<string, string | string[]>), sort: filters.sort, limit: PAGE, cursor: pageParam }), { signal }),
+      api.get<Page<Sim>>(
+        path('/v1/sims', { ...(apiFilter as Record<string, string | string[]>), sort: filters.sort, limit: PAGE, cursor: pageParam }),
+        { signal },
+      ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -259,14 +284,21 @@ export function SimsPage() {
   const [groupChoice, setGroupChoice] = useState('');
   const [confirming, setConfirming] = useState(false);
   const [job, setJob] = useState<Job | null>(null);
-  const [patchProgress, setPatchProgress] = useState<{ done: number; total: number; failures: Array<{ iccid: string; reason: string }> } | null>(null);
+  const [patchProgress, setPatchProgress] = useState<{ done: number; total: number; failures: Array<{ iccid: string; reason: string }> } | null>(
+    null,
+  );
   const bulk = useMutation({
     mutationFn: async () => {
       if (choice === 'tags' || choice === 'group') {
         // Organisation changes go SIM by SIM (PATCH), for the rows selected.
         const iccids = [...selected];
         const failures: Array<{ iccid: string; reason: string }> = [];
-        const tags = Object.fromEntries(tagText.split(/\s+/).filter(Boolean).map((t) => t.split(':') as [string, string]));
+        const tags = Object.fromEntries(
+          tagText
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((t) => t.split(':') as [string, string]),
+        );
         setPatchProgress({ done: 0, total: iccids.length, failures });
         for (let i = 0; i < iccids.length; i++) {
           const sim = rows.find((r) => r.iccid === iccids[i]);
@@ -468,7 +500,12 @@ export function SimsPage() {
               {items.map((item) => {
                 const sim = rows[item.index];
                 return (
-                  <tr key={sim.iccid} aria-rowindex={item.index + 2} style={{ height: ROW_HEIGHT }} className={selected.has(sim.iccid) || allMatching ? 'selected' : ''}>
+                  <tr
+                    key={sim.iccid}
+                    aria-rowindex={item.index + 2}
+                    style={{ height: ROW_HEIGHT }}
+                    className={selected.has(sim.iccid) || allMatching ? 'selected' : ''}
+                  >
                     {identity.canWrite ? (
                       <td className="select">
                         <input

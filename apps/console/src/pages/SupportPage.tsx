@@ -49,7 +49,9 @@ function OpenCase() {
       <Field label="Description" error={problem?.forField('description')}>
         {(p) => <textarea {...p} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} />}
       </Field>
-      {problem && problem.otherErrors(['subject', 'severity', 'iccids', 'description']).length + (problem.errors.length ? 0 : 1) ? <ErrorMessage error={problem} /> : null}
+      {problem && problem.otherErrors(['subject', 'severity', 'iccids', 'description']).length + (problem.errors.length ? 0 : 1) ? (
+        <ErrorMessage error={problem} />
+      ) : null}
       <div className="actions">
         <button type="submit" disabled={open.isPending}>
           Open the case
@@ -117,7 +119,10 @@ export function SupportCasePage() {
   const { identity } = useSession();
   const client = useQueryClient();
   const sc = useQuery({ queryKey: ['support', id], queryFn: ({ signal }) => api.get<SupportCase>(`/v1/support-cases/${id}`, { signal }) });
-  const messages = useQuery({ queryKey: ['support', id, 'messages'], queryFn: ({ signal }) => api.get<Page<Message>>(`/v1/support-cases/${id}/messages?limit=200`, { signal }) });
+  const messages = useQuery({
+    queryKey: ['support', id, 'messages'],
+    queryFn: ({ signal }) => api.get<Page<Message>>(`/v1/support-cases/${id}/messages?limit=200`, { signal }),
+  });
   useLiveInvalidate({ types: ['support_case.*'], subjects: [id] }, [['support', id]], 500);
   const [body, setBody] = useState('');
   const send = useMutation({
@@ -127,7 +132,10 @@ export function SupportCasePage() {
       void client.invalidateQueries({ queryKey: ['support', id] });
     },
   });
-  const close = useMutation({ mutationFn: () => api.post(`/v1/support-cases/${id}/close`), onSuccess: () => void client.invalidateQueries({ queryKey: ['support', id] }) });
+  const close = useMutation({
+    mutationFn: () => api.post(`/v1/support-cases/${id}/close`),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['support', id] }),
+  });
   const problem = send.error ? asProblem(send.error) : null;
   return (
     <QueryView query={sc}>

@@ -14,7 +14,8 @@ function CreateWebhook() {
   const [events, setEvents] = useState('alert.* sim.*');
   const [description, setDescription] = useState('');
   const create = useMutation({
-    mutationFn: () => api.post<Webhook>('/v1/webhooks', { url: url.trim(), events: events.split(/[\s,]+/).filter(Boolean), description: description.trim() || null }),
+    mutationFn: () =>
+      api.post<Webhook>('/v1/webhooks', { url: url.trim(), events: events.split(/[\s,]+/).filter(Boolean), description: description.trim() || null }),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['webhooks'] }),
   });
   const problem = create.error ? asProblem(create.error) : null;
@@ -33,7 +34,9 @@ function CreateWebhook() {
       <Field label="Description" error={problem?.forField('description')}>
         {(p) => <input {...p} value={description} onChange={(e) => setDescription(e.target.value)} />}
       </Field>
-      {problem && problem.otherErrors(['url', 'events', 'description']).length + (problem.errors.length ? 0 : 1) ? <ErrorMessage error={problem} /> : null}
+      {problem && problem.otherErrors(['url', 'events', 'description']).length + (problem.errors.length ? 0 : 1) ? (
+        <ErrorMessage error={problem} />
+      ) : null}
       {create.data?.secret ? <Secret label="Signing secret" value={create.data.secret} /> : null}
       <div className="actions">
         <button type="submit" disabled={create.isPending}>
@@ -98,7 +101,8 @@ export function WebhookDetailPage() {
   const [status, setStatus] = useState('');
   const deliveries = useInfiniteQuery({
     queryKey: ['webhooks', id, 'deliveries', status],
-    queryFn: ({ pageParam, signal }) => api.get<Page<Delivery>>(path(`/v1/webhooks/${id}/deliveries`, { status, limit: 50, cursor: pageParam }), { signal }),
+    queryFn: ({ pageParam, signal }) =>
+      api.get<Page<Delivery>>(path(`/v1/webhooks/${id}/deliveries`, { status, limit: 50, cursor: pageParam }), { signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     refetchInterval: 5000,
@@ -113,7 +117,10 @@ export function WebhookDetailPage() {
       void client.invalidateQueries({ queryKey: ['webhooks', id] });
     },
   });
-  const test = useMutation({ mutationFn: () => api.post(`/v1/webhooks/${id}/test`), onSuccess: () => void client.invalidateQueries({ queryKey: ['webhooks', id, 'deliveries'] }) });
+  const test = useMutation({
+    mutationFn: () => api.post(`/v1/webhooks/${id}/test`),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['webhooks', id, 'deliveries'] }),
+  });
   const redeliver = useMutation({
     mutationFn: (deliveryId: string) => api.post(`/v1/webhooks/${id}/deliveries/${deliveryId}/redeliver`),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['webhooks', id, 'deliveries'] }),
@@ -131,7 +138,8 @@ export function WebhookDetailPage() {
             title={`Webhook ${w.url}`}
             subtitle={
               <>
-                {w.events.join(', ')} · {w.enabled ? 'enabled' : `disabled (${w.disabledReason ?? 'manual'})`} · <Link to="/webhooks">All webhooks</Link>
+                {w.events.join(', ')} · {w.enabled ? 'enabled' : `disabled (${w.disabledReason ?? 'manual'})`} ·{' '}
+                <Link to="/webhooks">All webhooks</Link>
               </>
             }
             actions={
@@ -151,7 +159,9 @@ export function WebhookDetailPage() {
             }
           />
           {secret ? <Secret label="New signing secret" value={secret} /> : null}
-          {w.previousSecretExpiresAt ? <p className="muted">The previous secret also signs deliveries until {dateTime(w.previousSecretExpiresAt)}.</p> : null}
+          {w.previousSecretExpiresAt ? (
+            <p className="muted">The previous secret also signs deliveries until {dateTime(w.previousSecretExpiresAt)}.</p>
+          ) : null}
           {[test.error, rotate.error, redeliver.error, toggle.error].filter(Boolean).map((e, i) => (
             <ErrorMessage key={i} error={e} />
           ))}
@@ -220,7 +230,11 @@ export function WebhookDetailPage() {
                 </div>
               )}
             </QueryView>
-            <MoreButton hasMore={Boolean(deliveries.hasNextPage)} loading={deliveries.isFetchingNextPage} onClick={() => void deliveries.fetchNextPage()} />
+            <MoreButton
+              hasMore={Boolean(deliveries.hasNextPage)}
+              loading={deliveries.isFetchingNextPage}
+              onClick={() => void deliveries.fetchNextPage()}
+            />
           </Card>
           <ConfirmDialog
             open={confirmRotate}
@@ -230,7 +244,10 @@ export function WebhookDetailPage() {
             onConfirm={() => rotate.mutate()}
             onCancel={() => setConfirmRotate(false)}
           >
-            <p>A new secret is shown once. The old one keeps signing alongside it for a while, so you can switch your receiver without losing a delivery.</p>
+            <p>
+              A new secret is shown once. The old one keeps signing alongside it for a while, so you can switch your receiver without losing a
+              delivery.
+            </p>
           </ConfirmDialog>
         </>
       )}

@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, DomainError, decodeCursor, encodeCursor, type Page, type SimListFilter } from '@simfleet/domain';
-import { FleetMapRepository, OverviewRepository, type BoundingBox, type LedgerSessionRow, type PositionCluster, type SimPosition } from '@simfleet/persistence';
+import {
+  FleetMapRepository,
+  OverviewRepository,
+  type BoundingBox,
+  type LedgerSessionRow,
+  type PositionCluster,
+  type SimPosition,
+} from '@simfleet/persistence';
 import { SimsService } from '../sims/sims.service.js';
 import { InvoicingService } from '../billing/invoicing.service.js';
 import { UsageReports } from '../telemetry/usage-reports.service.js';
@@ -44,7 +51,12 @@ export class FleetOverviewService {
   }
 
   /** A SIM's data sessions, newest first (the usage ledger: one row per session with its latest counters). */
-  async sessions(accountId: string, ref: string, limit: number, cursor?: string): Promise<Page<Omit<LedgerSessionRow, 'startedKey'> & { bytesTotal: number }>> {
+  async sessions(
+    accountId: string,
+    ref: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Omit<LedgerSessionRow, 'startedKey'> & { bytesTotal: number }>> {
     const sim = await this.sims.get(accountId, ref);
     let before: { startedAt: string; sessionId: string } | undefined;
     if (cursor) {
@@ -99,7 +111,14 @@ export class FleetOverviewService {
     if (to.getTime() <= from.getTime()) return { from, to, bytesUp: 0, bytesDown: 0, bytesTotal: 0, sessions: 0 };
     const { rows } = await this.reports.usageReport(accountId, 'rat', from, to);
     const sum = (pick: (r: (typeof rows)[number]) => number) => rows.reduce((total, r) => total + pick(r), 0);
-    return { from, to, bytesUp: sum((r) => r.bytesUp), bytesDown: sum((r) => r.bytesDown), bytesTotal: sum((r) => r.bytesTotal), sessions: sum((r) => r.sessions) };
+    return {
+      from,
+      to,
+      bytesUp: sum((r) => r.bytesUp),
+      bytesDown: sum((r) => r.bytesDown),
+      bytesTotal: sum((r) => r.bytesTotal),
+      sessions: sum((r) => r.sessions),
+    };
   }
 
   async positions(
@@ -108,7 +127,8 @@ export class FleetOverviewService {
     limit: number,
     afterIccid?: string,
   ): Promise<{ data: SimPosition[]; nextIccid: string | null }> {
-    if (limit > MAX_POSITIONS_PAGE) throw DomainError.validation(`limit: at most ${MAX_POSITIONS_PAGE}`, [{ field: 'limit', message: `at most ${MAX_POSITIONS_PAGE}` }]);
+    if (limit > MAX_POSITIONS_PAGE)
+      throw DomainError.validation(`limit: at most ${MAX_POSITIONS_PAGE}`, [{ field: 'limit', message: `at most ${MAX_POSITIONS_PAGE}` }]);
     const rows = await this.map.positions(accountId, filter, limit + 1, afterIccid);
     const data = rows.slice(0, limit);
     return { data, nextIccid: rows.length > limit ? data[data.length - 1].iccid : null };
@@ -118,7 +138,11 @@ export class FleetOverviewService {
    * Positions clustered on a grid fitted to a map's zoom level: at zoom z the world is 256·2^z pixels wide,
    * and a cell is about 60 pixels of it.
    */
-  async clusters(accountId: string, filter: { statuses?: string[]; box?: BoundingBox }, zoom: number): Promise<{ total: number; clusters: PositionCluster[] }> {
+  async clusters(
+    accountId: string,
+    filter: { statuses?: string[]; box?: BoundingBox },
+    zoom: number,
+  ): Promise<{ total: number; clusters: PositionCluster[] }> {
     const cellDegrees = 360 / (2 ** zoom * (256 / 60));
     const clusters = await this.map.clusters(accountId, filter, cellDegrees);
     return { total: clusters.reduce((sum, c) => sum + c.count, 0), clusters };

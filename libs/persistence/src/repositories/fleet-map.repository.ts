@@ -44,10 +44,7 @@ function boxConditions(box: BoundingBox | undefined, params: unknown[]): string[
   if (!box) return [];
   params.push(box.south, box.north, box.west, box.east);
   const [s, n, w, e] = [params.length - 3, params.length - 2, params.length - 1, params.length].map((i) => `$${i}`);
-  return [
-    `last_lat between ${s} and ${n}`,
-    box.west <= box.east ? `last_lon between ${w} and ${e}` : `(last_lon >= ${w} or last_lon <= ${e})`,
-  ];
+  return [`last_lat between ${s} and ${n}`, box.west <= box.east ? `last_lon between ${w} and ${e}` : `(last_lon >= ${w} or last_lon <= ${e})`];
 }
 
 /** Last known positions of an account's SIMs (the `last_*` location columns of `sims`), for the fleet map. */

@@ -77,7 +77,14 @@ export function AccountDetailPage() {
     <QueryView query={account}>
       {(a) => (
         <>
-          <PageHeader title={a.name} subtitle={<><code>{a.id}</code> · created {dateTime(a.createdAt)} · <Link to="/admin/accounts">All accounts</Link></>} />
+          <PageHeader
+            title={a.name}
+            subtitle={
+              <>
+                <code>{a.id}</code> · created {dateTime(a.createdAt)} · <Link to="/admin/accounts">All accounts</Link>
+              </>
+            }
+          />
           <h2>API keys</h2>
           <ApiKeysPanel accountId={a.id} canWrite />
         </>

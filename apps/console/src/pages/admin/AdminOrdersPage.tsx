@@ -14,7 +14,8 @@ export function AdminOrdersPage() {
     queryFn: ({ signal }) => api.get<Page<Order>>(path('/v1/admin/orders', { status, limit: 200 }), { signal }),
   });
   const step = useMutation({
-    mutationFn: ({ id, action }: { id: string; action: 'ship' | 'deliver' }) => api.post(`/v1/admin/orders/${id}/${action}`, action === 'ship' ? { carrier: 'Console' } : undefined),
+    mutationFn: ({ id, action }: { id: string; action: 'ship' | 'deliver' }) =>
+      api.post(`/v1/admin/orders/${id}/${action}`, action === 'ship' ? { carrier: 'Console' } : undefined),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['admin-orders'] }),
   });
   return (

@@ -10,7 +10,8 @@ export function StockPage() {
   const client = useQueryClient();
   const stock = useQuery({
     queryKey: ['stock'],
-    queryFn: ({ signal }) => api.get<Page<Sim> & { available: Array<{ formFactor: string | null; available: number }> }>('/v1/stock?limit=50', { signal }),
+    queryFn: ({ signal }) =>
+      api.get<Page<Sim> & { available: Array<{ formFactor: string | null; available: number }> }>('/v1/stock?limit=50', { signal }),
   });
   const [quantity, setQuantity] = useState('100');
   const [formFactor, setFormFactor] = useState('MFF2');
