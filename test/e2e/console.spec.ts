@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,6 @@ import { jest } from '@jest/globals';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Database } from '@simfleet/persistence';
-import { buildConsole } from '../../scripts/build-console.mjs';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
@@ -33,7 +33,8 @@ describe('operator console in a browser', () => {
   const receiver = new WebhookReceiver();
 
   beforeAll(async () => {
-    await buildConsole({ quiet: true });
+    // The console as `npm run build` makes it (skipped when up to date); in a process of its own, outside Jest's module sandbox.
+    execFileSync(process.execPath, ['scripts/build-console.mjs', '--quiet'], { stdio: 'inherit' });
     mkdirSync(SCREENSHOTS, { recursive: true });
     await receiver.start();
     resources = await provisionShape('embedded');
