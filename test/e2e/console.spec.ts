@@ -179,7 +179,7 @@ describe('operator console in a browser', () => {
       await expectText(page, '1,000 SIMs match');
       await page.getByLabel('Select the SIMs loaded').check();
       await page.getByRole('button', { name: 'Select all 1,000 matching' }).click();
-      await page.getByLabel('Action').selectOption('suspend');
+      await page.getByLabel('Action', { exact: true }).selectOption('suspend');
       await page.getByRole('button', { name: 'Suspend 1,000 SIMs…' }).click();
       const dialog = page.getByRole('dialog');
       await expect(dialog.getByRole('heading')).toHaveText('Suspend 1,000 SIMs?');

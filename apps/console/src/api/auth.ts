@@ -117,8 +117,9 @@ export async function restore(): Promise<Identity | null> {
   if (key) {
     try {
       return await signInWithKey(key);
-    } catch {
-      sessionStorage.removeItem(KEY_STORAGE);
+    } catch (error) {
+      // Forget the key only when the API refused it (not when the page was left mid-request, or offline).
+      if (error instanceof ApiProblem && (error.status === 401 || error.status === 403)) sessionStorage.removeItem(KEY_STORAGE);
       return null;
     }
   }
