@@ -16,6 +16,24 @@ export type Countries = FeatureCollection<Geometry, CountryProperties>;
 
 let world: Promise<Countries> | null = null;
 
+type Ring = number[][];
+
+/**
+ * A ring that crosses the antimeridian (Russia's far east, Fiji…) jumps from 180° to −180°: drawn flat on
+ * the map, that jump is a line across the world. Its western part is moved past 180° instead.
+ */
+function unwrap(ring: Ring): Ring {
+  const lons = ring.map((p) => p[0]);
+  if (Math.max(...lons) - Math.min(...lons) <= 180) return ring;
+  return ring.map(([lon, lat]) => [lon < 0 ? lon + 360 : lon, lat]);
+}
+
+function unwrapGeometry(geometry: Geometry): Geometry {
+  if (geometry.type === 'Polygon') return { ...geometry, coordinates: geometry.coordinates.map(unwrap) };
+  if (geometry.type === 'MultiPolygon') return { ...geometry, coordinates: geometry.coordinates.map((polygon) => polygon.map(unwrap)) };
+  return geometry;
+}
+
 export function loadWorld(): Promise<Countries> {
   if (world) return world;
   world = fetch(worldUrl)

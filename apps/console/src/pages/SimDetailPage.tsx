@@ -530,7 +530,7 @@ export function SimDetailPage() {
               <dt>Data limit</dt>
               <dd>
                 {s.policy?.monthlyDataLimitBytes.value != null ? `${bytes(s.policy.monthlyDataLimitBytes.value)} a month` : 'none'}
-                {s.policy ? ` (from ${s.policy.monthlyDataLimitBytes.source})` : ''}
+                {s.policy && s.policy.monthlyDataLimitBytes.source !== 'none' ? ` (from the ${s.policy.monthlyDataLimitBytes.source})` : ''}
               </dd>
               <dt>Allowed countries</dt>
               <dd>{s.policy?.allowedCountries.value?.join(', ') ?? 'all'}</dd>
