@@ -49,7 +49,9 @@ describe.each(SHAPES)('console API (%s)', (shape) => {
     const beyond = await account.api.post(`/v1/accounts/${account.accountId}/api-keys`, { name: 'broker', scopes: ['mqtt'] });
     expect(beyond.status).toBe(403);
     expect(beyond.body.errors).toEqual([{ field: 'scopes', message: expect.stringContaining('mqtt') }]);
-    expect((await new ApiClient(platform.url, account.readKey).post(`/v1/accounts/${account.accountId}/api-keys`, { name: 'x', scopes: ['read'] })).status).toBe(403);
+    expect(
+      (await new ApiClient(platform.url, account.readKey).post(`/v1/accounts/${account.accountId}/api-keys`, { name: 'x', scopes: ['read'] })).status,
+    ).toBe(403);
     expect((await account.api.get(`/v1/accounts/${other.accountId}/api-keys`)).status).toBe(404);
     expect((await account.api.post(`/v1/accounts/${other.accountId}/api-keys`, { name: 'x', scopes: ['read'] })).status).toBe(404);
     expect((await account.api.delete(`/v1/accounts/${account.accountId}/api-keys/${created.body.id}`)).status).toBe(204);
@@ -79,10 +81,23 @@ describe.each(SHAPES)('console API (%s)', (shape) => {
     const secret = await activate(account, iccid);
     const device = await mqtt.connectAsync(platform.mqttUrl, { username: iccid, password: secret, protocolVersion: 4, reconnectPeriod: 0 });
     try {
-      await device.publishAsync(`things/${iccid}/location`, JSON.stringify({ lat: 48.8566, lon: 2.3522, accuracyM: 12, source: 'gps', at: new Date().toISOString() }), { qos: 1 });
+      await device.publishAsync(
+        `things/${iccid}/location`,
+        JSON.stringify({ lat: 48.8566, lon: 2.3522, accuracyM: 12, source: 'gps', at: new Date().toISOString() }),
+        { qos: 1 },
+      );
       await device.publishAsync(
         `things/${iccid}/sessions`,
-        JSON.stringify({ sessionId: 'ov-1', startedAt: `${DAY}T00:00:01Z`, endedAt: null, bytesUp: 1000, bytesDown: 3000, mcc: '208', mnc: '01', rat: 'LTE-M' }),
+        JSON.stringify({
+          sessionId: 'ov-1',
+          startedAt: `${DAY}T00:00:01Z`,
+          endedAt: null,
+          bytesUp: 1000,
+          bytesDown: 3000,
+          mcc: '208',
+          mnc: '01',
+          rat: 'LTE-M',
+        }),
         { qos: 1 },
       );
       const positions = await eventually(async () => {
@@ -112,7 +127,15 @@ describe.each(SHAPES)('console API (%s)', (shape) => {
         const res = await account.api.get(`/v1/sims/${iccid}/sessions`);
         return res.body.data?.length ? res.body : undefined;
       });
-      expect(sessions.data[0]).toMatchObject({ sessionId: 'ov-1', bytesUp: 1000, bytesDown: 3000, bytesTotal: 4000, mcc: '208', mnc: '01', country: 'FR' });
+      expect(sessions.data[0]).toMatchObject({
+        sessionId: 'ov-1',
+        bytesUp: 1000,
+        bytesDown: 3000,
+        bytesTotal: 4000,
+        mcc: '208',
+        mnc: '01',
+        country: 'FR',
+      });
       expect((await account.api.get(`/v1/sims/${quiet}/sessions`)).body).toEqual({ data: [], nextCursor: null });
       expect((await other.api.get(`/v1/sims/${iccid}/sessions`)).status).toBe(404);
 
