@@ -45,13 +45,17 @@ export function loadWorld(): Promise<Countries> {
       const collection = feature(topology, topology.objects.countries) as FeatureCollection<Geometry, { name: string }>;
       return {
         type: 'FeatureCollection' as const,
-        features: collection.features.map((f): Feature<Geometry, CountryProperties> => ({
-          ...f,
-          properties: {
-            name: f.properties.name,
-            code: (f.id !== undefined ? NUMERIC_TO_ALPHA2[String(f.id)] : undefined) ?? ALPHA2_BY_NAME[f.properties.name] ?? null,
-          },
-        })),
+        // Antarctica is left out: no network there, and its ring around the pole cannot be drawn flat.
+        features: collection.features
+          .filter((f) => f.properties.name !== 'Antarctica')
+          .map((f): Feature<Geometry, CountryProperties> => ({
+            ...f,
+            geometry: unwrapGeometry(f.geometry),
+            properties: {
+              name: f.properties.name,
+              code: (f.id !== undefined ? NUMERIC_TO_ALPHA2[String(f.id)] : undefined) ?? ALPHA2_BY_NAME[f.properties.name] ?? null,
+            },
+          })),
       };
     })
     .catch((error: unknown) => {
