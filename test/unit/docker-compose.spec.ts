@@ -30,6 +30,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives every role the one SECRETS_KEY production requires', () => {
+    for (const name of platformServices) expect(compose.services[name].environment?.SECRETS_KEY).toMatch(/^\$\{SECRETS_KEY:\?/);
+  });
+
   it('runs Redis as BullMQ requires it (AOF on, noeviction)', () => {
     const redis = compose.services.redis as { command: string[] };
     expect(redis.command.join(' ')).toMatch(/--appendonly yes/);

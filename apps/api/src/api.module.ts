@@ -9,6 +9,7 @@ import { EventStreamController } from './events/event-stream.controller.js';
 import { EventsController } from './events/events.controller.js';
 import { FleetServicesApiModule } from './fleet-services-api.module.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
+import { IdentityApiModule } from './identity/identity-api.module.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OverviewController } from './overview/overview.controller.js';
 import { ConnectivityController } from './sims/connectivity.controller.js';
@@ -20,7 +21,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The REST API of operators and admins (`/v1`). */
 @Module({
-  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule, ConsoleSupportModule],
+  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule, ConsoleSupportModule, IdentityApiModule],
   controllers: [
     AccountsController,
     StockController,

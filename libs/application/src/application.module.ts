@@ -28,6 +28,7 @@ import { SessionRater } from './telemetry/session-rater.js';
 import { UsageService } from './telemetry/usage.service.js';
 import { TelemetryQueriesModule } from './telemetry/telemetry-queries.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { AuthThrottleModule } from './identity/auth-throttle.module.js';
 
 const repositories = [
   AccountRepository,
@@ -44,7 +45,17 @@ const useCases = [AccountsService, ApiKeyAuthenticator, SimsService, StockServic
 /** Repositories and use cases shared by the api, broker and worker roles. */
 @Global()
 @Module({
-  imports: [WebhooksModule, TelemetryQueriesModule, DeviceConnectivityModule, SimFleetModule, SmsModule, SupportModule, BillingModule, AlertsModule],
+  imports: [
+    AuthThrottleModule,
+    WebhooksModule,
+    TelemetryQueriesModule,
+    DeviceConnectivityModule,
+    SimFleetModule,
+    SmsModule,
+    SupportModule,
+    BillingModule,
+    AlertsModule,
+  ],
   providers: [
     ...repositories,
     ...useCases,

@@ -30,3 +30,9 @@ export async function verifyDeviceSecret(secret: string, stored: string): Promis
   const expected = Buffer.from(hash, 'base64url');
   return candidate.length === expected.length && timingSafeEqual(candidate, expected);
 }
+
+/**
+ * One-time tokens (invites, password resets, sessions, recovery codes) are random and long: they are
+ * stored as SHA-256 digests, like API keys, and compared by digest.
+ */
+export const hashToken = hashApiKeySecret;

@@ -33,6 +33,12 @@ export function assertRolesFitConfig(config: AppConfig, roles: readonly RoleName
   }
 }
 
+/** TRUST_PROXY as a number of hops: the nearest `hops` proxies are trusted (proxy-addr's function form). */
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
+
 export interface StartOptions {
   /** The platform's clock; the system clock unless a test harness brings its own (there is no setting for it). */
   clock?: Clock;
@@ -52,6 +58,8 @@ export async function startPlatform(
     genReqId: () => randomUUID(),
     bodyLimit: 16 * 1024 * 1024,
     return503OnClosing: true,
+    // TRUST_PROXY: behind a load balancer, the client's address and protocol come from X-Forwarded-* (throttling, audit, Secure cookies).
+    trustProxy: typeof config.http.trustProxy === 'number' ? trustHops(config.http.trustProxy) : config.http.trustProxy,
   });
   const app = await NestFactory.create<NestFastifyApplication>(PlatformModule.forRoot(config, roles, options.clock), adapter, {
     logger: new NestPinoLogger(logger),

@@ -20,7 +20,14 @@ export type TelemetryConfig =
 /** The typed configuration every module receives. Built once from the environment by `loadConfig`. */
 export interface AppConfig {
   env: RawConfig['NODE_ENV'];
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Base URL the platform is reached at (links in e-mails, the origin cookie-authenticated writes must come from); else the request's own. */
+    publicUrl?: string;
+    /** Fastify's trustProxy: which proxies' X-Forwarded-* headers give the client address and protocol. */
+    trustProxy: boolean | number | string[];
+  };
   mqtt: {
     port: number;
     wsPort: number;
@@ -63,6 +70,21 @@ export interface AppConfig {
   eventStream: { pollIntervalMs: number; heartbeatMs: number };
   /** The operator console: optional raster tiles under its maps (the packaged world outline otherwise). */
   console: { mapTilesUrl: string | null; mapTilesAttribution: string | null };
+  /** SECRETS_KEY (AES-256-GCM key of secrets read back, e.g. TOTP secrets); when unset outside production, generated once under DATA_DIR. */
+  secretsKey?: string;
+  identity: {
+    /** `Secure` on the session cookie: always, never, or when the request came over TLS (`auto`). */
+    cookieSecure: 'auto' | boolean;
+    sessionIdleMs: number;
+    sessionMaxAgeMs: number;
+    passwordMinLength: number;
+    inviteTtlMs: number;
+    passwordResetTtlMs: number;
+    mfaIssuer: string;
+    throttle: { failuresPerUser: number; failuresPerAddress: number; maxDelayMs: number };
+    auditRetentionMs: number;
+    smtp?: { url: string; from: string };
+  };
 }
 
 export class ConfigError extends Error {
@@ -84,7 +106,7 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
   const variable = String(issue.path[0] ?? '(environment)');
   const got = env[variable];
   const shown =
-    variable.includes('KEY') || variable.includes('PASSWORD') || variable.includes('TOKEN') || variable.includes('SECRET')
+    variable.includes('KEY') || variable === 'SMTP_URL' || variable.includes('PASSWORD') || variable.includes('TOKEN') || variable.includes('SECRET')
       ? '(hidden)'
       : JSON.stringify(got);
   const expected = issue.message.replace(/^Invalid (input|option): expected /, '').replace(/"/g, '');
@@ -115,11 +137,19 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (raw.SMS_PROVIDER_URL && (!raw.SMS_PROVIDER_TOKEN || !raw.SMS_PROVIDER_WEBHOOK_SECRET)) {
     problems.push('SMS_PROVIDER_TOKEN and SMS_PROVIDER_WEBHOOK_SECRET expects values when SMS_PROVIDER_URL is set');
   }
+  if (raw.NODE_ENV === 'production' && !raw.SECRETS_KEY) {
+    problems.push('SECRETS_KEY expects a value in production (a 32-byte key: openssl rand -base64 32), the same in every process');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return {
     env: raw.NODE_ENV,
-    http: { host: raw.HOST, port: raw.PORT },
+    http: {
+      host: raw.HOST,
+      port: raw.PORT,
+      publicUrl: raw.PUBLIC_URL ? raw.PUBLIC_URL.replace(/\/+$/, '') : undefined,
+      trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    },
     mqtt: {
       port: raw.MQTT_PORT,
       wsPort: raw.MQTT_WS_PORT,
@@ -181,7 +211,31 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     alerts: { scanEveryMs: parseDuration(raw.ALERTS_SCAN_EVERY) },
     eventStream: { pollIntervalMs: parseDuration(raw.EVENT_STREAM_POLL_INTERVAL), heartbeatMs: parseDuration(raw.EVENT_STREAM_HEARTBEAT) },
     console: { mapTilesUrl: raw.CONSOLE_MAP_TILES_URL ?? null, mapTilesAttribution: raw.CONSOLE_MAP_TILES_ATTRIBUTION ?? null },
+    secretsKey: raw.SECRETS_KEY,
+    identity: {
+      cookieSecure: raw.COOKIE_SECURE === 'auto' ? 'auto' : raw.COOKIE_SECURE === 'true',
+      sessionIdleMs: parseDuration(raw.SESSION_IDLE_TIMEOUT),
+      sessionMaxAgeMs: parseDuration(raw.SESSION_MAX_AGE),
+      passwordMinLength: raw.PASSWORD_MIN_LENGTH,
+      inviteTtlMs: parseDuration(raw.INVITE_TTL),
+      passwordResetTtlMs: parseDuration(raw.PASSWORD_RESET_TTL),
+      mfaIssuer: raw.MFA_ISSUER,
+      throttle: {
+        failuresPerUser: raw.AUTH_FAILURES_PER_USER,
+        failuresPerAddress: raw.AUTH_FAILURES_PER_ADDRESS,
+        maxDelayMs: parseDuration(raw.AUTH_MAX_DELAY),
+      },
+      auditRetentionMs: parseDuration(raw.AUDIT_LOG_RETENTION),
+      smtp: raw.SMTP_URL ? { url: raw.SMTP_URL, from: raw.SMTP_FROM } : undefined,
+    },
   };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((address) => address.trim());
 }
 
 export const CONFIG_VARIABLES = Object.keys(configSchema.shape);

@@ -105,6 +105,41 @@ export const configSchema = z.object({
     })
     .optional(),
   CONSOLE_MAP_TILES_ATTRIBUTION: z.string().min(1).max(300).optional(),
+  SECRETS_KEY: z
+    .string()
+    .refine((value) => secretsKeyBytes(value) === 32, { message: 'a 32-byte key in base64 or hex (openssl rand -base64 32)' })
+    .optional(),
+  PUBLIC_URL: z
+    .url({ message: 'a URL such as https://simfleet.example.com' })
+    .refine((value) => /^https?:/.test(value), { message: 'a URL starting with http:// or https://, such as https://simfleet.example.com' })
+    .optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9A-Fa-f:./]+(,\s*[0-9A-Fa-f:./]+)*)$/, {
+      message: 'true, false, a number of proxy hops, or comma-separated proxy addresses/CIDRs such as 10.0.0.0/8',
+    })
+    .optional(),
+  COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('auto'),
+  SESSION_IDLE_TIMEOUT: duration.default('30m'),
+  SESSION_MAX_AGE: duration.default('12h'),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(12),
+  INVITE_TTL: duration.default('7d'),
+  PASSWORD_RESET_TTL: duration.default('24h'),
+  MFA_ISSUER: z.string().trim().min(1).max(64).default('simfleet'),
+  AUTH_FAILURES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100000).default(20),
+  AUTH_MAX_DELAY: duration.default('15m'),
+  AUDIT_LOG_RETENTION: duration.default('400d'),
+  SMTP_URL: optionalUrl(['smtp', 'smtps'], 'smtps://user:password@mail.example.com:465'),
+  SMTP_FROM: z.string().trim().min(3).max(320).default('simfleet <no-reply@localhost>'),
 });
+
+/** Byte length of a SECRETS_KEY text (hex, base64 or base64url). */
+export function secretsKeyBytes(text: string): number {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return 32;
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return 0;
+  return Buffer.from(trimmed, /[+/]/.test(trimmed) ? 'base64' : 'base64url').length;
+}
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -24,3 +24,5 @@ export * from './telemetry/connections.js';
 export * from './telemetry/records.js';
 export * from './telemetry/topics.js';
 export * from './webhooks/webhook.js';
+export * from './identity/audit.js';
+export * from './identity/user.js';

@@ -4,3 +4,5 @@ export * from './openapi.js';
 export * from './ops/ops.module.js';
 export * from './route-audit.js';
 export * from './validation.js';
+export * from './audit-hook.js';
+export * from './cookies.js';

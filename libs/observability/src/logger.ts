@@ -5,6 +5,9 @@ import { pino, type Logger as PinoLogger } from 'pino';
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["idempotency-key"]',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
   'headers.authorization',
   'password',
   'secret',
@@ -12,6 +15,10 @@ export const REDACTED_PATHS = [
   '*.password',
   '*.secret',
   '*.key',
+  'token',
+  '*.token',
+  'csrfToken',
+  '*.csrfToken',
 ];
 
 export function createRootLogger(level: string): PinoLogger {

@@ -26,3 +26,5 @@ export * from './repositories/webhook.repository.js';
 export * from './repositories/event-stream.repository.js';
 export * from './repositories/fleet-map.repository.js';
 export * from './repositories/overview.repository.js';
+export * from './repositories/audit-log.repository.js';
+export * from './repositories/user.repository.js';

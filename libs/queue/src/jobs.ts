@@ -21,6 +21,8 @@ export interface JobPayloads {
   'device.connections': { changes: ConnectionChange[] };
   /** One attempt of a webhook delivery; `attempt` is the delivery's attempt count when it was leased (a stale job is a no-op). */
   'webhooks.deliver': { deliveryId: string; attempt: number };
+  /** Hourly: audit entries past AUDIT_LOG_RETENTION leave the log; ended sessions and used or expired tokens are forgotten. */
+  'identity.purge': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -53,6 +55,8 @@ export const JOB_POLICIES: Record<JobName, RetryPolicy> = {
   // HTTP failures follow the webhook retry schedule in the database; job retries only cover our own errors (database down).
   // Concurrency lets other endpoints' deliveries proceed while one endpoint hangs until its timeout.
   'webhooks.deliver': { attempts: 5, backoffMs: 1_000, maxBackoffMs: 30_000, concurrency: 16 },
+  // The next hourly run redoes the work of a failed one.
+  'identity.purge': { attempts: 2, backoffMs: 5_000, maxBackoffMs: 30_000, concurrency: 1 },
 };
 
 export const JOB_NAMES = Object.keys(JOB_POLICIES) as JobName[];

@@ -2,26 +2,27 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } f
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AccountsService } from '@simfleet/application';
-import { ACCOUNT_SCOPES, principalHasScope, type Principal } from '@simfleet/auth';
-import { DomainError, ErrorCode } from '@simfleet/domain';
+import { ACCOUNT_SCOPES, type Principal } from '@simfleet/auth';
 import { AllowAdminToo, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
+import { accountRealm } from '../identity/identity-http.js';
 import { accountView, apiKeyView, pageOf } from '../http/views.js';
 
 const createAccountBody = z.object({ name: z.string().trim().min(1).max(200).describe('Display name of the customer') }).strict();
 const createKeyBody = z
   .object({
     name: z.string().trim().min(1).max(200),
-    scopes: z.array(z.enum(ACCOUNT_SCOPES)).min(1).describe('`read`, `write` (implies read) and/or `mqtt` (integration subscriber)'),
+    scopes: z
+      .array(z.enum(ACCOUNT_SCOPES))
+      .min(1)
+      .describe(
+        '`read`, `write` (implies read), `mqtt` (integration subscriber), `keys` (manage API keys), `audit` (read the audit log), `users` (manage users); ' +
+          'a user or key grants only scopes it holds itself',
+      ),
   })
   .strict();
 const pageParams = z.object(pageQuery);
 
-/** An account key manages its own account's keys only: another account is reported as missing. */
-function assertOwnAccount(principal: Principal, id: string): void {
-  if (principal.kind === 'account' && principal.accountId !== id) throw DomainError.notFound('Account', id);
-}
-
-@ApiTags('accounts')
+@ApiTags('accounts (admin)')
 @Controller('v1/accounts')
 @RequireScope('admin')
 export class AccountsController {
@@ -47,52 +48,35 @@ export class AccountsController {
     return this.accounts.getAccount(id);
   }
 
+  // API keys: the platform admin, or the account's own keys and users holding the `keys` scope.
   @Post(':id/api-keys')
-  @RequireScope('write')
+  @RequireScope('keys')
   @AllowAdminToo()
   @ApiJsonBody(createKeyBody)
-  @ApiRoute(
-    {
-      status: 201,
-      schema: apiKeyView,
-      description:
-        'The new key; `key` is shown only in this response. The admin key, or a `write` key of the account for a key with no scope it lacks itself',
-    },
-    404,
-    422,
-  )
+  @ApiRoute({ status: 201, schema: apiKeyView, description: 'The new key; `key` is shown only in this response' }, 404, 422)
   createKey(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>,
   ) {
-    assertOwnAccount(principal, id);
-    const beyond = principal.kind === 'account' ? body.scopes.filter((scope) => !principalHasScope(principal, scope)) : [];
-    if (beyond.length) {
-      throw new DomainError(ErrorCode.Forbidden, `A key cannot grant a scope it lacks: ${beyond.join(', ')}`, {
-        errors: [{ field: 'scopes', message: `not held by the calling key: ${beyond.join(', ')}` }],
-      });
-    }
-    return this.accounts.createApiKey(id, body.name, body.scopes);
+    return this.accounts.createApiKey(accountRealm(principal, id), body.name, body.scopes, principal);
   }
 
   @Get(':id/api-keys')
-  @RequireScope('read')
+  @RequireScope('keys')
   @AllowAdminToo()
-  @ApiRoute({ schema: z.object({ data: z.array(apiKeyView) }), description: 'The admin key, or a key of the account' }, 404)
+  @ApiRoute({ schema: z.object({ data: z.array(apiKeyView) }) }, 404)
   async listKeys(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    assertOwnAccount(principal, id);
-    const keys = await this.accounts.listApiKeys(id);
+    const keys = await this.accounts.listApiKeys(accountRealm(principal, id));
     return { data: keys.map(({ secretHash: _hidden, ...key }) => key) };
   }
 
   @Delete(':id/api-keys/:keyId')
   @HttpCode(204)
-  @RequireScope('write')
+  @RequireScope('keys')
   @AllowAdminToo()
-  @ApiRoute({ status: 204, schema: z.null(), description: 'Revoked (the admin key, or a `write` key of the account)' }, 404)
+  @ApiRoute({ status: 204, schema: z.null(), description: 'Revoked' }, 404)
   async revokeKey(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('keyId') keyId: string) {
-    assertOwnAccount(principal, id);
-    await this.accounts.revokeApiKey(id, keyId);
+    await this.accounts.revokeApiKey(accountRealm(principal, id), keyId);
   }
 }

@@ -135,17 +135,20 @@ export class OverviewController {
   @ApiRoute({
     schema: z.object({
       kind: z.enum(['admin', 'account']),
-      keyId: z.string(),
+      actor: z
+        .object({ type: z.enum(['api_key', 'user']), id: z.string(), name: z.string().nullable() })
+        .describe('The API key, or the signed-in user (name: the key’s name or the user’s e-mail)'),
       accountId: z.string().nullable(),
       accountName: z.string().nullable(),
-      scopes: z.array(z.string()).describe('The key’s scopes; `admin` for the platform key'),
+      scopes: z.array(z.string()).describe('The key’s scopes, or those of the user’s role; `admin` for the platform admin'),
     }),
-    description: 'Who the caller is: the account and scopes of the API key (the console adapts its pages to them)',
+    description: 'Who the caller is: the API key or user, its account and scopes (the console adapts its pages to them)',
   })
   async principal(@CurrentPrincipal() principal: Principal) {
-    if (principal.kind === 'admin') return { kind: 'admin', keyId: principal.keyId, accountId: null, accountName: null, scopes: ['admin'] };
+    const actor = { type: principal.actor.type, id: principal.actor.id, name: principal.actor.name ?? null };
+    if (principal.kind === 'admin') return { kind: 'admin', actor, accountId: null, accountName: null, scopes: ['admin'] };
     const account = await this.accounts.findById(principal.accountId);
-    return { kind: 'account', keyId: principal.keyId, accountId: principal.accountId, accountName: account?.name ?? null, scopes: principal.scopes };
+    return { kind: 'account', actor, accountId: principal.accountId, accountName: account?.name ?? null, scopes: principal.scopes };
   }
 
   @Get('sims/count')

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { GroupRepository, JobRepository, SimFleetRepository } from '@simfleet/persistence';
+import { AuditModule } from '../identity/audit-trail.js';
 import { BulkJobsService } from './bulk-jobs.service.js';
 import { GroupsService } from './groups.service.js';
 import { SimOrganisationService } from './sim-organisation.service.js';
@@ -11,5 +12,5 @@ const providers = [SimFleetRepository, GroupRepository, JobRepository, SimOrgani
  * role (the alerts engine reads SimOrganisationService.effectivePolicy) can inject it.
  */
 @Global()
-@Module({ providers, exports: providers })
+@Module({ imports: [AuditModule], providers, exports: providers })
 export class SimFleetModule {}
