@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useMemo, useState, type ComponentType } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider, useLocation, useSearchParams } from 'react-router';
-import { onSignedOut, restore, signOut as apiSignOut, type Identity } from './api/auth';
+import { mustEnrolMfa, onSignedOut, restore, signOut as apiSignOut, type Identity } from './api/auth';
 import { liveStream } from './api/live';
 import { isProblem } from './api/problem';
 import { Loading } from './components/ui';
@@ -43,6 +43,32 @@ function AfterSignIn() {
   return <Navigate to={next && next.startsWith('/') && !next.startsWith('//') ? next : '/'} replace />;
 }
 
+// The pages a person reaches from a one-time link (invite, password reset), signed in or not.
+const AcceptInvitePage = lazy(async () => ({ default: (await import('./pages/LinkPages')).AcceptInvitePage }));
+const ResetPasswordPage = lazy(async () => ({ default: (await import('./pages/LinkPages')).ResetPasswordPage }));
+
+function linkRoutes(onSignIn: (identity: Identity) => void) {
+  const fallback = <Loading label="Loading the page…" />;
+  return [
+    {
+      path: '/invite',
+      element: (
+        <Suspense fallback={fallback}>
+          <AcceptInvitePage onSignIn={onSignIn} />
+        </Suspense>
+      ),
+    },
+    {
+      path: '/reset-password',
+      element: (
+        <Suspense fallback={fallback}>
+          <ResetPasswordPage />
+        </Suspense>
+      ),
+    },
+  ];
+}
+
 function RequireSignIn() {
   const location = useLocation();
   return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
@@ -52,12 +78,25 @@ function router(identity: Identity | null, onSignIn: (identity: Identity) => voi
   if (!identity) {
     return createBrowserRouter([
       { path: '/sign-in', element: <SignInPage onSignIn={onSignIn} /> },
+      ...linkRoutes(onSignIn),
       { path: '*', element: <RequireSignIn /> },
     ]);
   }
+  const security = { path: 'security', element: page(() => import('./pages/SecurityPage'), 'SecurityPage') };
+  if (mustEnrolMfa(identity)) {
+    // The account requires two-factor authentication: until this person turns it on, the API answers
+    // nothing else, so the console leads them to the one page that does.
+    return createBrowserRouter([
+      ...linkRoutes(onSignIn),
+      { path: '/', element: <Layout />, children: [security, { path: '*', element: <Navigate to="/security" replace /> }] },
+      { path: '*', element: <Navigate to="/security" replace /> },
+    ]);
+  }
   const admin = identity.kind === 'admin';
+  const session = identity.via === 'session' ? [security] : [];
   return createBrowserRouter([
     { path: '/sign-in', element: <AfterSignIn /> },
+    ...linkRoutes(onSignIn),
     {
       path: '/',
       element: <Layout />,
@@ -70,6 +109,7 @@ function router(identity: Identity | null, onSignIn: (identity: Identity) => voi
               { path: 'admin/stock', element: page(() => import('./pages/admin/StockPage'), 'StockPage') },
               { path: 'admin/orders', element: page(() => import('./pages/admin/AdminOrdersPage'), 'AdminOrdersPage') },
               { path: 'admin/dead-letters', element: page(() => import('./pages/admin/DeadLettersPage'), 'DeadLettersPage') },
+              { path: 'admin/users', element: page(() => import('./pages/UsersPage'), 'AdminUsersPage') },
               { path: 'admin/invoices', element: page(() => import('./pages/InvoicesPage'), 'InvoicesPage') },
               { path: 'invoices/:id', element: page(() => import('./pages/InvoicesPage'), 'InvoiceDetailPage') },
             ]
@@ -88,9 +128,11 @@ function router(identity: Identity | null, onSignIn: (identity: Identity) => voi
               { path: 'api-keys', element: page(() => import('./pages/ApiKeysPage'), 'ApiKeysPage') },
               { path: 'support', element: page(() => import('./pages/SupportPage'), 'SupportPage') },
               { path: 'support/:id', element: page(() => import('./pages/SupportPage'), 'SupportCasePage') },
-              { path: 'users', element: page(() => import('./pages/IdentityPages'), 'UsersPage') },
+              { path: 'users', element: page(() => import('./pages/UsersPage'), 'UsersPage') },
             ]),
-        { path: 'audit-log', element: page(() => import('./pages/IdentityPages'), 'AuditLogPage') },
+        // Routed for everyone: the menu shows the pages a role may use, and a page reached anyway shows the API's refusal.
+        { path: 'audit-log', element: page(() => import('./pages/AuditLogPage'), 'AuditLogPage') },
+        ...session,
         { path: '*', element: page(() => import('./pages/NotFoundPage'), 'NotFoundPage') },
       ],
     },
@@ -108,7 +150,17 @@ export function App() {
     });
   }, []);
   const routes = useMemo(() => (identity === undefined ? null : router(identity, setIdentity)), [identity]);
-  const session = useMemo(() => (identity ? { identity, signOut: (everywhere?: boolean) => apiSignOut(everywhere) } : null), [identity]);
+  const session = useMemo(
+    () =>
+      identity
+        ? {
+            identity,
+            signOut: (everywhere?: boolean) => apiSignOut(everywhere),
+            refresh: async () => setIdentity(await restore()),
+          }
+        : null,
+    [identity],
+  );
   if (!routes) return <Loading label="Starting the console…" />;
   return (
     <QueryClientProvider client={queryClient}>

@@ -4,6 +4,8 @@ import type { Identity } from './api/auth';
 export interface SessionContext {
   identity: Identity;
   signOut: (everywhere?: boolean) => Promise<void>;
+  /** Reads the session again (after turning on two-factor authentication the account required). */
+  refresh: () => Promise<void>;
 }
 
 export const Session = createContext<SessionContext | null>(null);

@@ -13,14 +13,43 @@ export interface Identity {
   accountName: string | null;
   /** Who is signed in, as shown in the header. */
   label: string;
-  /** May change things (write scope, or a role above viewer). */
+  /** The key's scopes, or those of the user's role (`admin` for the platform admin). */
+  scopes: readonly string[];
+  /** May change the fleet (the `write` scope: every role but viewer). */
   canWrite: boolean;
+  /** A signed-in person (not a key). */
+  userId?: string;
   role?: string;
   email?: string;
+  /** The account requires two-factor authentication… */
+  mfaRequired?: boolean;
+  /** …and this user has it on (or not: then only their own settings answer until they do). */
+  mfaEnabled?: boolean;
 }
 
-interface SessionBody {
-  user: { id: string; email: string; name: string | null; role: string; accountId: string | null; platformAdmin: boolean; mfaEnabled: boolean };
+/** Whether the signed-in key or user holds a scope; the platform admin may also use an account's users, keys and audit routes. */
+export function can(identity: Identity, scope: 'read' | 'write' | 'mqtt' | 'keys' | 'audit' | 'users' | 'admin'): boolean {
+  if (identity.kind === 'admin') return scope !== 'mqtt';
+  if (scope === 'read') return identity.scopes.includes('read') || identity.scopes.includes('write');
+  return identity.scopes.includes(scope);
+}
+
+/** Signed in, but the account requires two-factor authentication this user has not turned on yet. */
+export const mustEnrolMfa = (identity: Identity): boolean => identity.via === 'session' && Boolean(identity.mfaRequired && !identity.mfaEnabled);
+
+export interface SessionBody {
+  user: {
+    id: string;
+    email: string;
+    name: string | null;
+    role: string;
+    accountId: string | null;
+    accountName: string | null;
+    platformAdmin: boolean;
+    mfaEnabled: boolean;
+    mfaRequired: boolean;
+    scopes: string[];
+  };
   csrfToken: string;
   expiresAt: string;
 }
@@ -50,7 +79,7 @@ export function authHeaders(write: boolean): Record<string, string> {
   return write ? { 'x-csrf-token': credentials.csrfToken } : {};
 }
 
-async function problemOf(response: Response): Promise<ApiProblem> {
+export async function problemOf(response: Response): Promise<ApiProblem> {
   const body = (await response.json().catch(() => ({}))) as { title?: string; detail?: string; errors?: ApiProblem['errors']; type?: string };
   return new ApiProblem(response.status, body.title ?? response.statusText, body.detail ?? '', body.errors ?? [], body.type ?? '');
 }
@@ -59,19 +88,30 @@ const identityOfSession = (body: SessionBody): Identity => ({
   via: 'session',
   kind: body.user.platformAdmin ? 'admin' : 'account',
   accountId: body.user.accountId,
-  accountName: null,
+  accountName: body.user.accountName,
   label: body.user.name ?? body.user.email,
-  canWrite: body.user.platformAdmin || body.user.role !== 'viewer',
+  scopes: body.user.scopes,
+  canWrite: body.user.platformAdmin || body.user.scopes.includes('write'),
+  userId: body.user.id,
   role: body.user.role,
   email: body.user.email,
+  mfaRequired: body.user.mfaRequired,
+  mfaEnabled: body.user.mfaEnabled,
 });
+
+/** A session the API just started (sign-in, invite acceptance): its CSRF token goes with every write from now on. */
+export function sessionStarted(body: SessionBody): Identity {
+  sessionStorage.removeItem(KEY_STORAGE);
+  credentials = { kind: 'session', csrfToken: body.csrfToken };
+  return identityOfSession(body);
+}
 
 async function identityOfKey(key: string): Promise<Identity> {
   const response = await fetch('/v1/principal', { headers: { authorization: `Bearer ${key}` } });
   if (!response.ok) throw await problemOf(response);
   const p = (await response.json()) as {
     kind: 'admin' | 'account';
-    keyId: string;
+    actor: { type: 'api_key' | 'user'; id: string; name: string | null };
     accountId: string | null;
     accountName: string | null;
     scopes: string[];
@@ -82,6 +122,7 @@ async function identityOfKey(key: string): Promise<Identity> {
     accountId: p.accountId,
     accountName: p.accountName,
     label: p.kind === 'admin' ? 'Platform admin (API key)' : `${p.accountName ?? p.accountId} (API key)`,
+    scopes: p.scopes,
     canWrite: p.kind === 'admin' || p.scopes.includes('write'),
   };
 }
@@ -102,13 +143,8 @@ export async function signIn(email: string, password: string, code?: string): Pr
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password, ...(code ? { code } : {}) }),
   });
-  if (response.status === 404) {
-    throw new ApiProblem(404, 'Sign-in with e-mail is not available', 'This server does not offer user accounts yet: sign in with an API key.');
-  }
   if (!response.ok) throw await problemOf(response);
-  const body = (await response.json()) as SessionBody;
-  credentials = { kind: 'session', csrfToken: body.csrfToken };
-  return identityOfSession(body);
+  return sessionStarted((await response.json()) as SessionBody);
 }
 
 /** On start: the key of this tab, or the browser's session cookie, or nobody. */
@@ -125,9 +161,7 @@ export async function restore(): Promise<Identity | null> {
   }
   const response = await fetch('/v1/sessions/current', { credentials: 'same-origin' }).catch(() => null);
   if (!response?.ok) return null;
-  const body = (await response.json()) as SessionBody;
-  credentials = { kind: 'session', csrfToken: body.csrfToken };
-  return identityOfSession(body);
+  return sessionStarted((await response.json()) as SessionBody);
 }
 
 export async function signOut(everywhere = false): Promise<void> {

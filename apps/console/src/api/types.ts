@@ -316,3 +316,45 @@ export interface DeadLetter {
   attempts: number;
   failedAt: string;
 }
+
+export type UserRole = 'owner' | 'admin' | 'operator' | 'viewer';
+export const USER_ROLES: readonly UserRole[] = ['owner', 'admin', 'operator', 'viewer'];
+
+export interface User {
+  id: string;
+  accountId: string | null;
+  email: string;
+  name: string | null;
+  role: UserRole;
+  status: 'invited' | 'active' | 'disabled';
+  mfaEnabled: boolean;
+  lastSignInAt: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A one-time link (invite or password reset): shown once. */
+export interface OneTimeLink {
+  token: string;
+  url: string;
+  expiresAt: string;
+  emailSent: boolean;
+  emailError?: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  accountId: string | null;
+  at: string;
+  actor: string;
+  actorName: string | null;
+  platformActor: boolean;
+  action: string;
+  resource: string;
+  outcome: 'success' | 'denied' | 'failure';
+  status: number | null;
+  requestId: string | null;
+  via: string | null;
+  address: string | null;
+}

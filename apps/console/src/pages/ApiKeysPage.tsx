@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { can } from '../api/auth';
 import { api } from '../api/client';
 import { asProblem } from '../api/problem';
 import type { ApiKey } from '../api/types';
@@ -7,8 +8,18 @@ import { Card, ConfirmDialog, ErrorMessage, Field, PageHeader, QueryView, Secret
 import { dateTime } from '../format';
 import { useSession } from '../session';
 
-/** An account's API keys (also the admin's view of one account, with `accountId`). */
-export function ApiKeysPanel({ accountId, canWrite }: { accountId: string; canWrite: boolean }) {
+const ACCOUNT_SCOPES = ['read', 'write', 'mqtt', 'keys', 'audit', 'users'] as const;
+
+/** An account's API keys (also the admin's view of one account, with `accountId`). `grantable`: the scopes a new key may get (one's own). */
+export function ApiKeysPanel({
+  accountId,
+  canWrite,
+  grantable = ACCOUNT_SCOPES,
+}: {
+  accountId: string;
+  canWrite: boolean;
+  grantable?: readonly string[];
+}) {
   const client = useQueryClient();
   const keys = useQuery({
     queryKey: ['api-keys', accountId],
@@ -46,7 +57,7 @@ export function ApiKeysPanel({ accountId, canWrite }: { accountId: string; canWr
             </Field>
             <fieldset className="checks">
               <legend>Scopes</legend>
-              {['read', 'write', 'mqtt'].map((s) => (
+              {grantable.map((s) => (
                 <label key={s} className="check">
                   <input
                     type="checkbox"
@@ -125,7 +136,15 @@ export function ApiKeysPage() {
   return (
     <>
       <PageHeader title="API keys" subtitle="Keys for your systems. A key is shown once, at creation." />
-      {identity.accountId ? <ApiKeysPanel accountId={identity.accountId} canWrite={identity.canWrite} /> : <p>No account.</p>}
+      {identity.accountId ? (
+        <ApiKeysPanel
+          accountId={identity.accountId}
+          canWrite={can(identity, 'keys')}
+          grantable={ACCOUNT_SCOPES.filter((scope) => can(identity, scope))}
+        />
+      ) : (
+        <p>No account.</p>
+      )}
     </>
   );
 }

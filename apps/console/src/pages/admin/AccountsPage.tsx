@@ -7,6 +7,7 @@ import type { Account } from '../../api/types';
 import { Card, ErrorMessage, Field, PageHeader, QueryView } from '../../components/ui';
 import { dateTime } from '../../format';
 import { ApiKeysPanel } from '../ApiKeysPage';
+import { UsersPanel } from '../UsersPage';
 
 export function AccountsPage() {
   const client = useQueryClient();
@@ -85,6 +86,8 @@ export function AccountDetailPage() {
               </>
             }
           />
+          <h2>Users</h2>
+          <UsersPanel base={`/v1/accounts/${a.id}/users`} canManage />
           <h2>API keys</h2>
           <ApiKeysPanel accountId={a.id} canWrite />
         </>
