@@ -88,7 +88,15 @@ function router(identity: Identity | null, onSignIn: (identity: Identity) => voi
     // nothing else, so the console leads them to the one page that does.
     return createBrowserRouter([
       ...linkRoutes(onSignIn),
-      { path: '/', element: <Layout />, children: [security, { path: '*', element: <Navigate to="/security" replace /> }] },
+      {
+        path: '/',
+        element: <Layout />,
+        children: [
+          { index: true, element: <Navigate to="/security" replace /> },
+          security,
+          { path: '*', element: <Navigate to="/security" replace /> },
+        ],
+      },
       { path: '*', element: <Navigate to="/security" replace /> },
     ]);
   }
@@ -139,6 +147,8 @@ function router(identity: Identity | null, onSignIn: (identity: Identity) => voi
   ]);
 }
 
+let generation = 0;
+
 export function App() {
   const [identity, setIdentity] = useState<Identity | null | undefined>(undefined);
   useEffect(() => {
@@ -149,13 +159,19 @@ export function App() {
       setIdentity(null);
     });
   }, []);
-  const routes = useMemo(() => (identity === undefined ? null : router(identity, setIdentity)), [identity]);
+  // A new identity (signed in, out, or 2FA turned on) gets new routes, in a new RouterProvider: a
+  // RouterProvider keeps the state of the router it was first given.
+  const routes = useMemo(() => (identity === undefined ? null : { router: router(identity, setIdentity), key: (generation += 1) }), [identity]);
   const session = useMemo(
     () =>
       identity
         ? {
             identity,
-            signOut: (everywhere?: boolean) => apiSignOut(everywhere),
+            // Signing out on purpose starts afresh at the sign-in page (an expired session keeps the page to come back to).
+            signOut: (everywhere?: boolean) => {
+              window.history.replaceState(null, '', '/sign-in');
+              return apiSignOut(everywhere);
+            },
             refresh: async () => setIdentity(await restore()),
           }
         : null,
@@ -165,7 +181,7 @@ export function App() {
   return (
     <QueryClientProvider client={queryClient}>
       <Session.Provider value={session}>
-        <RouterProvider router={routes} />
+        <RouterProvider key={routes.key} router={routes.router} />
       </Session.Provider>
     </QueryClientProvider>
   );

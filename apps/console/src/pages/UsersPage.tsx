@@ -210,7 +210,7 @@ export function UsersPanel({
                               >
                                 Enable
                               </button>
-                            ) : (
+                            ) : user.status === 'active' ? (
                               <button
                                 type="button"
                                 className="secondary small"
@@ -219,7 +219,7 @@ export function UsersPanel({
                               >
                                 Disable
                               </button>
-                            )}
+                            ) : null}
                             {user.status === 'invited' ? (
                               <button
                                 type="button"
