@@ -244,7 +244,7 @@ describe('console sign-in, users, two-factor authentication and audit log in a b
     // The owner's own row has no actions on itself; the last owner cannot be demoted (the API's 409 would say so).
     await expect(owner.locator(`tr[data-user="${OWNER}"]`)).toContainText('(you)');
     await checkA11y(owner, 'users');
-    await shot(owner, 'users');
+    await shot(owner, 'users-owner');
 
     // 5. The viewer accepts; the account requires 2FA, so the console leads them to set it up first.
     const viewer = await browserOf();
@@ -320,7 +320,7 @@ describe('console sign-in, users, two-factor authentication and audit log in a b
     const refused = owner.locator(`tr[data-action="sims.suspend"][data-actor="${VIEWER}"]`).first();
     await expect(refused).toContainText('denied');
     await checkA11y(owner, 'audit log');
-    await shot(owner, 'audit-log');
+    await shot(owner, 'audit-log-steps');
 
     // Filters: one actor (a click on their name), then one action; the filter is in the URL and survives a reload.
     await owner.locator(`tr[data-actor="${VIEWER}"] button.link-button`).first().click();

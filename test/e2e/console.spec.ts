@@ -404,7 +404,13 @@ describe('operator console in a browser', () => {
         ['/audit-log', 'audit-log'],
         ['/no-such-page', 'not-found'],
       ];
-      const page = await open(account.writeKey);
+      // A key with every account scope, so that the API keys, users and audit log pages show their content.
+      const everything = await admin.post(`/v1/accounts/${account.accountId}/api-keys`, {
+        name: 'console tour',
+        scopes: ['write', 'mqtt', 'keys', 'audit', 'users'],
+      });
+      expect(everything.status).toBe(201);
+      const page = await open(everything.body.key);
       const found: Record<string, unknown> = {};
       for (const [url, name] of pages) {
         await page.goto(url);
@@ -421,6 +427,8 @@ describe('operator console in a browser', () => {
         ['/admin/orders', 'admin-orders'],
         ['/admin/invoices', 'admin-invoices'],
         ['/admin/dead-letters', 'admin-dead-letters'],
+        ['/admin/users', 'admin-users'],
+        ['/audit-log', 'admin-audit-log'],
       ]) {
         await adminPage.goto(url);
         await settled(adminPage);
