@@ -86,6 +86,7 @@ describe('operations endpoints (embedded shape)', () => {
       '/v1/sims/{iccid}/credentials',
       '/v1/events',
       '/v1/admin/dead-letters',
+      '/v1/admin/dead-letters/{id}/replay',
       '/health',
       '/ready',
     ]) {

@@ -1,6 +1,17 @@
 import { Module } from '@nestjs/common';
-import { ConsoleSupportModule } from '@simfleet/application';
+import {
+  AccountsModule,
+  ConsoleSupportModule,
+  BillingModule,
+  DeviceConnectivityModule,
+  OperationsModule,
+  SimFleetModule,
+  SimsModule,
+  TelemetryQueriesModule,
+  WebhooksModule,
+} from '@simfleet/application';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { SecretsModule } from '@simfleet/persistence';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { AdminController } from './admin/admin.controller.js';
 import { AlertsApiModule } from './alerts/alerts-api.module.js';
@@ -21,7 +32,22 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The REST API of operators and admins (`/v1`). */
 @Module({
-  imports: [FleetServicesApiModule, SimFleetApiModule, AlertsApiModule, ConsoleSupportModule, IdentityApiModule],
+  imports: [
+    SecretsModule,
+    AccountsModule,
+    SimsModule,
+    SimFleetModule,
+    DeviceConnectivityModule,
+    TelemetryQueriesModule,
+    WebhooksModule,
+    BillingModule,
+    OperationsModule,
+    FleetServicesApiModule,
+    SimFleetApiModule,
+    AlertsApiModule,
+    ConsoleSupportModule,
+    IdentityApiModule,
+  ],
   controllers: [
     AccountsController,
     StockController,

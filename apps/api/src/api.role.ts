@@ -1,8 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from '@simfleet/application';
 import type { PlatformRole } from '@simfleet/bootstrap';
-import { registerAuditHook, SESSION_COOKIE } from '@simfleet/http';
+import { completeOpenApiDocument, enforceRequestContract, registerAuditHook, RequestContract, SESSION_COOKIE } from '@simfleet/http';
 import { ApiModule } from './api.module.js';
 import { serveConsole } from './console/console-static.js';
 
@@ -25,7 +26,7 @@ function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
       description: 'A signed-in user’s session (POST /v1/sessions); writes need the `X-CSRF-Token` header and an Origin of the API’s own',
     })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return completeOpenApiDocument(SwaggerModule.createDocument(app, config));
 }
 
 /** The REST API role: `/v1`, its OpenAPI document at `/openapi.json` and `/docs`, the operator console at `/`, and the platform admin key. */
@@ -35,6 +36,8 @@ export const apiRole: PlatformRole = {
   beforeInit(app) {
     registerAuditHook(app);
     const openApi = buildOpenApi(app);
+    // The document is the contract: the routes registered next refuse what it does not describe.
+    enforceRequestContract(app.getHttpAdapter().getInstance() as unknown as FastifyInstance, new RequestContract(openApi));
     SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', raw: ['json', 'yaml'] });
     serveConsole(app);
     return { openApi };

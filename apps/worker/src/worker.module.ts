@@ -1,7 +1,18 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import {
+  AlertsModule,
+  BillingModule,
+  DeviceConnectivityModule,
+  SimFleetModule,
+  SimsModule,
+  SmsModule,
+  TelemetryIngestModule,
+  WebhooksModule,
+} from '@simfleet/application';
 import { AlertsScanProcessor } from './processors/alerts-scan.processor.js';
 import { IdentityPurgeProcessor } from './processors/identity-purge.processor.js';
+import { IdempotencyPurgeProcessor } from './processors/idempotency-purge.processor.js';
 import { DeviceConnectionsProcessor } from './processors/device-connections.processor.js';
 import { InvoiceScheduler, InvoicesMonthlyProcessor } from './processors/invoices-monthly.processor.js';
 import { OrderFulfilProcessor } from './processors/order-fulfil.processor.js';
@@ -15,7 +26,18 @@ import { WorkerService } from './worker.service.js';
 
 /** The worker role. Each job processor is a provider here, marked with @JobProcessor(name). */
 @Module({
-  imports: [DiscoveryModule, IdentityHousekeepingModule],
+  imports: [
+    DiscoveryModule,
+    TelemetryIngestModule,
+    AlertsModule,
+    BillingModule,
+    SimsModule,
+    SimFleetModule,
+    SmsModule,
+    WebhooksModule,
+    DeviceConnectivityModule,
+    IdentityHousekeepingModule,
+  ],
   providers: [
     WorkerService,
     InvoicesMonthlyProcessor,
@@ -32,6 +54,7 @@ import { WorkerService } from './worker.service.js';
     SimsBulkProcessor,
     AlertsScanProcessor,
     IdentityPurgeProcessor,
+    IdempotencyPurgeProcessor,
   ],
 })
 export class WorkerModule {}

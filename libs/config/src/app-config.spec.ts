@@ -13,7 +13,15 @@ const problemsOf = (env: Record<string, string>): string[] => {
 describe('loadConfig', () => {
   it('with no environment at all, chooses the embedded shape and the documented defaults', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, trustProxy: false });
+    expect(config.http).toEqual({
+      host: '0.0.0.0',
+      port: 3000,
+      publicUrl: undefined,
+      trustProxy: false,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 72_000,
+    });
     expect(config.mqtt).toMatchObject({ port: 1883, wsPort: 8083, tls: undefined });
     expect(config.database).toEqual({ kind: 'pglite', dataDir: expect.stringMatching(/data[/\\]pglite$/) });
     expect(config.queue).toEqual({ kind: 'in-process' });
@@ -73,7 +81,7 @@ describe('loadConfig', () => {
 
 describe('identity settings', () => {
   it('defaults to 30-minute idle and 12-hour sessions, 12-character passwords, growing delays after 5 and 20 failures', () => {
-    const { identity, secretsKey } = loadConfig({});
+    const { identity, secrets } = loadConfig({});
     expect(identity).toEqual({
       cookieSecure: 'auto',
       sessionIdleMs: 1_800_000,
@@ -86,7 +94,7 @@ describe('identity settings', () => {
       auditRetentionMs: 400 * 86_400_000,
       smtp: undefined,
     });
-    expect(secretsKey).toBeUndefined();
+    expect(secrets).toEqual({ key: null, previousKeys: [] });
   });
 
   it('reads SMTP, the public URL, the proxy trust and the cookie flag', () => {
@@ -105,8 +113,9 @@ describe('identity settings', () => {
 
   it('takes a 32-byte SECRETS_KEY, requires one in production, and never echoes it', () => {
     const key = Buffer.alloc(32, 7);
-    expect(loadConfig({ SECRETS_KEY: key.toString('base64') }).secretsKey).toBe(key.toString('base64'));
-    expect(loadConfig({ SECRETS_KEY: key.toString('hex') }).secretsKey).toBe(key.toString('hex'));
+    expect(loadConfig({ SECRETS_KEY: key.toString('base64') }).secrets.key).toEqual(key);
+    expect(loadConfig({ SECRETS_KEY: key.toString('hex') }).secrets.key).toEqual(key);
+    expect(loadConfig({ SECRETS_KEY: key.toString('base64url') }).secrets.key).toEqual(key);
     const [short] = problemsOf({ SECRETS_KEY: 'c2hvcnQta2V5' });
     expect(short).toMatch(/^SECRETS_KEY expects a 32-byte key/);
     expect(short).not.toContain('c2hvcnQta2V5');

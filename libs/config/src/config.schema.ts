@@ -24,6 +24,15 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
+  HTTP_HEADERS_TIMEOUT: duration.default('10s'),
+  HTTP_REQUEST_TIMEOUT: duration.default('30s'),
+  HTTP_KEEP_ALIVE_TIMEOUT: duration.default('72s'),
+  SECRETS_KEY_PREVIOUS: z
+    .string()
+    .refine((value) => value.split(',').every((key) => secretsKeyBytes(key) === 32), {
+      message: 'comma-separated keys of the same form as SECRETS_KEY',
+    })
+    .optional(),
   MQTT_PORT: port.default(1883),
   MQTT_WS_PORT: port.default(8083),
   MQTT_TLS_PORT: port.default(8883),
@@ -48,9 +57,11 @@ export const configSchema = z.object({
   INFLUX_TOKEN: z.string().optional(),
   INFLUX_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   SHUTDOWN_TIMEOUT: duration.default('10s'),
   INGEST_BATCH_MAX_RECORDS: z.coerce.number().int().min(1).max(5000).default(1000),
   INGEST_BATCH_MAX_WAIT: duration.default('50ms'),
+  JOB_STALL_TIMEOUT: duration.default('30s'),
   MQTT_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
   SIM_ICCID_PREFIX: z
     .string()
@@ -87,6 +98,7 @@ export const configSchema = z.object({
   SMS_PROVIDER_URL: optionalUrl(['http', 'https'], 'https://sms.example.com/v1/messages'),
   SMS_PROVIDER_TOKEN: z.string().min(1).optional(),
   SMS_PROVIDER_WEBHOOK_SECRET: z.string().min(16, { message: 'at least 16 characters (a long random secret)' }).optional(),
+  IDEMPOTENCY_KEY_TTL: duration.default('24h'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   ORDER_AUTO_SHIP_AFTER: duration.optional(),
   ORDER_AUTO_DELIVER_AFTER: duration.optional(),
@@ -95,6 +107,7 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9:._-]+$/, { message: 'letters, digits, ":", ".", "_" or "-"' })
     .optional(),
   CONNECTIVITY_TEST_TIMEOUT: duration.default('5s'),
+  MQTT_BROKER_HEARTBEAT: duration.default('60s'),
   ALERTS_SCAN_EVERY: duration.default('1m'),
   EVENT_STREAM_POLL_INTERVAL: duration.default('250ms'),
   EVENT_STREAM_HEARTBEAT: duration.default('15s'),

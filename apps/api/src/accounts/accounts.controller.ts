@@ -14,6 +14,7 @@ const createKeyBody = z
     scopes: z
       .array(z.enum(ACCOUNT_SCOPES))
       .min(1)
+      .max(ACCOUNT_SCOPES.length)
       .describe(
         '`read`, `write` (implies read), `mqtt` (integration subscriber), `keys` (manage API keys), `audit` (read the audit log), `users` (manage users); ' +
           'a user or key grants only scopes it holds itself',

@@ -13,6 +13,7 @@ export const apiKeyView = z.object({
   scopes: z.array(z.enum(ACCOUNT_SCOPES)),
   createdAt: instant,
   lastUsedAt: instant.nullable().optional(),
+  revokedAt: instant.nullable().optional().describe('Set once the key is revoked (it no longer authenticates)'),
   key: z.string().optional().describe('The API key: returned once, at creation'),
 });
 
@@ -47,6 +48,7 @@ export const simView = z.object({
   lastLocation: z
     .object({ lat: z.number(), lon: z.number(), accuracyM: z.number().nullable(), source: z.string().nullable(), at: instant })
     .nullable(),
+  allocatedAt: instant.nullable().describe('When the SIM was allocated to its account (an order)'),
   createdAt: instant,
   updatedAt: instant,
   deviceSecret: z.string().optional().describe('Device secret issued by this action: returned once'),

@@ -13,7 +13,7 @@ const openBody = z
     subject: text(200),
     description: text(20_000),
     severity: z.enum(SUPPORT_SEVERITIES).default('normal'),
-    iccids: z.array(z.string()).min(1).max(1000).describe('The SIMs of your account the case is about (1 to 1000)'),
+    iccids: z.array(z.string().max(64)).min(1).max(1000).describe('The SIMs of your account the case is about (1 to 1000)'),
   })
   .strict();
 const messageBody = z.object({ body: text(20_000) }).strict();

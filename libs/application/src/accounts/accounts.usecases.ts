@@ -14,7 +14,7 @@ import {
   toPage,
   type Page,
 } from '@simfleet/domain';
-import { AccountRepository, ApiKeyRepository } from '@simfleet/persistence';
+import { AccountRepository, ApiKeyRepository, type Database, type SqlExecutor } from '@simfleet/persistence';
 import { AuthThrottle } from '../identity/auth-throttle.module.js';
 
 /** `key_01J….<secret>`: the id part finds the stored hash, the secret part is verified against it. */
@@ -175,16 +175,24 @@ export class ApiKeyAuthenticator {
    */
   async ensureAdminKey(): Promise<string | null> {
     if (this.adminKeyHash || (await this.keys.hasAdminKey())) return null;
+    return this.storeAdminKey('platform admin (generated)');
+  }
+
+  /**
+   * Recovers admin access without touching the data (`npm run admin-key -- --rotate`): revokes every
+   * stored admin key and stores a new one, returned once. ADMIN_API_KEY, when set, keeps working.
+   */
+  async rotateAdminKey(db: Database): Promise<{ key: string; revoked: number }> {
+    return db.transaction(async (tx) => {
+      const revoked = await this.keys.revokeStoredAdminKeys(this.clock.now(), tx);
+      return { key: await this.storeAdminKey('platform admin (rotated)', tx), revoked };
+    });
+  }
+
+  private async storeAdminKey(name: string, tx?: SqlExecutor): Promise<string> {
     const id = newId('key');
     const secret = randomSecret();
-    await this.keys.insert({
-      id,
-      accountId: null,
-      name: 'platform admin (generated)',
-      secretHash: hashApiKeySecret(secret),
-      scopes: ['admin'],
-      createdAt: this.clock.now(),
-    });
+    await this.keys.insert({ id, accountId: null, name, secretHash: hashApiKeySecret(secret), scopes: ['admin'], createdAt: this.clock.now() }, tx);
     return formatKey(id, secret);
   }
 }

@@ -63,7 +63,7 @@ export class AuditTrail {
 }
 
 /** The audit log, for whoever appends to it or reads it (not global: import it). */
-@Module({ providers: [AuditLogRepository, AuditTrail], exports: [AuditTrail] })
+@Module({ providers: [AuditTrail], exports: [AuditTrail] })
 export class AuditModule {}
 
 const CSV_COLUMNS = [

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { RedisConnections, RedisConnectionsModule } from '@simfleet/queue';
 import { Clock, DomainError, ErrorCode, normaliseEmail } from '@simfleet/domain';
 import { FailureCounterStore, MemoryFailureCounterStore, RedisFailureCounterStore, Throttle, type ThrottlePolicy } from './auth-throttle.js';
 
@@ -78,12 +79,16 @@ export class AuthThrottle {
 
 /** The counters are in Redis (shared by API instances) when configured, else in memory. */
 @Module({
+  imports: [RedisConnectionsModule],
   providers: [
     {
       provide: FailureCounterStore,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): FailureCounterStore =>
-        config.queue.kind === 'bullmq' ? new RedisFailureCounterStore(config.queue.redisUrl, config.queue.prefix) : new MemoryFailureCounterStore(),
+      inject: [RedisConnections],
+      useFactory: (connections: RedisConnections): FailureCounterStore =>
+        connections.choose<FailureCounterStore>({
+          redis: (redis) => new RedisFailureCounterStore(redis),
+          local: () => new MemoryFailureCounterStore(),
+        }),
     },
     AuthThrottle,
   ],

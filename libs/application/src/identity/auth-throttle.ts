@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { closeRedis } from '@simfleet/queue';
+import type { Redis } from 'ioredis';
+import type { RedisConnections } from '@simfleet/queue';
 
 /** Consecutive failures under one key (an e-mail, an address) and when the last one happened. */
 export interface FailureCount {
@@ -67,12 +67,13 @@ return failures
 export class RedisFailureCounterStore extends FailureCounterStore {
   private readonly redis: Redis;
 
-  constructor(
-    redisUrl: string,
-    private readonly prefix: string,
-  ) {
+  private readonly prefix: string;
+
+  /** Its connection comes from the process's RedisConnections, which reconnects it and closes it at shutdown. */
+  constructor(connections: RedisConnections) {
     super();
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    this.prefix = connections.prefix;
+    this.redis = connections.open('auth-throttle', { maxRetriesPerRequest: 1 });
   }
 
   private key(key: string): string {
@@ -93,9 +94,7 @@ export class RedisFailureCounterStore extends FailureCounterStore {
     await this.redis.del(this.key(key));
   }
 
-  async close(): Promise<void> {
-    await closeRedis(this.redis);
-  }
+  async close(): Promise<void> {}
 }
 
 export interface ThrottlePolicy {

@@ -29,5 +29,5 @@ export class IdentityHousekeeping {
   }
 }
 
-@Module({ imports: [AuditModule], providers: [UserRepository, IdentityHousekeeping], exports: [IdentityHousekeeping] })
+@Module({ imports: [AuditModule], providers: [IdentityHousekeeping], exports: [IdentityHousekeeping] })
 export class IdentityHousekeepingModule {}

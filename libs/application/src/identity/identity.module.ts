@@ -1,7 +1,6 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
-import { AccountRepository, UserRepository } from '@simfleet/persistence';
-import { SecretsModule } from '../secrets/secrets.module.js';
+import { SecretsModule } from '@simfleet/persistence';
 import { AuditModule } from './audit-trail.js';
 import { AuthThrottleModule } from './auth-throttle.module.js';
 import { DisabledMailer, Mailer, SmtpMailer } from './mailer.js';
@@ -13,8 +12,6 @@ import { UsersService } from './users.service.js';
 @Module({
   imports: [AuditModule, AuthThrottleModule, SecretsModule],
   providers: [
-    UserRepository,
-    AccountRepository,
     UsersService,
     SessionsService,
     MfaService,
@@ -25,7 +22,7 @@ import { UsersService } from './users.service.js';
         config.identity.smtp ? new SmtpMailer(config.identity.smtp.url, config.identity.smtp.from) : new DisabledMailer(),
     },
   ],
-  exports: [UsersService, SessionsService, MfaService, UserRepository, AuditModule, AuthThrottleModule],
+  exports: [UsersService, SessionsService, MfaService, AuditModule, AuthThrottleModule],
 })
 export class IdentityModule implements OnApplicationShutdown {
   constructor(@Inject(Mailer) private readonly mailer: Mailer) {}

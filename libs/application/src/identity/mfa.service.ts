@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { SecretBox, base32Encode, hashToken, matchTotp, newTotpSecret, otpauthUri } from '@simfleet/auth';
+import { base32Encode, hashToken, matchTotp, newTotpSecret, otpauthUri } from '@simfleet/auth';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { Clock, DomainError, type UserWithSecrets } from '@simfleet/domain';
-import { Database, UserRepository } from '@simfleet/persistence';
+import { Database, SecretBox, UserRepository } from '@simfleet/persistence';
 import { AuthThrottle, assertNotThrottled } from './auth-throttle.module.js';
 
 const RECOVERY_CODES = 10;

@@ -7,6 +7,7 @@ import {
   domainEvent,
   newId,
   decodeCursor,
+  decodeSequenceCursor,
   encodeCursor,
   toPage,
   type Page,
@@ -152,9 +153,7 @@ export class BulkJobsService {
 
   async failures(accountId: string, id: string, limit: number, cursor?: string): Promise<Page<JobFailure>> {
     if (!(await this.jobs.find(accountId, id))) throw DomainError.notFound('Job', id);
-    const after = cursor ? Number(decodeCursor(cursor)) : -1;
-    if (!Number.isInteger(after))
-      throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+    const after = cursor ? decodeSequenceCursor(cursor) : -1;
     const rows = await this.jobs.failures(id, limit + 1, after);
     const data = rows.slice(0, limit);
     return {

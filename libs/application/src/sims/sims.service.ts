@@ -6,7 +6,7 @@ import {
   ErrorCode,
   domainEvent,
   randomSecret,
-  decodeCursor,
+  decodeSequenceCursor,
   encodeCursor,
   toPage,
   type Page,
@@ -17,7 +17,7 @@ import {
   type SimAction,
 } from '@simfleet/domain';
 import { Database, EventRepository, SimRepository } from '@simfleet/persistence';
-import { DeviceSessions } from '../telemetry/device-sessions.js';
+import { DeviceControl } from '../device-control/device-control.js';
 
 export interface SimActionResult {
   sim: Sim;
@@ -31,7 +31,7 @@ export class SimsService {
     @Inject(Database) private readonly db: Database,
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
-    @Inject(DeviceSessions) private readonly devices: DeviceSessions,
+    @Inject(DeviceControl) private readonly devices: DeviceControl,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -43,7 +43,7 @@ export class SimsService {
 
   async history(accountId: string, ref: string, limit: number, cursor?: string): Promise<Page<SimHistoryEntry>> {
     const sim = await this.get(accountId, ref);
-    const after = cursor ? Number(decodeCursor(cursor)) : undefined;
+    const after = cursor ? decodeSequenceCursor(cursor) : undefined;
     const rows = await this.sims.history(sim.iccid, limit + 1, after);
     const page = toPage(rows, limit, (h) => String(h.id));
     return { data: page.data, nextCursor: page.nextCursor ? encodeCursor(String(page.data[page.data.length - 1].id)) : null };
@@ -65,7 +65,7 @@ export class SimsService {
         changes.firstActivatedAt = now;
         if (!current.hasCredentials) {
           deviceSecret = randomSecret(24);
-          changes.secretHash = await hashDeviceSecret(deviceSecret);
+          changes.secretHash = hashDeviceSecret(deviceSecret);
         }
       }
       // Termination destroys the device credentials: a terminated SIM can never authenticate again.
@@ -105,7 +105,7 @@ export class SimsService {
   async rotateCredentials(accountId: string, ref: string, actor: string): Promise<{ iccid: string; secret: string }> {
     const now = this.clock.now();
     const secret = randomSecret(24);
-    const secretHash = await hashDeviceSecret(secret);
+    const secretHash = hashDeviceSecret(secret);
     const iccid = await this.db.transaction(async (tx) => {
       const sim = await this.sims.findByRef(accountId, ref, tx, true);
       if (!sim) throw DomainError.notFound('SIM', ref);
