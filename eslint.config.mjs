@@ -5,6 +5,7 @@ import js from '@eslint/js';
 import boundaries from 'eslint-plugin-boundaries';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const LIBS = ['domain', 'billing', 'auth', 'config', 'observability', 'persistence', 'queue', 'telemetry', 'application', 'http', 'bootstrap'];
@@ -137,6 +138,21 @@ export default tseslint.config(
           selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
           message: 'pure code never reads the wall clock: take a Clock or an instant',
         },
+      ],
+    },
+  },
+  {
+    // The operator console runs in the browser: DOM globals, the rules of React hooks, no Node built-ins.
+    files: ['apps/console/**/*.ts', 'apps/console/**/*.tsx'],
+    ignores: ['apps/console/vite.config.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'warn',
+      'no-restricted-imports': [
+        'error',
+        { patterns: [RELATIVE_ACROSS, { group: ['node:*', '@simfleet/*'], message: 'the console runs in the browser and talks to the API only' }] },
       ],
     },
   },

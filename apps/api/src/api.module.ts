@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import {
   AccountsModule,
+  ConsoleSupportModule,
   BillingModule,
   DeviceConnectivityModule,
   OperationsModule,
@@ -15,11 +16,13 @@ import { AccountsController } from './accounts/accounts.controller.js';
 import { AdminController } from './admin/admin.controller.js';
 import { AlertsApiModule } from './alerts/alerts-api.module.js';
 import { BILLING_CONTROLLERS } from './billing/billing.controllers.js';
+import { EventStreamController } from './events/event-stream.controller.js';
 import { EventsController } from './events/events.controller.js';
 import { FleetServicesApiModule } from './fleet-services-api.module.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { IdentityApiModule } from './identity/identity-api.module.js';
 import { OrdersController } from './orders/orders.controller.js';
+import { OverviewController } from './overview/overview.controller.js';
 import { ConnectivityController } from './sims/connectivity.controller.js';
 import { SimsController } from './sims/sims.controller.js';
 import { SimFleetApiModule } from './sims/sim-fleet-api.module.js';
@@ -42,6 +45,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
     FleetServicesApiModule,
     SimFleetApiModule,
     AlertsApiModule,
+    ConsoleSupportModule,
     IdentityApiModule,
   ],
   controllers: [
@@ -50,6 +54,8 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
     OrdersController,
     SimsController,
     EventsController,
+    EventStreamController,
+    OverviewController,
     AdminController,
     TelemetryReportsController,
     SimTelemetryController,

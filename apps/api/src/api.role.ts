@@ -5,6 +5,7 @@ import { ApiKeyAuthenticator } from '@simfleet/application';
 import type { PlatformRole } from '@simfleet/bootstrap';
 import { completeOpenApiDocument, enforceRequestContract, registerAuditHook, RequestContract, SESSION_COOKIE } from '@simfleet/http';
 import { ApiModule } from './api.module.js';
+import { serveConsole } from './console/console-static.js';
 
 function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -28,7 +29,7 @@ function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   return completeOpenApiDocument(SwaggerModule.createDocument(app, config));
 }
 
-/** The REST API role: `/v1`, its OpenAPI document at `/openapi.json` and `/docs`, and the platform admin key. */
+/** The REST API role: `/v1`, its OpenAPI document at `/openapi.json` and `/docs`, the operator console at `/`, and the platform admin key. */
 export const apiRole: PlatformRole = {
   name: 'api',
   module: ApiModule,
@@ -38,6 +39,7 @@ export const apiRole: PlatformRole = {
     // The document is the contract: the routes registered next refuse what it does not describe.
     enforceRequestContract(app.getHttpAdapter().getInstance() as unknown as FastifyInstance, new RequestContract(openApi));
     SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', raw: ['json', 'yaml'] });
+    serveConsole(app);
     return { openApi };
   },
   async afterInit(app) {

@@ -83,6 +83,10 @@ export interface AppConfig {
   orders: { autoShipAfterMs: number | null; autoDeliverAfterMs: number | null };
   /** Interval of the scheduled alert scan (silent SIMs, connection storms, alert clearing). */
   alerts: { scanEveryMs: number };
+  /** The live event stream (GET /v1/events/stream): how often each API process reads the outbox, and the heartbeat period. */
+  eventStream: { pollIntervalMs: number; heartbeatMs: number };
+  /** The operator console: optional raster tiles under its maps (the packaged world outline otherwise). */
+  console: { mapTilesUrl: string | null; mapTilesAttribution: string | null };
   identity: {
     /** `Secure` on the session cookie: always, never, or when the request came over TLS (`auto`). */
     cookieSecure: 'auto' | boolean;
@@ -241,6 +245,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       autoDeliverAfterMs: raw.ORDER_AUTO_DELIVER_AFTER ? parseDuration(raw.ORDER_AUTO_DELIVER_AFTER) : null,
     },
     alerts: { scanEveryMs: parseDuration(raw.ALERTS_SCAN_EVERY) },
+    eventStream: { pollIntervalMs: parseDuration(raw.EVENT_STREAM_POLL_INTERVAL), heartbeatMs: parseDuration(raw.EVENT_STREAM_HEARTBEAT) },
+    console: { mapTilesUrl: raw.CONSOLE_MAP_TILES_URL ?? null, mapTilesAttribution: raw.CONSOLE_MAP_TILES_ATTRIBUTION ?? null },
     identity: {
       cookieSecure: raw.COOKIE_SECURE === 'auto' ? 'auto' : raw.COOKIE_SECURE === 'true',
       sessionIdleMs: parseDuration(raw.SESSION_IDLE_TIMEOUT),

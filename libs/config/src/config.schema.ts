@@ -109,6 +109,15 @@ export const configSchema = z.object({
   CONNECTIVITY_TEST_TIMEOUT: duration.default('5s'),
   MQTT_BROKER_HEARTBEAT: duration.default('60s'),
   ALERTS_SCAN_EVERY: duration.default('1m'),
+  EVENT_STREAM_POLL_INTERVAL: duration.default('250ms'),
+  EVENT_STREAM_HEARTBEAT: duration.default('15s'),
+  CONSOLE_MAP_TILES_URL: z
+    .string()
+    .regex(/^https?:\/\/\S*\{z\}\S*\{x\}\S*\{y\}\S*$/, {
+      message: 'an http(s) raster tile URL template with {z}, {x} and {y}, such as https://tiles.example.com/{z}/{x}/{y}.png',
+    })
+    .optional(),
+  CONSOLE_MAP_TILES_ATTRIBUTION: z.string().min(1).max(300).optional(),
   SECRETS_KEY: z
     .string()
     .refine((value) => secretsKeyBytes(value) === 32, { message: 'a 32-byte key in base64 or hex (openssl rand -base64 32)' })

@@ -197,7 +197,28 @@ export class BulkJobsService {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       await this.audit.record(audited);
-      await this.jobs.recordProgress(jobId, to, failures);
+      // The progress travels as an event too: the console's progress bar follows it on the live stream.
+      await this.db.transaction(async (tx) => {
+        const now = this.clock.now();
+        const progressed = await this.jobs.recordProgress(tx, jobId, to, failures);
+        await this.events.append(tx, [
+          domainEvent(
+            'job.progress',
+            progressed.accountId,
+            progressed.id,
+            {
+              jobId: progressed.id,
+              kind: progressed.kind,
+              action: progressed.action,
+              total: progressed.total,
+              processed: progressed.processed,
+              succeeded: progressed.succeeded,
+              failed: progressed.failed,
+            },
+            now,
+          ),
+        ]);
+      });
     }
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {

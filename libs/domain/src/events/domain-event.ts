@@ -54,6 +54,7 @@ export const EVENT_TYPES = [
   'group.created',
   'group.updated',
   'group.deleted',
+  'job.progress',
   'job.completed',
   'job.failed',
   'webhook.disabled',

@@ -125,23 +125,23 @@ export class JobRepository {
    * Records a processed chunk: its failures (keyed by target position, so a retried chunk does not count
    * twice) and the new resume point. Counts are derived from the stored failures.
    */
-  async recordProgress(id: string, processed: number, failures: Array<JobFailure & { seq: number }>): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      if (failures.length) {
-        await tx.query(
-          `insert into job_failures (job_id, seq, iccid, reason)
-           select $1::text, * from unnest($2::int[], $3::text[], $4::text[]) on conflict (job_id, seq) do nothing`,
-          [id, failures.map((f) => f.seq), failures.map((f) => f.iccid), failures.map((f) => f.reason)],
-        );
-      }
+  /** Records the failures of a chunk and the job's progress, in `tx`; returns the job as it now stands. */
+  async recordProgress(tx: SqlExecutor, id: string, processed: number, failures: Array<JobFailure & { seq: number }>): Promise<AccountJob> {
+    if (failures.length) {
       await tx.query(
-        `update jobs set processed = $2::int,
-                failed_count = (select count(*) from job_failures where job_id = $1),
-                succeeded = $2::int - (select count(*) from job_failures where job_id = $1)
-          where id = $1`,
-        [id, processed],
+        `insert into job_failures (job_id, seq, iccid, reason)
+         select $1::text, * from unnest($2::int[], $3::text[], $4::text[]) on conflict (job_id, seq) do nothing`,
+        [id, failures.map((f) => f.seq), failures.map((f) => f.iccid), failures.map((f) => f.reason)],
       );
-    });
+    }
+    const [row] = await tx.query<JobRow>(
+      `update jobs set processed = $2::int,
+              failed_count = (select count(*) from job_failures where job_id = $1),
+              succeeded = $2::int - (select count(*) from job_failures where job_id = $1)
+        where id = $1 returning ${COLUMNS}`,
+      [id, processed],
+    );
+    return toJob(row);
   }
 
   async finish(tx: SqlExecutor, id: string, status: 'completed' | 'failed', at: Date, error: string | null = null): Promise<AccountJob> {

@@ -8,10 +8,13 @@ import { AlertRepository } from './alert.repository.js';
 import { PricePlanRepository, UsageEventRepository, InvoiceRepository, BillingInputsRepository } from './billing.repository.js';
 import { DeadLetterRepository } from './dead-letter.repository.js';
 import { EventRepository } from './event.repository.js';
+import { EventStreamRepository } from './event-stream.repository.js';
+import { FleetMapRepository } from './fleet-map.repository.js';
 import { GroupRepository } from './group.repository.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { JobRepository } from './job.repository.js';
 import { OrderRepository } from './order.repository.js';
+import { OverviewRepository } from './overview.repository.js';
 import { SimBlocksRepository } from './sim-blocks.repository.js';
 import { SimConnectionRepository } from './sim-connection.repository.js';
 import { SimFleetRepository } from './sim-fleet.repository.js';
@@ -36,10 +39,13 @@ export const REPOSITORIES = [
   BillingInputsRepository,
   DeadLetterRepository,
   EventRepository,
+  EventStreamRepository,
+  FleetMapRepository,
   GroupRepository,
   IdempotencyRepository,
   JobRepository,
   OrderRepository,
+  OverviewRepository,
   SimBlocksRepository,
   SimConnectionRepository,
   SimFleetRepository,

@@ -49,7 +49,7 @@ const SORT_COLUMN: Record<SimSortField, { column: string; type: string; nullable
 const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** SQL conditions of a list filter, appended to `params` (placeholders continue after those already there). */
-function filterConditions(filter: SimListFilter, params: unknown[]): string[] {
+export function filterConditions(filter: SimListFilter, params: unknown[]): string[] {
   const where: string[] = [];
   const add = (value: unknown): string => {
     params.push(value);
