@@ -16,6 +16,7 @@ export * from './repositories/job.repository.js';
 export * from './repositories/order.repository.js';
 export * from './repositories/sim-blocks.repository.js';
 export * from './repositories/sim-connection.repository.js';
+export * from './repositories/sim-counts.repository.js';
 export * from './repositories/sim-fleet.repository.js';
 export * from './repositories/sim.repository.js';
 export * from './repositories/sms.repository.js';
