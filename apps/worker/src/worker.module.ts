@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AlertsScanProcessor } from './processors/alerts-scan.processor.js';
 import { DeviceConnectionsProcessor } from './processors/device-connections.processor.js';
+import { FleetCompactProcessor, FleetRepairProcessor } from './processors/fleet-maintenance.processor.js';
 import { InvoiceScheduler, InvoicesMonthlyProcessor } from './processors/invoices-monthly.processor.js';
 import { OrderFulfilProcessor } from './processors/order-fulfil.processor.js';
 import { OrderDeliverProcessor, OrderFulfilPendingProcessor, OrderShipProcessor } from './processors/order-logistics.processor.js';
@@ -30,6 +31,8 @@ import { WorkerService } from './worker.service.js';
     DeviceConnectionsProcessor,
     SimsBulkProcessor,
     AlertsScanProcessor,
+    FleetCompactProcessor,
+    FleetRepairProcessor,
   ],
 })
 export class WorkerModule {}

@@ -31,6 +31,7 @@ import {
   type SimOrganisationChanges,
   SimRepository,
 } from '@simfleet/persistence';
+import { simExportHeader, simExportLine } from './sim-export.js';
 
 /** What PATCH /v1/sims/{iccid} may change; an absent field is left as it is. */
 export interface SimOrganisationPatch {
@@ -49,6 +50,9 @@ export interface SimWithPolicy {
   sim: Sim;
   policy: EffectivePolicy;
 }
+
+/** SIMs per page of an export: one query each, a few hundred kilobytes of CSV. */
+const EXPORT_PAGE = 2_000;
 
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown })?.code === '23505';
 
@@ -210,6 +214,35 @@ export class SimOrganisationService {
 
   async summary(accountId: string): Promise<FleetSummary> {
     return this.fleet.summary(accountId);
+  }
+
+  /**
+   * The SIMs a list would show (same filters and sort), as CSV: a header line, then one line per SIM,
+   * produced page by page as the consumer reads (constant memory, whatever the fleet size). The filter is
+   * checked before the first line; keyset pages keep each SIM exactly once as long as its sort key does
+   * not change during the export (the ICCID order, the default, never does).
+   */
+  async exportCsv(accountId: string, filter: SimListFilter, sort: string): Promise<{ filename: string; chunks: AsyncGenerator<string> }> {
+    if (!(SIM_SORTS as string[]).includes(sort))
+      throw DomainError.validation(`sort must be one of ${SIM_SORTS.join(', ')}`, [{ field: 'sort', message: `one of ${SIM_SORTS.join(', ')}` }]);
+    await this.assertGroupFilter(accountId, filter);
+    const groupNames = await this.groups.names(accountId);
+    const order = parseSort(sort);
+    const fleet = this.fleet;
+    const filename = `sims-${this.clock.now().toISOString().slice(0, 10)}.csv`;
+    const chunks = (async function* pages() {
+      // The header travels with the first page: whoever reads the first chunk has seen the first query answer.
+      let header = simExportHeader();
+      let after: SimListPosition | undefined;
+      for (;;) {
+        const rows = await fleet.exportPage(accountId, filter, order, EXPORT_PAGE, after);
+        yield header + rows.map(({ row }) => simExportLine(row, row.group_id ? (groupNames.get(row.group_id) ?? null) : null)).join('');
+        header = '';
+        if (rows.length < EXPORT_PAGE) return;
+        after = rows[rows.length - 1].position;
+      }
+    })();
+    return { filename, chunks };
   }
 
   /** A filter naming a group must name one of the account's groups (422 otherwise, as for any bad filter). */

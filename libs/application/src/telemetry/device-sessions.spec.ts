@@ -39,6 +39,11 @@ describe('LocalDeviceSessions', () => {
     const orders: string[] = [];
     await sessions.onDisconnect((iccid, reason) => orders.push(`${iccid}:${reason}`));
     await sessions.disconnect('8988303000000000012', 'kicked_suspended');
-    expect(orders).toEqual(['8988303000000000012:kicked_suspended']);
+    await sessions.disconnectMany(['8988303000000000020', '8988303000000000038'], 'kicked_terminated');
+    expect(orders).toEqual([
+      '8988303000000000012:kicked_suspended',
+      '8988303000000000020:kicked_terminated',
+      '8988303000000000038:kicked_terminated',
+    ]);
   });
 });

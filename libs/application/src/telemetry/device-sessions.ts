@@ -21,6 +21,8 @@ export type DeviceRequestHandler = (iccid: string, request: DeviceRequest) => bo
 export abstract class DeviceSessions {
   /** Every broker drops the device's connection (fire and forget). */
   abstract disconnect(iccid: string, reason: KickReason): Promise<void>;
+  /** The same for many devices at once (a bulk job's chunk): one message to the brokers, not one per device. */
+  abstract disconnectMany(iccids: readonly string[], reason: KickReason): Promise<void>;
   abstract onDisconnect(listener: DisconnectListener): Promise<void>;
   /** Resolves true once a broker holding the device's connection carried the request out; false (offline) after `ackTimeoutMs`. */
   abstract request(iccid: string, request: DeviceRequest, ackTimeoutMs: number): Promise<boolean>;
@@ -69,6 +71,10 @@ export class LocalDeviceSessions extends DeviceSessions {
 
   async disconnect(iccid: string, reason: KickReason): Promise<void> {
     this.emitter.emit('disconnect', iccid, reason);
+  }
+
+  async disconnectMany(iccids: readonly string[], reason: KickReason): Promise<void> {
+    for (const iccid of iccids) this.emitter.emit('disconnect', iccid, reason);
   }
 
   async onDisconnect(listener: DisconnectListener): Promise<void> {
@@ -150,10 +156,14 @@ export class RedisDeviceSessions extends DeviceSessions {
     await this.publisher.publish(this.channels.disconnect, JSON.stringify({ iccid, reason }));
   }
 
+  async disconnectMany(iccids: readonly string[], reason: KickReason): Promise<void> {
+    if (iccids.length) await this.publisher.publish(this.channels.disconnect, JSON.stringify({ iccids, reason }));
+  }
+
   async onDisconnect(listener: DisconnectListener): Promise<void> {
     await this.listen(this.channels.disconnect, (message) => {
-      const { iccid, reason } = JSON.parse(message) as { iccid: string; reason: KickReason };
-      listener(iccid, reason);
+      const order = JSON.parse(message) as { iccid: string; reason: KickReason } | { iccids: string[]; reason: KickReason };
+      for (const iccid of 'iccids' in order ? order.iccids : [order.iccid]) listener(iccid, order.reason);
     });
   }
 

@@ -118,26 +118,23 @@ export class JobRepository {
   }
 
   /**
-   * Records a processed chunk: its failures (keyed by target position, so a retried chunk does not count
-   * twice) and the new resume point. Counts are derived from the stored failures.
+   * Records a processed chunk, in the transaction that processed it: its failures (keyed by target
+   * position) and the new resume point. Counts are derived from the stored failures.
    */
-  async recordProgress(id: string, processed: number, failures: Array<JobFailure & { seq: number }>): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      if (failures.length) {
-        await tx.query(
+  async recordProgress(tx: SqlExecutor, id: string, processed: number, failures: Array<JobFailure & { seq: number }>): Promise<void> {
+    const inserted = failures.length
+      ? await tx.query(
           `insert into job_failures (job_id, seq, iccid, reason)
-           select $1::text, * from unnest($2::int[], $3::text[], $4::text[]) on conflict (job_id, seq) do nothing`,
+           select $1::text, * from unnest($2::int[], $3::text[], $4::text[]) on conflict (job_id, seq) do nothing returning seq`,
           [id, failures.map((f) => f.seq), failures.map((f) => f.iccid), failures.map((f) => f.reason)],
-        );
-      }
-      await tx.query(
-        `update jobs set processed = $2::int,
-                failed_count = (select count(*) from job_failures where job_id = $1),
-                succeeded = $2::int - (select count(*) from job_failures where job_id = $1)
-          where id = $1`,
-        [id, processed],
-      );
-    });
+        )
+      : [];
+    // The chunk and its progress commit together, so the counts move by exactly what this chunk did.
+    await tx.query(
+      `update jobs set failed_count = failed_count + $3::int, succeeded = succeeded + ($2::int - processed) - $3::int, processed = $2::int
+        where id = $1`,
+      [id, processed, inserted.length],
+    );
   }
 
   async finish(tx: SqlExecutor, id: string, status: 'completed' | 'failed', at: Date, error: string | null = null): Promise<AccountJob> {
