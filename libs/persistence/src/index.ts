@@ -23,4 +23,5 @@ export * from './repositories/sms.repository.js';
 export * from './repositories/support-case.repository.js';
 export * from './repositories/telemetry-queries.repository.js';
 export * from './repositories/usage-ledger.repository.js';
+export * from './repositories/usage-rollups.repository.js';
 export * from './repositories/webhook.repository.js';

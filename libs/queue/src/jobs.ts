@@ -21,7 +21,7 @@ export interface JobPayloads {
   /** Folds the rows the fleet's maintained figures append (summary counters, usage rollups); a repeatable job. */
   'fleet.compact': Record<string, never>;
   /** Recounts the maintained figures from their source (one account, or all) and corrects them; daily, and on demand. */
-  'fleet.repair': { accountId?: string };
+  'fleet.repair': { accountId?: string; rebuildRollups?: boolean };
   'device.connections': { changes: ConnectionChange[] };
   /** One attempt of a webhook delivery; `attempt` is the delivery's attempt count when it was leased (a stale job is a no-op). */
   'webhooks.deliver': { deliveryId: string; attempt: number };

@@ -35,7 +35,7 @@ export class FleetRepairProcessor implements JobProcessorHandler<'fleet.repair'>
     await this.queue.schedule('fleet.repair', REPAIR_EVERY_MS, {});
   }
 
-  async handle({ accountId }: JobPayloads['fleet.repair']): Promise<void> {
-    await this.maintenance.repair(accountId);
+  async handle({ accountId, rebuildRollups }: JobPayloads['fleet.repair']): Promise<void> {
+    await this.maintenance.repair(accountId, rebuildRollups);
   }
 }

@@ -30,6 +30,7 @@ import {
   type SimListPosition,
   type SimOrganisationChanges,
   SimRepository,
+  UsageRollupsRepository,
 } from '@simfleet/persistence';
 import { simExportHeader, simExportLine } from './sim-export.js';
 
@@ -68,6 +69,7 @@ export class SimOrganisationService {
     @Inject(SimFleetRepository) private readonly fleet: SimFleetRepository,
     @Inject(GroupRepository) private readonly groups: GroupRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
+    @Inject(UsageRollupsRepository) private readonly rollups: UsageRollupsRepository,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -99,6 +101,9 @@ export class SimOrganisationService {
     const now = this.clock.now();
     try {
       return await this.db.transaction(async (tx) => {
+        // A group change moves the SIM's usage between groups in the rollups: the lock comes first, before
+        // the SIM's row (ingestion takes it, shared, before it locks SIM rows).
+        if (patch.groupId !== undefined) await this.rollups.lockForGroupChange(tx, accountId);
         const current = await this.sims.findByRef(accountId, ref, tx, true);
         if (!current) throw DomainError.notFound('SIM', ref);
         const changes: SimOrganisationChanges = {};
@@ -164,6 +169,7 @@ export class SimOrganisationService {
         }
         if (!changed.length) return { sim: current, policy: await this.policyOf(current, tx) };
         const sim = await this.fleet.update(tx, current.iccid, changes, now);
+        if ('groupId' in changes) await this.rollups.moveSimGroup(tx, accountId, sim.iccid, current.groupId, sim.groupId);
         await this.events.append(tx, [domainEvent('sim.updated', accountId, sim.iccid, { iccid: sim.iccid, changed, actor }, now)]);
         return { sim, policy: await this.policyOf(sim, tx) };
       });

@@ -9,7 +9,15 @@ import {
   type SessionRecord,
   type StatusRecord,
 } from '@simfleet/domain';
-import { Database, EventRepository, SimRepository, type SimTelemetryUpdate, UsageLedgerRepository, type LedgerEntry } from '@simfleet/persistence';
+import {
+  Database,
+  EventRepository,
+  SimRepository,
+  type SimTelemetryUpdate,
+  UsageLedgerRepository,
+  UsageRollupsRepository,
+  type LedgerEntry,
+} from '@simfleet/persistence';
 import { lookupNetwork, TelemetryStore, type LocationPoint, type SessionPoint, type StatusPoint } from '@simfleet/telemetry';
 import { AlertEvaluator, ingestedRecords } from '../alerts/alert-evaluator.js';
 import { SessionRater } from './session-rater.js';
@@ -69,6 +77,7 @@ export class IngestTelemetry {
     @Inject(Database) private readonly db: Database,
     @Inject(TelemetryStore) private readonly store: TelemetryStore,
     @Inject(UsageLedgerRepository) private readonly ledger: UsageLedgerRepository,
+    @Inject(UsageRollupsRepository) private readonly rollups: UsageRollupsRepository,
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
     @Inject(SessionRater) private readonly rater: SessionRater,
@@ -145,6 +154,8 @@ export class IngestTelemetry {
         tx,
         stored.filter((e) => !sameRatedFacts(e, rated.get(sessionKey(e.iccid, e.sessionId))!)).map((e) => ({ ...e, ...this.rating(e) })),
       );
+      // What the ledger changed, into the daily rollups (issue 17): before any SIM row is locked below.
+      await this.rollups.record(tx, results);
       // Inside the transaction: a store failure rolls the whole batch back, and a retry rewrites the same
       // points (one series key + start per session), so nothing is counted twice either way.
       const sessionPoints: SessionPoint[] = stored.map((e) => {

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { TelemetryQueriesRepository } from '@simfleet/persistence';
+import { TelemetryQueriesRepository, UsageRollupsRepository } from '@simfleet/persistence';
 import { ConnectionLogState, ConnectionStateSource } from './connection-state.js';
 import { IngestionErrors } from './ingestion-errors.usecase.js';
 import { SimDiagnostics } from './sim-diagnostics.service.js';
@@ -11,6 +11,7 @@ import { UsageReports } from './usage-reports.service.js';
 @Module({
   providers: [
     TelemetryQueriesRepository,
+    UsageRollupsRepository,
     UsageReports,
     SimLocations,
     SimDiagnostics,
@@ -18,6 +19,6 @@ import { UsageReports } from './usage-reports.service.js';
     // The broker's connection log, falling back to telemetry for SIMs it has never seen.
     { provide: ConnectionStateSource, useClass: ConnectionLogState },
   ],
-  exports: [TelemetryQueriesRepository, UsageReports, SimLocations, SimDiagnostics, IngestionErrors, ConnectionStateSource],
+  exports: [TelemetryQueriesRepository, UsageRollupsRepository, UsageReports, SimLocations, SimDiagnostics, IngestionErrors, ConnectionStateSource],
 })
 export class TelemetryQueriesModule {}
