@@ -187,7 +187,10 @@ describe.each(engines)('usage rollups on %s', (engine, open) => {
       const entries = [...latest.values()].sort((a, b) => (`${a.iccid}/${a.sessionId}` < `${b.iccid}/${b.sessionId}` ? -1 : 1));
       await db.transaction(async (tx) => {
         const results = await ledger.upsert(tx, entries, new Date());
-        await rollups.record(tx, results);
+        await rollups.record(
+          tx,
+          results.filter((r) => r.inserted).map((r) => r.stored),
+        );
         await store.write({ sessions: results.map((r) => ({ ...r.stored, cellId: null })), locations: [], statuses: [] }, tx);
       });
     }

@@ -155,7 +155,10 @@ export class IngestTelemetry {
         stored.filter((e) => !sameRatedFacts(e, rated.get(sessionKey(e.iccid, e.sessionId))!)).map((e) => ({ ...e, ...this.rating(e) })),
       );
       // What the ledger changed, into the daily rollups (issue 17): before any SIM row is locked below.
-      await this.rollups.record(tx, results);
+      await this.rollups.record(
+        tx,
+        results.filter((r) => r.inserted).map((r) => r.stored),
+      );
       // Inside the transaction: a store failure rolls the whole batch back, and a retry rewrites the same
       // points (one series key + start per session), so nothing is counted twice either way.
       const sessionPoints: SessionPoint[] = stored.map((e) => {

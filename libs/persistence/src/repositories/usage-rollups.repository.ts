@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type SqlExecutor } from '../database.js';
-import type { LedgerUpsertResult } from './usage-ledger.repository.js';
 
 /** Bits per presence segment (migration 0052). */
 const SEGMENT = 4096;
@@ -56,25 +55,40 @@ export class UsageRollupsRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
   /**
-   * Marks the presence of the batch's new sessions: each one puts its SIM on its day (UTC, event time)
-   * under each of its keys. (Bytes and sessions are the ledger triggers' work, migration 0052.) Setting a
-   * bit already set changes nothing, so a redelivered or racing record is harmless. Must run in the
-   * ledger's transaction, before it locks any SIM row: it takes the rollup lock shared.
+   * Marks the presence of the batch's new sessions (those the batch inserted into the ledger, by key): each
+   * one puts its SIM on its day (UTC, event time) under each of its keys, as the ledger stored it (a batch
+   * racing on the same new session may have stored it first, with its own start and network). Bytes and
+   * sessions are the ledger triggers' work (migration 0052). Setting a bit already set changes nothing, so a
+   * redelivered or racing record is harmless. Must run in the ledger's transaction, after its upsert and
+   * before any SIM row is locked: it takes the rollup lock shared.
    */
-  async record(tx: SqlExecutor, results: readonly LedgerUpsertResult[]): Promise<void> {
-    const fresh = results.filter((r) => r.inserted);
-    if (!fresh.length) return;
-    const accounts = [...new Set(fresh.map((r) => r.stored.accountId))].sort();
+  async record(tx: SqlExecutor, inserted: ReadonlyArray<{ iccid: string; sessionId: string }>): Promise<void> {
+    if (!inserted.length) return;
+    const stored = await tx.query<{
+      account_id: string;
+      iccid: string;
+      started_at: Date;
+      mcc: string;
+      mnc: string;
+      country: string | null;
+      rat: string;
+    }>(
+      `select l.account_id, l.iccid, l.started_at, l.mcc, l.mnc, l.country, l.rat
+         from unnest($1::text[], $2::text[]) as k(iccid, session_id)
+         join usage_ledger l on l.iccid = k.iccid and l.session_id = k.session_id`,
+      [inserted.map((s) => s.iccid), inserted.map((s) => s.sessionId)],
+    );
+    if (!stored.length) return;
+    const accounts = [...new Set(stored.map((r) => r.account_id))].sort();
     // One statement: the locks are granted before the statements below take their snapshots.
     await tx.query(`select pg_advisory_xact_lock_shared(${rollupLockKey('a')}) from unnest($1::text[]) with ordinality as t(a, n) order by n`, [
       accounts,
     ]);
-    const changed = fresh.map((r) => ({ entry: r.stored, day: utcDay(r.stored.startedAt) }));
     // Presence: a new session puts its SIM on its day under each of its keys (an update changes no key).
     const marks = new Map<string, { account: string; dimension: UsageDimension; key: string; iccid: string; day: string }>();
-    for (const c of changed) {
-      for (const [dimension, key] of usageKeys(c.entry)) {
-        const mark = { account: c.entry.accountId, dimension, key, iccid: c.entry.iccid, day: c.day };
+    for (const r of stored) {
+      for (const [dimension, key] of usageKeys(r)) {
+        const mark = { account: r.account_id, dimension, key, iccid: r.iccid, day: utcDay(r.started_at) };
         marks.set(JSON.stringify(mark), mark);
       }
     }
@@ -361,6 +375,8 @@ export class UsageRollupsRepository {
   async rebuild(accountId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(`select pg_advisory_xact_lock(${rollupLockKey('$1::text')})`, [accountId]);
+      // Its distinct and grouped sets are sorted: at the default 4 MB, 10,000,000 sessions spill gigabytes to disk.
+      await tx.query(`set local work_mem = '256MB'`);
       await tx.query('select usage_rollups_rebuild($1)', [accountId]);
     });
   }
