@@ -31,6 +31,10 @@ const { values } = parseArgs({
     'sessions-per-sim': { type: 'string', default: '10' },
     bulk: { type: 'string' },
     requests: { type: 'string', default: '300' },
+    /** Measure an account a previous run seeded (with DATABASE_URL): no seeding, no rebuild. */
+    account: { type: 'string' },
+    /** The most a row may take: it stops there after at least 10 requests, and prints how many it made. */
+    'row-seconds': { type: 'string', default: '60' },
   },
 });
 const ENGINE = values.engine === 'pglite' ? 'pglite' : 'postgres';
@@ -38,6 +42,7 @@ const SIMS = Number(values.sims ?? (ENGINE === 'pglite' ? 100_000 : 1_000_000));
 const SESSIONS_PER_SIM = Number(values['sessions-per-sim']);
 const BULK = Math.min(Number(values.bulk ?? (ENGINE === 'pglite' ? 10_000 : 100_000)), Math.floor(SIMS * 0.6));
 const REQUESTS = Number(values.requests);
+const ROW_MS = Number(values['row-seconds']) * 1000;
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdefghijklmnopqrstu';
 const SEED_BATCH = 50_000;
 const DAY_MS = 86_400_000;
@@ -85,10 +90,16 @@ interface Row {
 const rows: Row[] = [];
 
 async function api(baseUrl: string, key: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+  // A pooled connection the server closed while the benchmark was seeding fails once: open a new one.
+  const send = () =>
+    fetch(`${baseUrl}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const res = await send().catch((error: unknown) => {
+    if (error instanceof TypeError && (error.cause as { code?: string } | undefined)?.code === 'ECONNRESET') return send();
+    throw error;
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
@@ -114,17 +125,24 @@ const cpuText = (byRole: Map<string, number>, per: number, unit: string) =>
 
 const mark = (met: boolean) => (met ? '✔' : '✘');
 
-async function measure(label: string, n: number, target: number, request: (i: number) => Promise<{ status: number; body?: unknown }>): Promise<void> {
+async function measure(
+  label: string,
+  requests: number,
+  target: number,
+  request: (i: number) => Promise<{ status: number; body?: unknown }>,
+): Promise<void> {
   for (let i = 0; i < 5; i++) await request(i); // warm-up
   const times: number[] = [];
   const before = cpuSnapshot();
-  for (let i = 0; i < n; i++) {
+  const began = Date.now();
+  for (let i = 0; i < requests && (i < 10 || Date.now() - began < ROW_MS); i++) {
     const start = process.hrtime.bigint();
     const res = await request(i + 5);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (res.status !== 200) throw new Error(`${label}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   }
   const cpu = cpuSeconds(before, cpuSnapshot());
+  const n = times.length;
   times.sort((a, b) => a - b);
   const p50 = percentile(times, 50);
   const p99 = percentile(times, 99);
@@ -249,35 +267,41 @@ async function main(): Promise<void> {
   const capture = captureQueries(db);
   try {
     const base = platform.httpUrl;
-    const account = await api(base, ADMIN_KEY, 'POST', '/v1/accounts', { name: 'Bench fleet' });
-    const accountId = account.body.id as string;
+    const accountId = values.account ?? ((await api(base, ADMIN_KEY, 'POST', '/v1/accounts', { name: 'Bench fleet' })).body.id as string);
     const key = (await api(base, ADMIN_KEY, 'POST', `/v1/accounts/${accountId}/api-keys`, { name: 'bench', scopes: ['write'] })).body.key as string;
     const groupIds: string[] = [];
-    for (let g = 0; g < 20; g++)
-      groupIds.push((await api(base, key, 'POST', '/v1/groups', { name: `Group ${g}`, monthlyDataLimitBytes: 1_000_000 * (g + 1) })).body.id);
+    if (values.account)
+      groupIds.push(
+        ...(await db.query<{ id: string }>(`select id from sim_groups where account_id = $1 order by name`, [accountId])).map((g) => g.id),
+      );
+    else
+      for (let g = 0; g < 20; g++)
+        groupIds.push((await api(base, key, 'POST', '/v1/groups', { name: `Group ${g}`, monthlyDataLimitBytes: 1_000_000 * (g + 1) })).body.id);
 
     console.log(`fleet benchmark on ${ENGINE === 'postgres' ? 'PostgreSQL' : 'PGlite'}: ${SIMS.toLocaleString('en')} SIMs in one account`);
-    let t = Date.now();
-    await seedSims(db, accountId, groupIds);
-    console.log(
-      `seeded ${SIMS.toLocaleString('en')} SIMs in ${((Date.now() - t) / 1000).toFixed(1)} s (batched INSERT … SELECT FROM unnest, counters by their triggers, ANALYZE)`,
-    );
-
     // Reports over the 30 whole UTC days before today, as the console asks them.
     const to = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS);
     const from = new Date(to.getTime() - 30 * DAY_MS);
-    t = Date.now();
-    await seedSessions(db, accountId, from);
     const sessions = SIMS * SESSIONS_PER_SIM;
-    console.log(
-      `seeded ${sessions.toLocaleString('en')} data sessions over 30 days in ${((Date.now() - t) / 1000).toFixed(1)} s (INSERT … SELECT in SQL, ledger triggers off)`,
-    );
-    t = Date.now();
-    await platform.app.get(FleetMaintenance).repair(accountId, true);
-    await db.exec('analyze');
-    console.log(
-      `rebuilt the usage rollups from ${sessions.toLocaleString('en')} sessions in ${((Date.now() - t) / 1000).toFixed(1)} s (fleet.repair with rebuildRollups)\n`,
-    );
+    if (values.account) console.log(`measuring account ${accountId} as a previous run seeded it\n`);
+    else {
+      let t = Date.now();
+      await seedSims(db, accountId, groupIds);
+      console.log(
+        `seeded ${SIMS.toLocaleString('en')} SIMs in ${((Date.now() - t) / 1000).toFixed(1)} s (batched INSERT … SELECT FROM unnest, counters by their triggers, ANALYZE)`,
+      );
+      t = Date.now();
+      await seedSessions(db, accountId, from);
+      console.log(
+        `seeded ${sessions.toLocaleString('en')} data sessions over 30 days in ${((Date.now() - t) / 1000).toFixed(1)} s (INSERT … SELECT in SQL, ledger triggers off)`,
+      );
+      t = Date.now();
+      await platform.app.get(FleetMaintenance).repair(accountId, true);
+      await db.exec('analyze');
+      console.log(
+        `rebuilt the usage rollups from ${sessions.toLocaleString('en')} sessions in ${((Date.now() - t) / 1000).toFixed(1)} s (fleet.repair with rebuildRollups)\n`,
+      );
+    }
 
     const pick = (i: number) => (i * 7_919 + 13) % SIMS;
     const group = (i: number) => groupIds[i % groupIds.length];
