@@ -112,7 +112,9 @@ describe.each(SHAPES)('webhooks (%s shape)', (shape) => {
     const invalid = await account.api.post('/v1/webhooks', { events: [], enabled: 'yes', extra: 1 });
     expect(invalid.status).toBe(422);
     expect(invalid.headers.get('content-type')).toContain('application/problem+json');
-    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['(body)', 'enabled', 'events', 'url']);
+    // An unknown field is named itself (it used to be labelled `(body)`).
+    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['enabled', 'events', 'extra', 'url']);
+    expect(invalid.body.errors).toContainEqual({ field: 'extra', message: 'unknown field' });
 
     const unknownType = await account.api.post('/v1/webhooks', { url: 'http://127.0.0.1:9/', events: ['sim.*', 'sim.exploded', 'bogus.*'] });
     expect(unknownType.status).toBe(422);
@@ -503,6 +505,11 @@ describe.each(SHAPES)('webhook SSRF refusals, WEBHOOK_ALLOWED_CIDRS unset (%s sh
     ['http://[fe80::1]/', 'linkLocal'],
     ['http://[::ffff:127.0.0.1]/', 'loopback'],
     ['http://[::ffff:169.254.169.254]/', 'linkLocal'],
+    ['http://[::127.0.0.1]:{port}/', 'loopback'],
+    ['http://[::7f00:1]:{port}/', 'loopback'],
+    ['http://[::a9fe:a9fe]/', 'linkLocal'],
+    ['http://[::10.0.0.1]/', 'private'],
+    ['http://[::93.184.215.14]/', 'ipv4Compatible'],
   ])(
     'refuses to register %s (%s)',
     async (template, range) => {

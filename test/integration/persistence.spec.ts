@@ -8,6 +8,7 @@ import {
   EventRepository,
   SimRepository,
   WebhookRepository,
+  SecretBox,
 } from '@simfleet/persistence';
 import { domainEvent } from '@simfleet/domain';
 import { createTestDatabase, requireServers, type TestDatabase } from '../harness/isolation.js';
@@ -161,7 +162,7 @@ describe.each(engines)('system of record on %s', (engine, open) => {
         });
         await appendDone;
         const registering = db.transaction(async (tx) => {
-          await new WebhookRepository(db).lockRegistrations(tx, 'acc_race');
+          await new WebhookRepository(db, new SecretBox(SecretBox.generateKey())).lockRegistrations(tx, 'acc_race');
           order.push('registration locked');
         });
         await new Promise((resolve) => setTimeout(resolve, 200));

@@ -9,8 +9,9 @@ import {
   TelemetryQueriesRepository,
   UsageLedgerRepository,
   UsageRollupsRepository,
-  type LedgerEntry,
+  UnitOfWork,
 } from '@simfleet/persistence';
+import { type DataSession, mergeDataSession, sessionChanged, sessionKey } from '@simfleet/domain';
 import { lookupNetwork, SqlTelemetryStore } from '@simfleet/telemetry';
 import { FleetMaintenance, foldNetworkStats, foldUsage, networkStatsGeoJson, UsageReports } from '@simfleet/application';
 import { createTestDatabase, requireServers } from '../harness/isolation.js';
@@ -117,6 +118,7 @@ describe.each(engines)('usage rollups on %s', (engine, open) => {
     let ledger: UsageLedgerRepository;
     let rollups: UsageRollupsRepository;
     let store: SqlTelemetryStore;
+    let unit: UnitOfWork;
     let fleet: SimFleetRepository;
     let reports: UsageReports;
     let maintenance: FleetMaintenance;
@@ -127,7 +129,8 @@ describe.each(engines)('usage rollups on %s', (engine, open) => {
       await migrate(db);
       ledger = new UsageLedgerRepository(db);
       rollups = new UsageRollupsRepository(db);
-      store = new SqlTelemetryStore(db);
+      unit = new UnitOfWork(db);
+      store = new SqlTelemetryStore(unit);
       fleet = new SimFleetRepository(db);
       reports = new UsageReports(store, new TelemetryQueriesRepository(db), rollups);
       maintenance = new FleetMaintenance(new SimCountsRepository(db), rollups);
@@ -149,11 +152,11 @@ describe.each(engines)('usage rollups on %s', (engine, open) => {
 
     /** One ingestion batch as IngestTelemetry writes it: collapsed per session, ledger, rollups, store, one transaction. */
     async function ingest(records: Rec[]): Promise<void> {
-      const latest = new Map<string, LedgerEntry>();
+      const latest = new Map<string, DataSession>();
       for (const r of records) {
         const [mcc, mnc, rat] = NETWORKS[r.network];
         const network = lookupNetwork(mcc, mnc);
-        const entry: LedgerEntry = {
+        const entry: DataSession = {
           iccid: iccidOf(r.account, r.sim),
           sessionId: `s${r.session}`,
           accountId: ACCOUNTS[r.account],
@@ -166,9 +169,10 @@ describe.each(engines)('usage rollups on %s', (engine, open) => {
           country: network.country,
           network: network.name,
           rat,
-          zone: null,
-          amount: null,
-          currency: null,
+          cellId: null,
+          imei: null,
+          receivedAt: new Date(),
+          rating: null,
         };
         const key = `${entry.iccid}/${entry.sessionId}`;
         const seen = latest.get(key);
@@ -185,13 +189,22 @@ describe.each(engines)('usage rollups on %s', (engine, open) => {
         );
       }
       const entries = [...latest.values()].sort((a, b) => (`${a.iccid}/${a.sessionId}` < `${b.iccid}/${b.sessionId}` ? -1 : 1));
-      await db.transaction(async (tx) => {
-        const results = await ledger.upsert(tx, entries, new Date());
+      await unit.run(async (tx) => {
+        const stored = await ledger.lockSessions(tx, entries);
+        const changes = entries.map((e) => {
+          const before = stored.get(sessionKey(e)) ?? null;
+          return { before, after: before ? mergeDataSession(before, e) : e };
+        });
+        await ledger.save(
+          tx,
+          changes.filter((c) => !c.before || sessionChanged(c.before, c.after)).map((c) => c.after),
+          new Date(),
+        );
         await rollups.record(
           tx,
-          results.filter((r) => r.inserted).map((r) => r.stored),
+          changes.filter((c) => !c.before).map((c) => c.after),
         );
-        await store.write({ sessions: results.map((r) => ({ ...r.stored, cellId: null })), locations: [], statuses: [] }, tx);
+        await store.write({ sessions: changes.map((c) => c.after), locations: [], statuses: [] });
       });
     }
 

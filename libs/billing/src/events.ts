@@ -9,9 +9,15 @@ import { INSTANT_PATTERN } from './time.js';
  * users provisioned, WhatsApp senders, recordings stored, MOs opening windows) may predate the
  * period: the rater replays them to know what was open or held when the period started.
  */
+// The instants a PostgreSQL timestamp holds once in UTC: year 0000 is ISO 8601 but not a date there.
+const FIRST_INSTANT = Date.UTC(1, 0, 1);
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const base = {
-  id: z.string().min(1, 'id must be a non-empty string'),
-  at: z.string().regex(INSTANT_PATTERN, 'at must be an ISO 8601 instant with offset, e.g. 2026-10-05T12:00:00Z'),
+  id: z.string().min(1, 'id must be a non-empty string').max(200, 'id must be at most 200 characters'),
+  at: z
+    .string()
+    .regex(INSTANT_PATTERN, 'at must be an ISO 8601 instant with offset, e.g. 2026-10-05T12:00:00Z')
+    .refine((value) => Date.parse(value) >= FIRST_INSTANT && Date.parse(value) <= LAST_INSTANT, 'at must lie between 0001-01-01 and 9999-12-31'),
   blocked: z.boolean().optional(),
   rejected: z.boolean().optional(),
 };
@@ -109,7 +115,19 @@ export interface EventProblem {
   message: string;
 }
 
-export type EventParse = { ok: true; event: BillableEvent } | { ok: false; problems: EventProblem[] };
+/**
+ * An event the platform refused (`rejected: true`): counted, never billed. Its channel's fields are not
+ * required — their absence (an e-mail with no recipient) may be the very reason it was refused — and the
+ * ones it carries are kept as they came.
+ */
+export type RejectedEvent = { id: string; at: string; channel: Channel; type: string; rejected: true; blocked?: boolean } & Record<string, unknown>;
+
+/** What a valid input line is: an event to bill, or one the platform refused. */
+export type ParsedEvent = BillableEvent | RejectedEvent;
+
+export type EventParse = { ok: true; event: ParsedEvent } | { ok: false; problems: EventProblem[] };
+
+const rejectedSchema = z.looseObject({ ...base, channel: z.string(), type: z.string(), rejected: z.literal(true) });
 
 const typesByChannel = new Map<string, string[]>();
 for (const key of Object.keys(EVENT_SCHEMAS)) {
@@ -142,8 +160,8 @@ export function parseEvent(raw: unknown): EventParse {
       ],
     };
   }
-  const r = schema.safeParse(raw);
-  if (r.success) return { ok: true, event: r.data };
+  const r = (raw as { rejected?: unknown }).rejected === true ? rejectedSchema.safeParse(raw) : schema.safeParse(raw);
+  if (r.success) return { ok: true, event: r.data as ParsedEvent };
   return { ok: false, problems: r.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })) };
 }
 

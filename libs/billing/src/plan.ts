@@ -127,10 +127,11 @@ export interface PlanProblem {
 
 const price = z
   .string({ error: 'price must be a decimal string such as "0.05"' })
+  .max(40, 'price must be at most 40 characters')
   .regex(DECIMAL_STRING, 'price must be a decimal string such as "0.05"')
   .refine((s) => !s.startsWith('-'), 'negative price');
 
-const quantity = z.string().regex(DECIMAL_STRING, 'tier bound must be a decimal string such as "1000"');
+const quantity = z.string().max(40).regex(DECIMAL_STRING, 'tier bound must be a decimal string such as "1000"');
 
 const tiered = z.object({
   mode: z.enum(['graduated', 'volume']),
@@ -168,10 +169,10 @@ const increments = z.object({ firstSeconds: positiveInt, nextSeconds: positiveIn
 const messaging = z.object({ mt: rate.optional(), mo: rate.optional() });
 
 export const pricePlanSchema = z.object({
-  id: z.string().min(1),
-  name: z.string().min(1),
-  currency: z.string(),
-  timeZone: z.string(),
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  currency: z.string().max(3),
+  timeZone: z.string().max(64),
   rounding: z
     .object({ decimals: z.number().int().min(0).max(12).optional(), mode: z.enum(['half-up', 'half-even', 'up', 'down']).optional() })
     .optional(),
@@ -183,13 +184,19 @@ export const pricePlanSchema = z.object({
       data: z.object({
         incrementBytes: positiveInt.optional(),
         unitBytes: positiveInt.optional(),
-        unitName: z.string().min(1).optional(),
+        unitName: z.string().min(1).max(50).optional(),
         zones: z.record(z.string(), zoneRate),
-        countryZones: z.record(z.string().regex(/^[A-Z]{2}$/, 'country must be ISO 3166-1 alpha-2'), z.string()),
+        countryZones: z.record(z.string().regex(/^[A-Z]{2}$/, 'country must be ISO 3166-1 alpha-2'), z.string().max(64)),
         networkCountries: z
-          .record(z.string().regex(/^\d{3}-?\d{2,3}$/, 'key must be an MCC-MNC such as "20801"'), z.string().regex(/^[A-Z]{2}$/))
+          .record(
+            z.string().regex(/^\d{3}-?\d{2,3}$/, 'key must be an MCC-MNC such as "20801"'),
+            z
+              .string()
+              .max(64)
+              .regex(/^[A-Z]{2}$/),
+          )
           .optional(),
-        defaultZone: z.string().optional(),
+        defaultZone: z.string().max(64).optional(),
       }),
     })
     .optional(),
@@ -227,7 +234,9 @@ export const pricePlanSchema = z.object({
       bytesPerGb: positiveInt.optional(),
     })
     .optional(),
-  conversations: z.object({ package: pkg, startDate: z.string().regex(LOCAL_DATE_PATTERN, 'startDate must be YYYY-MM-DD').optional() }).optional(),
+  conversations: z
+    .object({ package: pkg, startDate: z.string().max(10).regex(LOCAL_DATE_PATTERN, 'startDate must be YYYY-MM-DD').optional() })
+    .optional(),
   conversationsApi: z.object({ package: pkg }).optional(),
   moments: z.object({ package: pkg }).optional(),
   answers: z
@@ -240,7 +249,13 @@ export const pricePlanSchema = z.object({
     })
     .optional(),
   signals: z
-    .object({ interactions: rate, channels: z.array(z.enum(['sms', 'mms', 'rcs', 'voice', 'whatsapp', 'viber', 'email', 'push'])).optional() })
+    .object({
+      interactions: rate,
+      channels: z
+        .array(z.enum(['sms', 'mms', 'rcs', 'voice', 'whatsapp', 'viber', 'email', 'push']))
+        .max(8)
+        .optional(),
+    })
     .optional(),
 });
 

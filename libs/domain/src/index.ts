@@ -1,3 +1,5 @@
+// Before any schema is used: the wording of validation problems.
+import './validation-messages.js';
 // The public face of @simfleet/domain: what other libs and apps import.
 export * from './accounts/account.js';
 export * from './alerts/alert-rule.js';
@@ -21,6 +23,9 @@ export * from './sms/sms-encoding.js';
 export * from './sms/sms-message.js';
 export * from './support/support-case.js';
 export * from './telemetry/connections.js';
+export * from './telemetry/data-session.js';
 export * from './telemetry/records.js';
 export * from './telemetry/topics.js';
 export * from './webhooks/webhook.js';
+export * from './identity/audit.js';
+export * from './identity/user.js';

@@ -10,4 +10,5 @@ export const problemView = z
     requestId: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
+  .catchall(z.unknown())
   .describe('RFC 9457 problem details (application/problem+json); extension members depend on the type');

@@ -15,6 +15,12 @@ export const PROBLEM_TYPES: Record<ErrorCode, { status: number; title: string }>
   [ErrorCode.PayloadTooLarge]: { status: 413, title: 'Payload too large' },
   [ErrorCode.UnsupportedMediaType]: { status: 415, title: 'Unsupported media type' },
   [ErrorCode.DependencyUnavailable]: { status: 503, title: 'A dependency is unavailable' },
+  [ErrorCode.MfaRequired]: { status: 401, title: 'Two-factor code required' },
+  [ErrorCode.InvalidCode]: { status: 401, title: 'Invalid two-factor code' },
+  [ErrorCode.MfaEnrolmentRequired]: { status: 403, title: 'Set up two-factor authentication first' },
+  [ErrorCode.CsrfRejected]: { status: 403, title: 'Cross-site request refused' },
+  [ErrorCode.TokenExpired]: { status: 410, title: 'The link has expired' },
+  [ErrorCode.TokenUsed]: { status: 410, title: 'The link was already used' },
 };
 
 export const problemTypeUri = (code: string) => `/problems/${code}`;
@@ -42,11 +48,43 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: ErrorCode.DependencyUnavailable,
 };
 
-export function toProblem(error: unknown, request: { url: string; id: string }): ProblemDocument {
+/** Longest text a problem document repeats (a field's value, a message quoting input): it never echoes a megabyte back. */
+export const MAX_PROBLEM_TEXT = 300;
+
+const truncate = (value: string) => (value.length > MAX_PROBLEM_TEXT ? `${value.slice(0, MAX_PROBLEM_TEXT)}… (truncated)` : value);
+
+/** Every string of a problem document, at any depth, cut to MAX_PROBLEM_TEXT (arrays to 100 items). */
+function bounded(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return truncate(value);
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.slice(0, 100).map((item) => bounded(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [truncate(key), bounded(item, depth + 1)]));
+}
+
+export function toProblem(error: unknown, request: { url: string; id: string; routeOptions?: { bodyLimit?: number } }): ProblemDocument {
+  return bounded(problemOf(error, request)) as ProblemDocument;
+}
+
+/** Fastify's error code, also when Nest wrapped the FastifyError in an HttpException (its cause). */
+const fastifyCode = (error: unknown): unknown =>
+  (error as { code?: unknown })?.code ?? (error instanceof HttpException ? (error.cause as { code?: unknown } | undefined)?.code : undefined);
+
+function problemOf(error: unknown, request: { url: string; id: string; routeOptions?: { bodyLimit?: number } }): ProblemDocument {
   const base = { instance: request.url.split('?')[0], requestId: request.id };
   if (error instanceof DomainError) {
     const { status, title } = PROBLEM_TYPES[error.code];
     return { type: problemTypeUri(error.code), title, status, detail: error.message, ...base, ...error.details };
+  }
+  if (fastifyCode(error) === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions?.bodyLimit;
+    return {
+      type: problemTypeUri(ErrorCode.PayloadTooLarge),
+      title: PROBLEM_TYPES[ErrorCode.PayloadTooLarge].title,
+      status: 413,
+      detail: limit ? `The request body exceeds the ${limit} bytes this operation accepts` : 'The request body is too large',
+      ...base,
+      ...(limit ? { maxBodyBytes: limit } : {}),
+    };
   }
   // Fastify's own errors (malformed JSON, body too large, wrong content type) carry a statusCode.
   const status =
@@ -77,6 +115,15 @@ export function toProblem(error: unknown, request: { url: string; id: string }):
   return { type: problemTypeUri(code), title: PROBLEM_TYPES[code]?.title ?? 'Error', status, detail, ...base, ...extra };
 }
 
+/**
+ * Errors Fastify raises before routing (a malformed URL: 400; a path segment over maxParamLength: 414),
+ * as problem+json like every other error (Fastify's `frameworkErrors`).
+ */
+export function problemOnFrameworkError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = toProblem(error, request);
+  void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
+}
+
 /** Every error leaves the API as RFC 9457 `application/problem+json`. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -87,7 +134,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const problem = toProblem(error, request);
-    if (problem.status >= 500) this.logger.error({ requestId: request.id, err: error }, error instanceof Error ? error.stack : undefined);
+    // The log line of a 500 names the request and carries the error's message and stack (pino's `err`).
+    if (problem.status >= 500 && problem.type === problemTypeUri('internal-error'))
+      this.logger.error({ requestId: request.id, method: request.method, url: request.url.split('?')[0], err: error });
     const headers =
       (error as { headers?: Record<string, string> })?.headers ??
       (error instanceof DomainError ? (error.details.headers as Record<string, string> | undefined) : undefined);

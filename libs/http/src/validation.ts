@@ -1,5 +1,5 @@
 import { applyDecorators, type PipeTransform } from '@nestjs/common';
-import { ApiBody, ApiQuery } from '@nestjs/swagger';
+import { ApiBody, ApiExtension, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
 import { DomainError } from '@simfleet/domain';
 
@@ -9,23 +9,49 @@ type SchemaObject = Record<string, unknown>;
 export const openApiSchema = (schema: z.ZodType, io: 'input' | 'output' = 'input'): SchemaObject => {
   const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as SchemaObject;
   delete json.$schema;
-  return json;
+  return nullableEnums(json);
 };
 
-export const zodIssuesToFields = (issues: z.core.$ZodIssue[]) =>
-  issues.map((issue) => ({ field: issue.path.map(String).join('/') || '(body)', message: issue.message }));
+/** One field per problem; an unknown key is named itself (not its parent object). */
+/**
+ * OpenAPI 3.0: `nullable: true` does not add null to an `enum`; a nullable enum must list null itself,
+ * or a validator refuses the null the API returns.
+ */
+function nullableEnums<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(nullableEnums) as T;
+  if (!node || typeof node !== 'object') return node;
+  const object = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, nullableEnums(value)])) as Record<string, unknown>;
+  if (object.nullable === true && Array.isArray(object.enum) && !object.enum.includes(null)) object.enum = [...object.enum, null];
+  return object as T;
+}
+
+export const zodIssuesToFields = (issues: z.core.$ZodIssue[], root = '(body)') =>
+  issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          field: [...issue.path.map(String), key].join('/'),
+          message: root === '(query)' && !issue.path.length ? 'unknown query parameter' : 'unknown field',
+        }))
+      : [{ field: issue.path.map(String).join('/') || root, message: issue.message }],
+  );
 
 /** Validates and converts a request part with a zod schema; failures are a 422 listing every field. */
 export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.infer<T>> {
+  private readonly schema: z.ZodType;
+
   constructor(
-    private readonly schema: T,
+    schema: T,
     private readonly part: 'body' | 'query' = 'body',
-  ) {}
+  ) {
+    // A query parameter the operation does not take is refused on every route, named, with the other problems.
+    this.schema = part === 'query' && schema instanceof z.ZodObject ? schema.strict() : schema;
+  }
 
   transform(value: unknown): z.infer<T> {
-    const result = this.schema.safeParse(value ?? (this.part === 'body' ? undefined : {}));
-    if (result.success) return result.data;
-    const fields = zodIssuesToFields(result.error.issues);
+    // A body is what the client sent: none (undefined), or a JSON value — `null` stays null, it is not `{}`.
+    const result = this.schema.safeParse(this.part === 'body' ? value : (value ?? {}));
+    if (result.success) return result.data as z.infer<T>;
+    const fields = zodIssuesToFields(result.error.issues, this.part === 'body' ? '(body)' : '(query)');
     throw DomainError.validation(
       `The ${this.part === 'body' ? 'request body' : 'query string'} is not valid: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
       fields,
@@ -33,8 +59,12 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
   }
 }
 
-export const ApiJsonBody = (schema: z.ZodType, description?: string) =>
-  applyDecorators(ApiBody({ schema: openApiSchema(schema), description, required: true }));
+/** Documents a JSON body; `maxBytes` is the largest body the operation accepts (enforced before it is read). */
+export const ApiJsonBody = (schema: z.ZodType, description?: string, options: { maxBytes?: number; required?: boolean } = {}) =>
+  applyDecorators(
+    ApiBody({ schema: openApiSchema(schema), description, required: options.required ?? !schema.safeParse(undefined).success }),
+    ...(options.maxBytes ? [ApiExtension('x-max-body-bytes', options.maxBytes)] : []),
+  );
 
 /** Documents each property of a zod object schema as a query parameter. */
 export function ApiQueryFrom(schema: z.ZodObject) {
@@ -45,6 +75,27 @@ export function ApiQueryFrom(schema: z.ZodObject) {
     ),
   );
 }
+
+const FIRST_INSTANT = Date.UTC(1, 0, 1);
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * An ISO 8601 date-time with a UTC offset, between 0001-01-01 and 9999-12-31 (UTC): the instants both
+ * JavaScript and PostgreSQL represent (year 0000 is valid ISO 8601 but not a PostgreSQL timestamp).
+ */
+export const instantInput = (description: string) =>
+  z.iso
+    .datetime({ offset: true, error: (issue) => (issue.input === undefined ? 'required' : 'an ISO 8601 date-time with a time zone, e.g. 2026-11-28T10:00:00Z') })
+    .max(40, { error: 'an ISO 8601 date-time of at most 40 characters' })
+    .refine(
+      (value) => {
+        const at = Date.parse(value);
+        // Not a date at all: the format check above already says so.
+        return Number.isNaN(at) || (at >= FIRST_INSTANT && at <= LAST_INSTANT);
+      },
+      { error: 'a date-time between 0001-01-01 and 9999-12-31' },
+    )
+    .describe(`${description} (ISO 8601, between 0001-01-01 and 9999-12-31)`);
 
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Page size (1–1000, default 100)'),

@@ -1,4 +1,12 @@
-/** A small client over real HTTP (fetch): each call returns the status, headers and parsed body. */
+import { contractOf } from './contract.js';
+import { recordHandedOutSecrets } from './secrets.js';
+
+/**
+ * A small client over real HTTP (fetch): each call returns the status, headers and parsed body. Every
+ * response is checked against the platform's OpenAPI document (status, media type, body schema): drift
+ * fails the test that met it, naming the operation and the check. Secrets the API hands out are noted
+ * (support/secrets.ts) so that a suite can look for them at rest.
+ */
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -27,7 +35,12 @@ export class ApiClient {
     });
     const text = await response.text();
     const type = response.headers.get('content-type') ?? '';
-    return { status: response.status, headers: response.headers, body: (type.includes('json') && text ? JSON.parse(text) : text) as T };
+    const contract = await contractOf(this.baseUrl);
+    const drift = contract?.check(method, path, response.status, response.headers.get('content-type'), text) ?? [];
+    if (drift.length) throw new Error(`The response breaks the OpenAPI document:\n  ${drift.join('\n  ')}\nbody: ${text.slice(0, 500)}`);
+    const parsed = (type.includes('json') && text ? JSON.parse(text) : text) as T;
+    if (response.status < 300) recordHandedOutSecrets(parsed, response.headers);
+    return { status: response.status, headers: response.headers, body: parsed };
   }
 
   get<T = any>(path: string, headers?: Record<string, string>) {

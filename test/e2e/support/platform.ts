@@ -7,6 +7,7 @@ import { loadConfig, type AppConfig } from '@simfleet/config';
 import type { Clock } from '@simfleet/domain';
 import { startPlatform, type RunningPlatform, type RoleName } from '@simfleet/bootstrap';
 import { ROLE_NAMES, rolesNamed } from '../../../apps/platform/src/roles.js';
+import { describeSecretsAtRest, recordSecret, secretsAtRest } from './secrets.js';
 import { createInfluxDatabase, createTestDatabase, serverAvailable, serverUrl, uniqueRedisPrefix } from '../../harness/isolation.js';
 
 // PGlite loads parts of itself with dynamic imports on first use. Doing that now, while the test file
@@ -86,6 +87,7 @@ export async function startTestPlatform(
     ...extra,
   };
   const config = loadConfig(merged);
+  recordSecret('ADMIN_API_KEY', merged.ADMIN_API_KEY);
   const platform = await startPlatform(config, rolesNamed(roles), pino({ level: 'silent' }), { clock });
   return {
     platform,
@@ -93,6 +95,10 @@ export async function startTestPlatform(
     env: merged,
     url: platform.httpUrl,
     mqttUrl: `mqtt://127.0.0.1:${platform.mqttPorts.tcp}`,
-    stop: () => platform.close(),
+    // Every suite ends by looking for the secrets it was handed in the database (and Redis): none may be readable at rest.
+    stop: async () => {
+      const found = await secretsAtRest(platform, merged).finally(() => platform.close());
+      if (found.length) throw new Error(`Secrets handed out by the API are readable at rest:\n${describeSecretsAtRest(found)}`);
+    },
   };
 }

@@ -9,7 +9,12 @@ import { pageOf } from '../http/views.js';
 
 const instant = z.string().describe('ISO 8601 date-time (UTC)');
 const scopeDoc = z
-  .union([z.object({ iccid: z.string() }), z.object({ groupId: z.string() }), z.object({ tag: z.string().describe('key:value') }), z.object({})])
+  .union([
+    z.object({ iccid: z.string().max(64) }),
+    z.object({ groupId: z.string().max(64) }),
+    z.object({ tag: z.string().max(200).describe('key:value') }),
+    z.object({}),
+  ])
   .describe('Which SIMs the rule watches: one SIM, a group, a tag, or `{}` for the whole account');
 
 /** The request body, documented per rule type (validation is done as a whole by the domain, listing every field). */
@@ -28,7 +33,7 @@ const ruleBodyDoc = z.union(
 );
 const rulePatchDoc = z
   .object({
-    name: z.string().nullable(),
+    name: z.string().max(200).nullable(),
     scope: scopeDoc,
     severity: z.enum(ALERT_SEVERITIES),
     action: z.enum(ALERT_ACTIONS),
@@ -78,6 +83,7 @@ const ruleListParams = z.object({ type: z.enum(ALERT_RULE_TYPES).optional(), ...
 const csvOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z
     .string()
+    .max(100)
     .refine(
       (s) => s.split(',').every((v) => (values as readonly string[]).includes(v.trim())),
       `${what}: one or more of ${values.join(', ')}, comma-separated`,
@@ -90,6 +96,7 @@ const alertListParams = z
     severity: csvOf(ALERT_SEVERITIES, 'severity').optional().describe('info, warning, critical (comma-separated)'),
     iccid: z
       .string()
+      .max(22)
       .regex(/^\d{18,22}$/, 'an ICCID: 18 to 22 digits')
       .optional(),
     ruleId: z.string().min(1).max(64).optional(),

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import {
@@ -12,7 +12,7 @@ import {
 } from '@simfleet/application';
 import { actorOf, type Principal } from '@simfleet/auth';
 import { CHANNELS, pricePlanSchema } from '@simfleet/billing';
-import { DomainError, decodeCursor, encodeCursor } from '@simfleet/domain';
+import { DomainError, ErrorCode, type FieldProblem, decodeCursor, decodeSequenceCursor, encodeCursor } from '@simfleet/domain';
 import {
   AllowAdminToo,
   CurrentAccountId,
@@ -23,10 +23,17 @@ import {
   ApiQueryFrom,
   pageQuery,
   ZodPipe,
+  unsafeTextProblems,
+  instantInput,
+  ApiBodyLimit,
+  openApiSchema,
 } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 
-const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'a calendar month, YYYY-MM' });
+const period = z
+  .string()
+  .max(7)
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'a calendar month, YYYY-MM' });
 const instant = z.string().describe('ISO 8601 date-time');
 const decimal = z.string().describe('Decimal string');
 
@@ -103,11 +110,21 @@ const usageEventListParams = z
     ...pageQuery,
     channel: z.enum(CHANNELS as [string, ...string[]]).optional(),
     type: z.string().min(1).max(64).optional(),
-    from: z.iso.datetime({ offset: true }).optional().describe('`at` ≥ from'),
-    to: z.iso.datetime({ offset: true }).optional().describe('`at` < to'),
+    from: instantInput('`at` ≥ from').optional(),
+    to: instantInput('`at` < to').optional(),
   })
   .strict();
-const lineParams = z.object({ id: z.string(), n: z.coerce.number().int().min(0) });
+const lineParams = z.object({
+  id: z.string().min(1).max(64),
+  // Digits only: `Number(' ')` is 0, and ` ` is not line 0.
+  n: z
+    .string()
+    .regex(/^\d{1,6}$/, { message: 'a line index: 0, 1, 2…' })
+    .transform(Number),
+});
+
+/** A full batch of events (MAX_USAGE_EVENTS_PER_REQUEST) at a few hundred bytes each. */
+const USAGE_EVENTS_MAX_BYTES = 8 * 1024 * 1024;
 
 const accountOf = (principal: Principal): string | undefined => (principal.kind === 'account' ? principal.accountId : undefined);
 
@@ -132,8 +149,15 @@ export class PricePlansController {
 
   @Put(':id')
   @ApiParam({ name: 'id' })
-  @ApiJsonBody(pricePlanSchema, 'The plan (docs/billing.md, "Price plan"); `id` may be omitted. Prices are decimal strings.')
-  @ApiRoute({ schema: pricePlanView, description: 'The stored plan (201 when created)' }, 422)
+  @ApiJsonBody(pricePlanSchema, 'The plan (docs/billing.md, "Price plan"); `id` may be omitted. Prices are decimal strings.', {
+    maxBytes: 1024 * 1024,
+  })
+  @ApiRoute({ schema: pricePlanView, description: 'The stored plan, replaced' }, 422)
+  @ApiResponse({
+    status: 201,
+    description: 'The stored plan, created',
+    content: { 'application/json': { schema: openApiSchema(pricePlanView, 'output') } },
+  })
   async put(
     @Param(new ZodPipe(putPlanParams, 'query')) params: z.infer<typeof putPlanParams>,
     @Body() body: unknown,
@@ -174,18 +198,27 @@ export class AccountPricePlanController {
   }
 }
 
-/** Splits an NDJSON body; blank lines are skipped but still counted, so `index` is the 0-based line number. */
+/**
+ * Splits an NDJSON body; blank lines are skipped but still counted, so `index` is the 0-based line number.
+ * Text that cannot be stored (NUL, unpaired surrogates) refuses the whole request, as in a JSON array body.
+ */
 function ndjsonItems(text: string): unknown[] {
   const lines = text.split(/\r?\n/);
   if (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
-  return lines.map((line) => {
+  const unsafe: FieldProblem[] = [];
+  const items = lines.map((line, index) => {
     if (!line.trim()) return new UnparsableLine('empty line');
     try {
-      return JSON.parse(line) as unknown;
+      const item = JSON.parse(line) as unknown;
+      unsafe.push(...unsafeTextProblems(item, String(index)));
+      return item;
     } catch (error) {
       return new UnparsableLine(`invalid JSON: ${(error as Error).message}`);
     }
   });
+  if (unsafe.length)
+    throw DomainError.validation(`The request is not valid: ${unsafe.map((p) => `${p.field}: ${p.message}`).join('; ')}`, unsafe.slice(0, 20));
+  return items;
 }
 
 @ApiTags('billing')
@@ -197,9 +230,10 @@ export class UsageEventsController {
   @HttpCode(200)
   @RequireScope('write')
   @ApiConsumes('application/json', 'application/x-ndjson')
+  @ApiBodyLimit(USAGE_EVENTS_MAX_BYTES)
   @ApiBody({
     description: `A JSON array of events, or NDJSON (one event per line), at most ${MAX_USAGE_EVENTS_PER_REQUEST}. Each event: {id, channel, type, at, …} (docs/billing.md, "Events")`,
-    schema: { type: 'array', items: { type: 'object' } },
+    schema: { type: 'array', items: { type: 'object' }, maxItems: MAX_USAGE_EVENTS_PER_REQUEST },
   })
   @ApiRoute(
     {
@@ -226,12 +260,7 @@ export class UsageEventsController {
   @ApiQueryFrom(usageEventListParams)
   @ApiRoute({ schema: pageOf(usageEventView), description: 'Usage events in the order they were received' }, 422)
   async list(@CurrentAccountId() accountId: string, @Query(new ZodPipe(usageEventListParams, 'query')) query: z.infer<typeof usageEventListParams>) {
-    let afterSeq: number | undefined;
-    if (query.cursor) {
-      afterSeq = Number(decodeCursor(query.cursor));
-      if (!Number.isSafeInteger(afterSeq))
-        throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
-    }
+    const afterSeq = query.cursor ? decodeSequenceCursor(query.cursor) : undefined;
     const rows = await this.usageEvents.list({
       accountId,
       channel: query.channel,
@@ -296,6 +325,11 @@ export class InvoicesController {
   @ApiRoute({ schema: pageOf(invoiceView), description: 'An account key sees its own invoices; the admin key every account’s' }, 422)
   async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(invoiceListParams, 'query')) query: z.infer<typeof invoiceListParams>) {
     const own = accountOf(principal);
+    if (own !== undefined && query.accountId !== undefined && query.accountId !== own) {
+      throw new DomainError(ErrorCode.Forbidden, 'An account key lists its own invoices only: omit accountId (it is for the platform admin key)', {
+        errors: [{ field: 'accountId', message: 'not allowed with an account key, except its own account id' }],
+      });
+    }
     const rows = await this.invoicing.list({
       accountId: own ?? query.accountId,
       period: query.period,
@@ -312,7 +346,16 @@ export class InvoicesController {
   @AllowAdminToo()
   @ApiParam({ name: 'id' })
   @ApiProduces('application/json', 'text/csv')
-  @ApiRoute({ schema: invoiceView, description: 'JSON, or CSV with `Accept: text/csv`' }, 404)
+  @ApiRoute(
+    {
+      schema: invoiceView,
+      description: 'JSON, or CSV with `Accept: text/csv`: a header row, one row per line, then a row per product subtotal and the total',
+      alsoAs: {
+        'text/csv': { schema: { type: 'string', description: 'line,product,channel,description,quantity,unit,unitPrice,amount,currency,adjusts' } },
+      },
+    },
+    404,
+  )
   async get(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -347,9 +390,7 @@ export class InvoicesController {
     @Param(new ZodPipe(lineParams, 'query')) params: z.infer<typeof lineParams>,
     @Query(new ZodPipe(usageParams, 'query')) query: z.infer<typeof usageParams>,
   ) {
-    const offset = query.cursor ? Number(decodeCursor(query.cursor)) : 0;
-    if (!Number.isSafeInteger(offset) || offset < 0)
-      throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+    const offset = query.cursor ? decodeSequenceCursor(query.cursor) : 0;
     const result = await this.invoicing.lineUsage(params.id, params.n, accountOf(principal), offset, query.limit);
     return { line: result.line, data: result.data, nextCursor: result.nextOffset !== null ? encodeCursor(String(result.nextOffset)) : null };
   }

@@ -3,17 +3,18 @@ import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { decodeCursor, toPage } from '@simfleet/domain';
 import { EventRepository } from '@simfleet/persistence';
-import { CurrentAccountId, RequireScope, ApiRoute, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
+import { CurrentAccountId, RequireScope, ApiRoute, ApiQueryFrom, instantInput, pageQuery, ZodPipe } from '@simfleet/http';
 import { eventView, pageOf } from '../http/views.js';
 
 const eventParams = z
   .object({
     type: z
       .string()
+      .max(100)
       .regex(/^[a-z]+(\.[a-z_]+)*(\.\*)?$/, 'an event type such as sim.activated, or a prefix such as sim.*')
       .optional(),
     subject: z.string().min(1).max(200).optional().describe('ICCID, order id, …'),
-    since: z.iso.datetime({ offset: true }).optional(),
+    since: instantInput('Events that occurred at or after').optional(),
     ...pageQuery,
   })
   .strict();

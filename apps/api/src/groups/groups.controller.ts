@@ -19,7 +19,12 @@ const groupFields = {
     .nullable()
     .optional()
     .describe('Monthly data limit of each SIM of the group; null: none'),
-  allowedCountries: z.array(z.string()).max(300).nullable().optional().describe('ISO 3166-1 alpha-2 countries the SIMs may be used in; null: all'),
+  allowedCountries: z
+    .array(z.string().max(64))
+    .max(300)
+    .nullable()
+    .optional()
+    .describe('ISO 3166-1 alpha-2 countries the SIMs may be used in; null: all'),
 };
 
 const countriesValid = (body: { allowedCountries?: string[] | null }, ctx: z.RefinementCtx) => {

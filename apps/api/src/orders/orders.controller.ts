@@ -17,7 +17,10 @@ const orderBody = z
         line2: z.string().max(200).optional(),
         postalCode: z.string().min(1).max(20),
         city: z.string().min(1).max(100),
-        country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code'),
+        country: z
+          .string()
+          .max(64)
+          .regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code'),
       })
       .strict()
       .optional(),

@@ -37,7 +37,7 @@ export class ConnectivityController {
   @HttpCode(200)
   @RequireScope('write')
   @ApiParam({ name: 'iccid', description: 'ICCID, or the SIM’s name' })
-  @ApiJsonBody(testBody)
+  @ApiJsonBody(testBody.optional(), 'Optional')
   @ApiRoute(
     {
       schema: testView,

@@ -1,20 +1,29 @@
 import { z } from 'zod';
 import { SIM_STATUSES, isCountryCode, parseTagFilter, SIM_SORTS, type SimListFilter } from '@simfleet/domain';
-import { pageQuery } from '@simfleet/http';
+import { instantInput, pageQuery } from '@simfleet/http';
 
 /** A query parameter given once, repeated (`?tag=a:1&tag=b:2`) or as a JSON array in a body: always a list. */
-const listOf = <T extends z.ZodType>(item: T, commaSeparated = false) =>
+const listOf = <T extends z.ZodType>(item: T, commaSeparated: boolean, max: number) =>
   z.preprocess((value) => {
     const values = value === undefined ? undefined : Array.isArray(value) ? value : [value];
     return commaSeparated && values ? values.flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])) : values;
-  }, z.array(item).min(1));
+  }, z.array(item).min(1).max(max));
 
-const instant = (what: string) => z.iso.datetime({ offset: true }).describe(`${what} (ISO 8601)`);
+const instant = (what: string) => instantInput(what);
 
 /** The SIM list filters: the same fields in GET /v1/sims (query) and POST /v1/sims/bulk (`filter`). */
 export const simFilterFields = {
-  status: listOf(z.enum(SIM_STATUSES), true).optional().describe('One or more statuses (repeat, or comma-separate)'),
-  tag: listOf(z.string().refine((v) => parseTagFilter(v) !== null, 'a tag filter is key:value (the key: letters, digits, _ . -)'))
+  status: listOf(z.enum(SIM_STATUSES), true, SIM_STATUSES.length * 4)
+    .optional()
+    .describe('One or more statuses (repeat, or comma-separate)'),
+  tag: listOf(
+    z
+      .string()
+      .max(200)
+      .refine((v) => parseTagFilter(v) !== null, 'a tag filter is key:value (the key: letters, digits, _ . -)'),
+    false,
+    50,
+  )
     .optional()
     .describe('`key:value`; repeat to require several tags (all must match)'),
   groupId: z.string().min(1).max(64).optional().describe('A group id of this account, or `none` for SIMs in no group'),
@@ -22,6 +31,7 @@ export const simFilterFields = {
   network: z.string().min(1).max(100).optional().describe('Network name, exactly as shown on the SIM (e.g. `Orange`)'),
   country: z
     .string()
+    .max(64)
     .refine(isCountryCode, 'an ISO 3166-1 alpha-2 country code, upper case (e.g. FR)')
     .optional()
     .describe('ISO 3166-1 alpha-2 country of the network last seen'),

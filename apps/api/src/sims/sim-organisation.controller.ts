@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { applyDecorators, Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, StreamableFile } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, StreamableFile } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { BulkJobsService, BULK_MAX_SIMS, SIM_EXPORT_COLUMNS, SimOrganisationService, type SimWithPolicy } from '@simfleet/application';
@@ -15,12 +16,12 @@ export const presentSimWithPolicy = ({ sim, policy }: SimWithPolicy) => ({ ...pr
 
 const patchBody = z
   .object({
-    name: z.string().nullable().optional().describe('Unique in the account; usable in place of the ICCID in paths; null clears it'),
-    tags: z.record(z.string(), z.string()).optional().describe('Replaces the whole tag set (send every tag to keep; {} clears)'),
-    groupId: z.string().min(1).nullable().optional().describe('A group of this account; null takes the SIM out of its group'),
-    labels: z.array(z.string()).optional().describe('Replaces the labels'),
+    name: z.string().max(200).nullable().optional().describe('Unique in the account; usable in place of the ICCID in paths; null clears it'),
+    tags: z.record(z.string().max(100), z.string().max(200)).optional().describe('Replaces the whole tag set (send every tag to keep; {} clears)'),
+    groupId: z.string().min(1).max(64).nullable().optional().describe('A group of this account; null takes the SIM out of its group'),
+    labels: z.array(z.string().max(100)).max(100).optional().describe('Replaces the labels'),
     endUserDevice: z.boolean().optional().describe('Declares (true) or withdraws (false) that the SIM sits in an end user’s device'),
-    authorizedImeis: z.array(z.string()).optional().describe('IMEI lock: replaces the list ([] removes the lock)'),
+    authorizedImeis: z.array(z.string().max(16)).max(100).optional().describe('IMEI lock: replaces the list ([] removes the lock)'),
     dataLimitBytes: z
       .number()
       .int()
@@ -29,7 +30,12 @@ const patchBody = z
       .nullable()
       .optional()
       .describe('Monthly data limit override; null inherits the group’s'),
-    allowedCountries: z.array(z.string()).nullable().optional().describe('Allowed countries override (ISO alpha-2); null inherits the group’s'),
+    allowedCountries: z
+      .array(z.string().max(64))
+      .max(300)
+      .nullable()
+      .optional()
+      .describe('Allowed countries override (ISO alpha-2); null inherits the group’s'),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -47,7 +53,7 @@ const patchBody = z
 const bulkBody = z
   .object({
     action: z.enum(SIM_ACTIONS),
-    iccids: z.array(z.string()).optional().describe(`Up to ${BULK_MAX_SIMS} ICCIDs (give iccids or filter, not both)`),
+    iccids: z.array(z.string().max(64)).max(BULK_MAX_SIMS).optional().describe(`Up to ${BULK_MAX_SIMS} ICCIDs (give iccids or filter, not both)`),
     filter: simFilterSchema.optional().describe('The GET /v1/sims filters; the SIMs matching when the job is accepted'),
     reason: z.string().trim().min(1).max(500).optional(),
   })
@@ -105,17 +111,19 @@ export class SimOrganisationController {
   @Post('bulk')
   @HttpCode(202)
   @RequireScope('write')
-  @ApiJsonBody(bulkBody, 'An action over a list of ICCIDs or over the SIMs a filter matches')
+  @ApiJsonBody(bulkBody, 'An action over a list of ICCIDs or over the SIMs a filter matches', { maxBytes: 4 * 1024 * 1024 })
   @ApiRoute({ status: 202, schema: jobView, description: 'The job, queued: follow it with GET /v1/jobs/{id}' }, 422)
   async submitBulk(
     @CurrentAccountId() accountId: string,
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(bulkBody)) body: z.infer<typeof bulkBody>,
+    @Req() request: FastifyRequest,
   ) {
     const job = await this.bulk.submit(
       accountId,
       { action: body.action, iccids: body.iccids, filter: body.filter ? toSimListFilter(body.filter) : undefined, reason: body.reason },
       actorOf(principal),
+      request.id,
     );
     return presentJob(job);
   }

@@ -4,7 +4,17 @@ import { z } from 'zod';
 import { SimsService, SimOrganisationService, UsageService } from '@simfleet/application';
 import { actorOf, type Principal } from '@simfleet/auth';
 import { type Sim, SimLifecycle, type SimAction } from '@simfleet/domain';
-import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
+import {
+  CurrentAccountId,
+  CurrentPrincipal,
+  RequireScope,
+  ApiRoute,
+  ApiJsonBody,
+  ApiQueryFrom,
+  instantInput,
+  pageQuery,
+  ZodPipe,
+} from '@simfleet/http';
 import { historyView, pageOf, simView, usageView } from '../http/views.js';
 import { simWithPolicyView } from './fleet.views.js';
 import { simListQuery, toSimListFilter } from './sim-filters.js';
@@ -20,8 +30,8 @@ const actionBody = z.object({ reason: z.string().trim().min(1).max(500).optional
 const pageParams = z.object(pageQuery);
 const usageParams = z
   .object({
-    from: z.iso.datetime({ offset: true }).describe('Start, inclusive (ISO 8601)'),
-    to: z.iso.datetime({ offset: true }).describe('End, exclusive (ISO 8601)'),
+    from: instantInput('Start, inclusive'),
+    to: instantInput('End, exclusive'),
     interval: z.enum(['hour', 'day', 'month']).default('day'),
   })
   .strict();
@@ -102,7 +112,7 @@ export class SimsController {
   @HttpCode(200)
   @RequireScope('write')
   @SimRef()
-  @ApiJsonBody(actionBody)
+  @ApiJsonBody(actionBody.optional(), 'Optional: a body is not needed')
   @ApiRoute({ schema: simView, description: 'The activated SIM; the first activation returns `deviceSecret` once' }, 404, 409, 422)
   activate(
     @CurrentAccountId() a: string,
@@ -117,7 +127,7 @@ export class SimsController {
   @HttpCode(200)
   @RequireScope('write')
   @SimRef()
-  @ApiJsonBody(actionBody)
+  @ApiJsonBody(actionBody.optional(), 'Optional: a body is not needed')
   @ApiRoute({ schema: simView, description: 'The suspended SIM; a connected device is disconnected' }, 404, 409, 422)
   suspend(
     @CurrentAccountId() a: string,
@@ -132,7 +142,7 @@ export class SimsController {
   @HttpCode(200)
   @RequireScope('write')
   @SimRef()
-  @ApiJsonBody(actionBody)
+  @ApiJsonBody(actionBody.optional(), 'Optional: a body is not needed')
   @ApiRoute({ schema: simView }, 404, 409, 422)
   resume(
     @CurrentAccountId() a: string,
@@ -147,7 +157,7 @@ export class SimsController {
   @HttpCode(200)
   @RequireScope('write')
   @SimRef()
-  @ApiJsonBody(actionBody)
+  @ApiJsonBody(actionBody.optional(), 'Optional: a body is not needed')
   @ApiRoute({ schema: simView, description: 'The terminated SIM (final); its device credentials are destroyed' }, 404, 409, 422)
   terminate(
     @CurrentAccountId() a: string,

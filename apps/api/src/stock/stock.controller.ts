@@ -5,12 +5,16 @@ import { StockService } from '@simfleet/application';
 import { eidProblem, iccidProblem, imsiProblem, msisdnProblem, FORM_FACTORS } from '@simfleet/domain';
 import { RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf, simView } from '../http/views.js';
+import { presentSim } from '../sims/sims.controller.js';
 
 const checked = (problem: (v: string) => string | null) =>
-  z.string().superRefine((value, ctx) => {
-    const message = problem(value);
-    if (message) ctx.addIssue({ code: 'custom', message });
-  });
+  z
+    .string()
+    .max(32)
+    .superRefine((value, ctx) => {
+      const message = problem(value);
+      if (message) ctx.addIssue({ code: 'custom', message });
+    });
 
 const importedSim = z
   .object({
@@ -44,7 +48,7 @@ export class StockController {
   constructor(@Inject(StockService) private readonly stock: StockService) {}
 
   @Post()
-  @ApiJsonBody(stockBody, '`{count, formFactor}` generates SIMs from the issuer range; `{sims: [...]}` imports them')
+  @ApiJsonBody(stockBody, '`{count, formFactor}` generates SIMs from the issuer range; `{sims: [...]}` imports them', { maxBytes: 16 * 1024 * 1024 })
   @ApiRoute(
     { status: 201, schema: z.object({ created: z.number().int(), iccids: z.array(z.string()).optional(), skipped: z.array(z.string()).optional() }) },
     422,
@@ -64,6 +68,6 @@ export class StockController {
   )
   async list(@Query(new ZodPipe(pageParams, 'query')) query: z.infer<typeof pageParams>) {
     const [page, available] = await Promise.all([this.stock.list(query.limit, query.cursor), this.stock.summary()]);
-    return { ...page, available };
+    return { ...page, data: page.data.map((sim) => presentSim(sim)), available };
   }
 }

@@ -3,12 +3,12 @@ import { ApiBearerAuth, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { SimDiagnostics, SimLocations, REPORT_GROUPINGS, usageReportCsv, UsageReports } from '@simfleet/application';
-import { CurrentAccountId, RequireScope, ApiProblems, ApiRoute, ApiQueryFrom, openApiSchema, pageQuery, ZodPipe } from '@simfleet/http';
+import { CurrentAccountId, RequireScope, ApiProblems, ApiRoute, ApiQueryFrom, instantInput, openApiSchema, pageQuery, ZodPipe } from '@simfleet/http';
 import { diagnosticsView, geoJsonView, lastLocationView, locationsPageView, networkStatsView, usageReportView } from './telemetry-views.js';
 
 const range = {
-  from: z.iso.datetime({ offset: true }).describe('Start, inclusive (ISO 8601, event time)'),
-  to: z.iso.datetime({ offset: true }).describe('End, exclusive (ISO 8601, event time)'),
+  from: instantInput('Start, inclusive (event time)'),
+  to: instantInput('End, exclusive (event time)'),
 };
 const reportParams = z.object({ groupBy: z.enum(REPORT_GROUPINGS).describe('What each row totals'), ...range }).strict();
 const networkStatsParams = z
@@ -73,8 +73,9 @@ export class TelemetryReportsController {
   @ApiQueryFrom(networkStatsParams)
   @ApiRoute(
     {
-      schema: z.union([networkStatsView, geoJsonView]),
+      schema: networkStatsView,
       description: 'Per network (MCC-MNC); with `format=geojson` a FeatureCollection (application/geo+json) of countries at their centroid',
+      alsoAs: { 'application/geo+json': { schema: openApiSchema(geoJsonView, 'output') } },
     },
     422,
   )

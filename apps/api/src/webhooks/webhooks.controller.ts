@@ -9,6 +9,7 @@ import { pageOf } from '../http/views.js';
 const instant = z.string().describe('ISO 8601 date-time (UTC)');
 const eventPattern = z
   .string()
+  .max(100)
   .regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, 'an event type such as alert.raised, a prefix such as sim.*, or *')
   .describe('An event type (alert.raised), a prefix (sim.*) or * for every event');
 const url = z.string().trim().min(1).max(2000).describe('http(s) URL of the receiver; must resolve to a public address');

@@ -6,15 +6,18 @@ import {
   domainEvent,
   newId,
   decodeCursor,
+  decodeSequenceCursor,
   encodeCursor,
   toPage,
   type Page,
   iccidProblem,
   type SimAction,
   type SimListFilter,
+  type NewAuditEntry,
 } from '@simfleet/domain';
 import { Database, EventRepository, JobRepository, type AccountJob, type JobFailure, SimFleetRepository } from '@simfleet/persistence';
 import { JobQueue } from '@simfleet/queue';
+import { AuditTrail } from '../identity/audit-trail.js';
 import { SimOrganisationService } from './sim-organisation.service.js';
 import { SimsService } from './sims.service.js';
 
@@ -53,10 +56,12 @@ export class BulkJobsService {
     @Inject(SimsService) private readonly sims: SimsService,
     @Inject(EventRepository) private readonly events: EventRepository,
     @Inject(JobQueue) private readonly queue: JobQueue,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async submit(accountId: string, request: BulkRequest, actor: string): Promise<AccountJob> {
+  /** `actor` and `requestId` say who started the job, from which request: each of its changes is audited under them. */
+  async submit(accountId: string, request: BulkRequest, actor: string, requestId?: string): Promise<AccountJob> {
     const targets = await this.resolveTargets(accountId, request);
     const job = await this.db.transaction((tx) =>
       this.jobs.insert(
@@ -67,6 +72,7 @@ export class BulkJobsService {
           kind: 'sims.bulk',
           action: request.action,
           actor,
+          requestId: requestId ?? null,
           reason: request.reason ?? null,
           createdAt: this.clock.now(),
         },
@@ -137,9 +143,7 @@ export class BulkJobsService {
 
   async failures(accountId: string, id: string, limit: number, cursor?: string): Promise<Page<JobFailure>> {
     if (!(await this.jobs.find(accountId, id))) throw DomainError.notFound('Job', id);
-    const after = cursor ? Number(decodeCursor(cursor)) : -1;
-    if (!Number.isInteger(after))
-      throw DomainError.validation('cursor is not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+    const after = cursor ? decodeSequenceCursor(cursor) : -1;
     const rows = await this.jobs.failures(id, limit + 1, after);
     const data = rows.slice(0, limit);
     return {
@@ -172,6 +176,14 @@ export class BulkJobsService {
           to,
           done.failures.map((f) => ({ ...f, seq: position.get(f.iccid)! })),
         );
+        // Each SIM's outcome in the audit log, committed with the chunk.
+        await this.audit.record(
+          [
+            ...done.succeeded.map((iccid) => this.auditEntry(job, iccid, 'success')),
+            ...done.failures.map((f) => this.auditEntry(job, f.iccid, 'failure')),
+          ],
+          tx,
+        );
         return done;
       });
       await this.sims.disconnectAfterCommit(outcome);
@@ -192,6 +204,24 @@ export class BulkJobsService {
         ),
       ]);
     });
+  }
+
+  /** A change the job made on behalf of whoever started it. */
+  private auditEntry(job: AccountJob, iccid: string, outcome: 'success' | 'failure'): NewAuditEntry {
+    return {
+      accountId: job.accountId,
+      actor: job.actor,
+      actorName: null,
+      platformActor: false,
+      action: `sims.${job.action}`,
+      resource: `sims/${iccid}`,
+      outcome,
+      status: null,
+      requestId: job.requestId,
+      via: `job:${job.id}`,
+      address: null,
+      at: this.clock.now(),
+    };
   }
 
   /** The job failed for good (its retries exhausted): visible as `failed`, with the error. */

@@ -1,25 +1,13 @@
-import { Global, Module } from '@nestjs/common';
-import { GroupRepository, JobRepository, SimCountsRepository, SimFleetRepository } from '@simfleet/persistence';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../identity/audit-trail.js';
 import { BulkJobsService } from './bulk-jobs.service.js';
 import { FleetMaintenance } from './fleet-maintenance.service.js';
 import { GroupsService } from './groups.service.js';
 import { SimOrganisationService } from './sim-organisation.service.js';
+import { SimsModule } from './sims.module.js';
 
-const providers = [
-  SimFleetRepository,
-  SimCountsRepository,
-  GroupRepository,
-  JobRepository,
-  SimOrganisationService,
-  GroupsService,
-  BulkJobsService,
-  FleetMaintenance,
-];
+const providers = [SimOrganisationService, GroupsService, BulkJobsService, FleetMaintenance];
 
-/**
- * Fleet organisation: naming, tags, groups and their policy, the overview, bulk jobs. Global so that any
- * role (the alerts engine reads SimOrganisationService.effectivePolicy) can inject it.
- */
-@Global()
-@Module({ providers, exports: providers })
+/** Fleet organisation: naming, tags, groups and their policy, the overview, bulk jobs (which run lifecycle actions; each names who started it). */
+@Module({ imports: [SimsModule, AuditModule], providers, exports: providers })
 export class SimFleetModule {}

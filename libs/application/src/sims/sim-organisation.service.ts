@@ -4,7 +4,7 @@ import {
   DomainError,
   type FieldProblem,
   domainEvent,
-  decodeCursor,
+  decodeJsonCursor,
   encodeCursor,
   type Page,
   type Sim,
@@ -263,13 +263,7 @@ export class SimOrganisationService {
 
 function decodeListCursor(cursor: string, sort: string): SimListPosition {
   const invalid = (message: string) => DomainError.validation(`cursor: ${message}`, [{ field: 'cursor', message }]);
-  let parsed: { s?: unknown; section?: unknown; value?: unknown; iccid?: unknown };
-  try {
-    parsed = JSON.parse(decodeCursor(cursor)) as typeof parsed;
-  } catch (error) {
-    if (error instanceof DomainError) throw error;
-    throw invalid('not a cursor this API returned');
-  }
+  const parsed: { s?: unknown; section?: unknown; value?: unknown; iccid?: unknown } = decodeJsonCursor(cursor);
   if (parsed.s !== sort) throw invalid('this cursor belongs to another sort order: keep the same sort (and filters) while paging');
   if (
     (parsed.section !== 'value' && parsed.section !== 'null') ||

@@ -6,7 +6,7 @@ import {
   ErrorCode,
   domainEvent,
   randomSecret,
-  decodeCursor,
+  decodeSequenceCursor,
   encodeCursor,
   toPage,
   type Page,
@@ -20,7 +20,7 @@ import {
   type SimBlock,
 } from '@simfleet/domain';
 import { Database, EventRepository, SimRepository, type SqlExecutor } from '@simfleet/persistence';
-import { DeviceSessions } from '../telemetry/device-sessions.js';
+import { DeviceControl } from '../device-control/device-control.js';
 
 /** What a lifecycle action over many SIMs did: the SIMs changed, the ones refused (and why), who to disconnect. */
 export interface SimActionsOutcome {
@@ -45,7 +45,7 @@ export class SimsService {
     @Inject(Database) private readonly db: Database,
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
-    @Inject(DeviceSessions) private readonly devices: DeviceSessions,
+    @Inject(DeviceControl) private readonly devices: DeviceControl,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -57,7 +57,7 @@ export class SimsService {
 
   async history(accountId: string, ref: string, limit: number, cursor?: string): Promise<Page<SimHistoryEntry>> {
     const sim = await this.get(accountId, ref);
-    const after = cursor ? Number(decodeCursor(cursor)) : undefined;
+    const after = cursor ? decodeSequenceCursor(cursor) : undefined;
     const rows = await this.sims.history(sim.iccid, limit + 1, after);
     const page = toPage(rows, limit, (h) => String(h.id));
     return { data: page.data, nextCursor: page.nextCursor ? encodeCursor(String(page.data[page.data.length - 1].id)) : null };
@@ -79,7 +79,7 @@ export class SimsService {
         changes.firstActivatedAt = now;
         if (!current.hasCredentials) {
           deviceSecret = randomSecret(24);
-          changes.secretHash = await hashDeviceSecret(deviceSecret);
+          changes.secretHash = hashDeviceSecret(deviceSecret);
         }
       }
       // Termination destroys the device credentials: a terminated SIM can never authenticate again.
@@ -187,14 +187,15 @@ export class SimsService {
 
   /** Disconnects what `applyActionToMany` said, once its transaction committed. */
   async disconnectAfterCommit(outcome: SimActionsOutcome): Promise<void> {
-    for (const [reason, iccids] of outcome.disconnect) await this.devices.disconnectMany(iccids, reason);
+    // One order per SIM: DeviceControl has no batched disconnect (the branch's one order per chunk did not survive the merge).
+    for (const [reason, iccids] of outcome.disconnect) for (const iccid of iccids) await this.devices.disconnect(iccid, reason);
   }
 
   /** Issues a new device secret (the old one stops working at once) and returns it once. */
   async rotateCredentials(accountId: string, ref: string, actor: string): Promise<{ iccid: string; secret: string }> {
     const now = this.clock.now();
     const secret = randomSecret(24);
-    const secretHash = await hashDeviceSecret(secret);
+    const secretHash = hashDeviceSecret(secret);
     const iccid = await this.db.transaction(async (tx) => {
       const sim = await this.sims.findByRef(accountId, ref, tx, true);
       if (!sim) throw DomainError.notFound('SIM', ref);

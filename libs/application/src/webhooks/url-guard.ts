@@ -3,6 +3,13 @@ import ipaddr from 'ipaddr.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
+/** `::a.b.c.d`: the first 96 bits are zero (`::` and `::1` have ranges of their own, judged first). */
+const isIpv4Compatible = (address: ipaddr.IPv6): boolean => address.parts.slice(0, 6).every((part) => part === 0);
+const ipv4Of = (address: ipaddr.IPv6): string => {
+  const [high, low] = address.parts.slice(6);
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+};
+
 /** Why a webhook URL may not be called. */
 export class RefusedUrl extends Error {
   constructor(
@@ -31,7 +38,9 @@ const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, ver
  * SSRF protection for webhook URLs: only http(s), and every address the host resolves to must be public
  * unicast (ipaddr.js's `unicast` range: not loopback, private, link-local — where cloud metadata lives —,
  * CGNAT, multicast, unspecified, reserved, 6to4/Teredo/NAT64 embeddings), unless it lies in an allowed CIDR.
- * IPv4-mapped IPv6 is judged as the IPv4 address it carries.
+ * IPv4-mapped IPv6 is judged as the IPv4 address it carries. IPv4-compatible IPv6 (`::/96`, deprecated by
+ * RFC 4291, yet routed to the IPv4 address by some stacks) is always refused: named after the IPv4 range it
+ * carries when that one is not public, `ipv4Compatible` otherwise.
  */
 export class WebhookUrlGuard {
   private readonly allowed: Array<[Address, number]>;
@@ -87,6 +96,12 @@ export class WebhookUrlGuard {
     const parsed = ipaddr.process(address);
     if (this.allowed.some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits))) return null;
     const range = parsed.range();
-    return range === 'unicast' ? null : range;
+    if (range !== 'unicast') return range;
+    if (parsed.kind() === 'ipv6' && isIpv4Compatible(parsed as ipaddr.IPv6)) {
+      const embedded = ipaddr.IPv4.parse(ipv4Of(parsed as ipaddr.IPv6));
+      const carried = embedded.range();
+      return carried === 'unicast' ? 'ipv4Compatible' : carried;
+    }
+    return null;
   }
 }

@@ -4,9 +4,10 @@ import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DomainError, ErrorCode } from '@simfleet/domain';
 import { Metrics } from '@simfleet/observability';
 import { Database } from '@simfleet/persistence';
-import { JobQueue } from '@simfleet/queue';
+import { JobQueue, RedisConnections } from '@simfleet/queue';
 import { TelemetryStore } from '@simfleet/telemetry';
 import { Public } from '../auth.guard.js';
+import { problemContent } from '../openapi.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -21,6 +22,7 @@ export class OpsController {
     @Inject(JobQueue) private readonly queue: JobQueue,
     @Inject(TelemetryStore) private readonly telemetry: TelemetryStore,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(RedisConnections) private readonly redis: RedisConnections,
   ) {}
 
   @Get('health')
@@ -34,8 +36,24 @@ export class OpsController {
   }
 
   @Get('ready')
-  @ApiResponse({ status: 200, description: 'Every configured dependency answers (database, queue, telemetry store)' })
-  @ApiResponse({ status: 503, description: 'A dependency does not answer: problem+json with `checks`' })
+  @ApiResponse({
+    status: 200,
+    description: 'Every configured dependency answers (database, queue, telemetry store, every Redis connection)',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['ok'] },
+            info: { type: 'object', additionalProperties: { type: 'object' } },
+            error: { type: 'object', additionalProperties: { type: 'object' } },
+            details: { type: 'object', additionalProperties: { type: 'object' } },
+          },
+        },
+      },
+    },
+  })
+  @ApiResponse({ status: 503, description: 'A dependency does not answer: problem+json with `checks`', content: problemContent })
   async readiness() {
     try {
       return await this.health.check([
@@ -54,6 +72,16 @@ export class OpsController {
             .check(`telemetry:${this.telemetry.kind}`)
             .attempt(() => this.telemetry.ping())
             .withTimeout(CHECK_TIMEOUT_MS),
+        // Every Redis connection of this process (the broker's sessions and pub/sub, the control plane...), not only the queue's.
+        ...(this.redis.enabled
+          ? [
+              () =>
+                this.indicators
+                  .check('redis')
+                  .attempt(async () => this.redis.assertReady())
+                  .withTimeout(CHECK_TIMEOUT_MS),
+            ]
+          : []),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookDisabledReason, WebhookEndpoint } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
+import { SecretBox } from '../secrets/secret-box.js';
 import { toRecordedEvent, webhookRegistrationLockKey, type EventRow, type RecordedEvent } from './event.repository.js';
 
 interface EndpointRow {
@@ -47,7 +48,10 @@ interface AttemptRow {
   error: string | null;
 }
 
-const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
+/** Signing secrets are sealed at rest (SecretBox), each bound to its endpoint and column. */
+const secretContext = (id: string, column: 'secret' | 'previous_secret') => `webhook_endpoints:${id}:${column}`;
+
+const toEndpoint = (box: SecretBox, r: EndpointRow): WebhookEndpoint => ({
   id: r.id,
   accountId: r.account_id,
   url: r.url,
@@ -56,13 +60,17 @@ const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
   enabled: r.enabled,
   disabledReason: r.disabled_reason,
   disabledAt: r.disabled_at,
-  secret: r.secret,
-  previousSecret: r.previous_secret,
+  secret: openSecret(box, r.id, 'secret', r.secret),
+  previousSecret: r.previous_secret === null ? null : openSecret(box, r.id, 'previous_secret', r.previous_secret),
   previousSecretExpiresAt: r.previous_secret_expires_at,
   failingSince: r.failing_since,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+// A value stored before secrets were sealed is still clear text until the startup pass (resealSecrets) seals it.
+const openSecret = (box: SecretBox, id: string, column: 'secret' | 'previous_secret', stored: string) =>
+  SecretBox.isSealed(stored) ? box.open(stored, secretContext(id, column)) : stored;
 
 const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
   id: r.id,
@@ -109,7 +117,41 @@ export interface NewDelivery {
 /** Webhook endpoints, their deliveries and attempts, and the outbox's dispatch marker. */
 @Injectable()
 export class WebhookRepository {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  private readonly toEndpoint: (row: EndpointRow) => WebhookEndpoint;
+
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(SecretBox) private readonly box: SecretBox,
+  ) {
+    this.toEndpoint = (row) => toEndpoint(box, row);
+  }
+
+  private seal(id: string, column: 'secret' | 'previous_secret', secret: string | null): string | null {
+    return secret === null ? null : this.box.seal(secret, secretContext(id, column));
+  }
+
+  /**
+   * Seals again every secret stored in clear (before sealing existed) or with a previous SECRETS_KEY, with
+   * the current key: run at startup, so a rotation completes once every process runs with the new key.
+   * Each row changes only if nobody changed it meanwhile. Returns how many rows were sealed again.
+   */
+  async resealSecrets(): Promise<number> {
+    const rows = await this.db.query<Pick<EndpointRow, 'id' | 'secret' | 'previous_secret'>>(
+      'select id, secret, previous_secret from webhook_endpoints',
+    );
+    let resealed = 0;
+    for (const row of rows) {
+      if (!this.box.isStale(row.secret) && (row.previous_secret === null || !this.box.isStale(row.previous_secret))) continue;
+      const secret = openSecret(this.box, row.id, 'secret', row.secret);
+      const previous = row.previous_secret === null ? null : openSecret(this.box, row.id, 'previous_secret', row.previous_secret);
+      const updated = await this.db.query(
+        'update webhook_endpoints set secret = $2, previous_secret = $3 where id = $1 and secret = $4 and previous_secret is not distinct from $5 returning id',
+        [row.id, this.seal(row.id, 'secret', secret), this.seal(row.id, 'previous_secret', previous), row.secret, row.previous_secret],
+      );
+      resealed += updated.length;
+    }
+    return resealed;
+  }
 
   /**
    * Waits until no transaction is appending events of the account, and keeps appends out until this one
@@ -133,8 +175,8 @@ export class WebhookRepository {
         e.enabled,
         e.disabledReason,
         e.disabledAt,
-        e.secret,
-        e.previousSecret,
+        this.seal(e.id, 'secret', e.secret),
+        this.seal(e.id, 'previous_secret', e.previousSecret),
         e.previousSecretExpiresAt,
         e.failingSince,
         e.createdAt,
@@ -156,14 +198,14 @@ export class WebhookRepository {
         e.enabled,
         e.disabledReason,
         e.disabledAt,
-        e.secret,
-        e.previousSecret,
+        this.seal(e.id, 'secret', e.secret),
+        this.seal(e.id, 'previous_secret', e.previousSecret),
         e.previousSecretExpiresAt,
         e.failingSince,
         e.updatedAt,
       ],
     );
-    return toEndpoint(row);
+    return this.toEndpoint(row);
   }
 
   async findEndpoint(accountId: string, id: string, tx: SqlExecutor = this.db, forUpdate = false): Promise<WebhookEndpoint | null> {
@@ -171,12 +213,12 @@ export class WebhookRepository {
       id,
       accountId,
     ]);
-    return row ? toEndpoint(row) : null;
+    return row ? this.toEndpoint(row) : null;
   }
 
   async findEndpointById(id: string, tx: SqlExecutor = this.db, forUpdate = false): Promise<WebhookEndpoint | null> {
     const [row] = await tx.query<EndpointRow>(`select * from webhook_endpoints where id = $1${forUpdate ? ' for update' : ''}`, [id]);
-    return row ? toEndpoint(row) : null;
+    return row ? this.toEndpoint(row) : null;
   }
 
   async listEndpoints(accountId: string, limit: number, after?: string): Promise<WebhookEndpoint[]> {
@@ -184,7 +226,7 @@ export class WebhookRepository {
       'select * from webhook_endpoints where account_id = $1 and ($2::text is null or id > $2) order by id limit $3',
       [accountId, after ?? null, limit],
     );
-    return rows.map(toEndpoint);
+    return rows.map(this.toEndpoint);
   }
 
   async deleteEndpoint(tx: SqlExecutor, accountId: string, id: string): Promise<boolean> {
@@ -210,7 +252,7 @@ export class WebhookRepository {
   async enabledEndpointsOf(tx: SqlExecutor, accountIds: string[]): Promise<WebhookEndpoint[]> {
     if (!accountIds.length) return [];
     const rows = await tx.query<EndpointRow>('select * from webhook_endpoints where enabled and account_id = any($1::text[])', [accountIds]);
-    return rows.map(toEndpoint);
+    return rows.map(this.toEndpoint);
   }
 
   async insertDeliveries(tx: SqlExecutor, deliveries: NewDelivery[], at: Date): Promise<void> {
