@@ -144,12 +144,10 @@ export class SimsService {
     }
     if (action === 'activate') {
       // As applyAction does: a first activation issues a device secret (nobody sees it: rotate it before use).
-      await Promise.all(
-        changes.map(async (change) => {
-          change.firstActivatedAt = now;
-          if (!current.get(change.iccid)?.hasCredentials) change.secretHash = await hashDeviceSecret(randomSecret(24));
-        }),
-      );
+      for (const change of changes) {
+        change.firstActivatedAt = now;
+        if (!current.get(change.iccid)?.hasCredentials) change.secretHash = hashDeviceSecret(randomSecret(24));
+      }
     }
     if (action === 'terminate') for (const change of changes) change.secretHash = null;
     const blocks = await this.sims.setStatuses(tx, changes, now);
