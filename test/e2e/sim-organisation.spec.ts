@@ -138,7 +138,7 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
       });
       expectProblem(res, 422);
       expect(fields(res)).toEqual(['allowedCountries/0', 'authorizedImeis/0', 'labels/0', 'name', 'tags/bad key']);
-      expect(res.body.detail).toContain('check digit');
+      expect(res.body.errors.find((e: { field: string }) => e.field === 'authorizedImeis/0').message).toContain('check digit');
 
       const unknownField = await acme.api.patch(`/v1/sims/${sims[5]}`, { colour: 'red' });
       expectProblem(unknownField, 422);
@@ -314,7 +314,6 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
       expectProblem(res, 422);
       // The unknown parameter (colour) is named like the others.
       expect(fields(res)).toEqual(['colour', 'country', 'endUserDevice', 'lastSeenBefore', 'sort', 'status/0', 'tag/0']);
-      expect(res.body.detail).toContain('colour');
       expectProblem(await read.get('/v1/sims?tag=env:prod&tag=env:staging'), 422);
       const page = await read.get('/v1/sims?sort=name&limit=2');
       const mismatch = await read.get(`/v1/sims?sort=iccid&cursor=${page.body.nextCursor}`);
@@ -481,7 +480,7 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
     it('answers 422 for bad filters before any line, and needs an API key', async () => {
       const bad = await read.get('/v1/sims/export?status=bogus&limit=10');
       expectProblem(bad, 422);
-      expect(fields(bad)).toEqual(['(body)', 'status/0']);
+      expect(fields(bad)).toEqual(['limit', 'status/0']);
       expectProblem(await read.get('/v1/sims/export?groupId=grp_nope'), 422);
       expectProblem(await new ApiClient(platform.url).get('/v1/sims/export'), 401);
     });
