@@ -16,13 +16,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { scrypt as scryptCallback } from 'node:crypto';
 import pg from 'pg';
 import { hashDeviceSecret } from '@simfleet/auth';
+import { cpuPerRecord, cpuSnapshot } from './lib/cpu-meter.js';
 import { freePort, startPostgres, startRedis, stopAllServers } from './lib/servers.js';
 
 const TARGET_CONNECTIONS_PER_SECOND = 1_000;
@@ -72,31 +73,45 @@ interface ClientJob {
   inFlight: number;
 }
 
-/** The client process: opens every connection (at most `inFlight` waiting for CONNACK) and keeps them open. */
+/**
+ * The client process: opens every connection (at most `inFlight` waiting for CONNACK) and keeps them open. A
+ * connection closed before its CONNACK (a full listen backlog, the broker's connect timeout under load) is
+ * opened again, as a device would, and counted.
+ */
 async function runClient(file: string): Promise<void> {
   const job = JSON.parse(readFileSync(file, 'utf8')) as ClientJob;
   const sockets: unknown[] = [];
   let next = 0;
   let accepted = 0;
   let refused = 0;
+  let retried = 0;
   const started = performance.now();
   await new Promise<void>((done) => {
-    const openOne = () => {
-      if (next >= job.devices.length) return;
-      const [iccid, secret] = job.devices[next++];
+    const open = (device: [string, string]) => {
+      const [iccid, secret] = device;
+      let answered = false;
       const socket = netConnect(job.port, '127.0.0.1', () => socket.write(connectPacket(`bench-${iccid}`, iccid, secret)));
-      sockets.push(socket);
       socket.once('data', (data: Buffer) => {
+        answered = true;
+        sockets.push(socket);
         if (data[0] === 0x20 && data[3] === 0) accepted += 1;
         else refused += 1;
         if (accepted + refused === job.devices.length) done();
-        else openOne();
+        else openNext();
       });
       socket.on('error', () => undefined);
+      socket.once('close', () => {
+        if (answered) return;
+        retried += 1;
+        setTimeout(() => open(device), 100);
+      });
     };
-    for (let i = 0; i < job.inFlight; i++) openOne();
+    const openNext = () => {
+      if (next < job.devices.length) open(job.devices[next++]);
+    };
+    for (let i = 0; i < job.inFlight; i++) openNext();
   });
-  process.stdout.write(`${JSON.stringify({ accepted, refused, ms: performance.now() - started })}\n`);
+  process.stdout.write(`${JSON.stringify({ accepted, refused, retried, ms: performance.now() - started })}\n`);
   // Kept open until the parent has measured the brokers and stops this process.
   await new Promise(() => undefined);
 }
@@ -159,13 +174,22 @@ async function storm(
   devices: Array<[string, string]>,
   perBroker: number,
   inFlight: number,
-): Promise<{ perSecond: number; kibPerConnection: number[]; refused: number }> {
+): Promise<{
+  perSecond: number;
+  kibPerConnection: number[];
+  kibPerConnectionAtMost: number[];
+  refused: number;
+  retried: number;
+  cpu: ReturnType<typeof cpuPerRecord>;
+}> {
   const groups: Array<Array<[string, string]>> = [];
   for (let i = 0; i < devices.length; i += perBroker) groups.push(devices.slice(i, i + perBroker));
   const brokers = await Promise.all(groups.map((_, i) => startBroker(env, work, `bench-broker-${devices.length}-${i}`)));
   await sleep(2_000);
   const before = brokers.map((b) => rssKiB(b.child.pid!));
   const clients: ChildProcess[] = [];
+  // CPU time by process (brokers, PostgreSQL, Redis, clients): what a connection costs, however busy the machine is.
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   const results = await Promise.all(
     groups.map((group, i) => {
@@ -176,7 +200,7 @@ async function storm(
       );
       const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--client', file], { stdio: ['ignore', 'pipe', 'inherit'] });
       clients.push(child);
-      return new Promise<{ accepted: number; refused: number; ms: number }>((resolveResult) => {
+      return new Promise<{ accepted: number; refused: number; retried: number; ms: number }>((resolveResult) => {
         let out = '';
         child.stdout!.on('data', (d: Buffer) => {
           out += d.toString();
@@ -186,6 +210,7 @@ async function storm(
     }),
   );
   const elapsedMs = performance.now() - started;
+  const cpuAfter = cpuSnapshot();
   await sleep(2_000); // let the brokers settle (connection log queued, buffers released)
   const after = brokers.map((b) => rssKiB(b.child.pid!));
   const accepted = results.reduce((n, r) => n + r.accepted, 0);
@@ -195,7 +220,11 @@ async function storm(
   return {
     perSecond: accepted / (elapsedMs / 1000),
     kibPerConnection: brokers.map((_, i) => (after[i] - before[i]) / groups[i].length),
+    // The whole resident memory over the connections: an upper bound, unaffected by a collection of start-up garbage.
+    kibPerConnectionAtMost: brokers.map((_, i) => after[i] / groups[i].length),
     refused: results.reduce((n, r) => n + r.refused, 0),
+    retried: results.reduce((n, r) => n + r.retried, 0),
+    cpu: cpuPerRecord(cpuBefore, cpuAfter, accepted),
   };
 }
 
@@ -234,8 +263,15 @@ async function main(): Promise<void> {
         const ok = result.perSecond >= TARGET_CONNECTIONS_PER_SECOND && result.kibPerConnection.every((k) => k <= TARGET_KIB_PER_CONNECTION);
         log(
           `${count.toLocaleString('en')} devices on ${Math.ceil(count / perBroker)} broker(s), ${label}: ` +
-            `${Math.round(result.perSecond).toLocaleString('en')} connections/s, ${kib} KiB RSS per connection` +
-            `${result.refused ? `, ${result.refused} refused` : ''} ${ok ? '✔' : '✘'}`,
+            `${Math.round(result.perSecond).toLocaleString('en')} connections/s, ${kib} KiB RSS per connection ` +
+            `(whole RSS over the connections: ${result.kibPerConnectionAtMost.map((k) => k.toFixed(1)).join(', ')} KiB)` +
+            `${result.refused ? `, ${result.refused} refused` : ''}${result.retried ? `, ${result.retried} closed before CONNACK and retried` : ''} ${ok ? '✔' : '✘'}`,
+        );
+        const roles = result.cpu.roles.map(([role, us]) => `${role === 'other' ? 'clients' : role} ${(us / 1000).toFixed(2)} ms`).join(', ');
+        log(
+          `  CPU per connection: ${roles}; total ${(result.cpu.total / 1000).toFixed(2)} ms → at most ` +
+            `${Math.round((result.cpu.cores * 1e6) / result.cpu.total).toLocaleString('en')} connections/s on ${result.cpu.cores} idle cores ` +
+            `(load average ${loadavg()[0].toFixed(1)} during the run)`,
         );
       }
     }

@@ -352,6 +352,29 @@ print(json.dumps(codes))`);
           await redis.quit();
         }
       }
+
+      // After a reconnect the device sends its buffered updates of those sessions (the same session ids, counters
+      // ahead, several per session), all at once and without DUP (as mqtt.js resends its store): more messages than
+      // the rate allows, none refused, and the usage takes the last counters.
+      const UPDATES = 4;
+      const updates = acceptedIds.flatMap((id) =>
+        Array.from({ length: UPDATES }, (_, k) => ({ id, bytes: 1_000 * (k + 1) + Number(id.split('-')[1]) })),
+      );
+      expect(updates.length).toBeGreaterThan(2 * 5);
+      device.end(true);
+      const again = await connect(iccid, { clientId: 'naming' });
+      const { messages: afterReconnect } = await collect(again, [`things/${iccid}/errors`]);
+      await Promise.all(
+        updates.map(({ id, bytes }) => again.publishAsync(`things/${iccid}/sessions`, JSON.stringify(session(id, bytes)), { qos: 1 })),
+      );
+      const expectedUp = 10 + acceptedIds.reduce((sum, id) => sum + 1_000 * UPDATES + Number(id.split('-')[1]), 0);
+      await eventually(async () => {
+        const totals = (
+          await account.api.get(`/v1/sims/${iccid}/usage?from=${iso(48 * HOUR)}&to=${new Date(Date.now() + HOUR).toISOString()}&interval=day`)
+        ).body.totals;
+        return totals?.bytesUp === expectedUp ? totals : undefined;
+      }, 30_000);
+      expect(afterReconnect.filter((m) => m.json.errors[0].code === 'rate_limited')).toEqual([]);
     });
   });
 });

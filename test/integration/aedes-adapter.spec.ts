@@ -27,12 +27,11 @@ const logger = new Logger('aedes-adapter.spec');
 async function start(connections: RedisConnections, extra: Partial<BrokerHooks> = {}, heartbeatMs = 60_000): Promise<Running> {
   const takenOver: AedesClient[] = [];
   const orphanWills: Array<{ topic: string; owner: string | null }> = [];
-  // eslint-disable-next-line prefer-const -- the hooks refer to the adapter, which is built from them
-  let adapter: AedesAdapter | undefined;
   const hooks: BrokerHooks = {
     authenticate: async (_client, username, _password, request) => ({ ok: true, sessionKey: `user/${username}/${request.clientId}` }),
     authorizePublish: (client, packet, done) => {
-      if (!client) orphanWills.push({ topic: packet.topic, owner: adapter!.willOwner(packet) });
+      // Called once the broker runs, after `adapter` is set.
+      if (!client) orphanWills.push({ topic: packet.topic, owner: adapter.willOwner(packet) });
       done(null);
     },
     authorizeSubscribe: (_client, subscription, done) => done(null, subscription),
@@ -40,8 +39,8 @@ async function start(connections: RedisConnections, extra: Partial<BrokerHooks> 
     takenOver: (client) => takenOver.push(client),
     ...extra,
   };
-  adapter = await AedesAdapter.create(connections, hooks, { heartbeatMs, maxPacketBytes: 10_000 }, logger);
-  const server: Server = createServer((socket) => adapter!.handle(socket));
+  const adapter = await AedesAdapter.create(connections, hooks, { heartbeatMs, maxPacketBytes: 10_000 }, logger);
+  const server: Server = createServer((socket) => adapter.handle(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -50,7 +49,7 @@ async function start(connections: RedisConnections, extra: Partial<BrokerHooks> 
     takenOver,
     orphanWills,
     close: async () => {
-      await adapter!.close();
+      await adapter.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -42,6 +42,7 @@ describe.each(transports)('device control plane (%s)', (_kind, create, suite) =>
     const received: Record<string, string[]> = { 'broker-a': [], 'broker-b': [] };
     const kicked: Record<string, string[]> = { 'broker-a': [], 'broker-b': [] };
 
+    // PGlite (PostgreSQL in WebAssembly) migrating the whole schema took over a minute on the shared 2-core machine.
     beforeAll(async () => {
       db = await PgliteDatabase.open();
       await migrate(db);
@@ -80,7 +81,7 @@ describe.each(transports)('device control plane (%s)', (_kind, create, suite) =>
         servers.push(server);
       }
       control = new RoutedDeviceControl(shared.transport, log);
-    });
+    }, 180_000);
 
     afterAll(async () => {
       await control?.beforeApplicationShutdown();

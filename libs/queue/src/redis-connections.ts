@@ -19,6 +19,8 @@ export interface RedisConnectionState {
 
 // Statuses of an ioredis connection that can serve commands now, or will connect on first use.
 const SERVING = new Set(['ready', 'wait']);
+// Statuses of a connection that was established and is gone.
+const LOST = new Set(['close', 'reconnecting', 'end']);
 
 /**
  * Every Redis connection of the process, and the one place that decides between Redis and local parts
@@ -97,6 +99,14 @@ export class RedisConnections {
 
   get ready(): boolean {
     return this.states().every((state) => SERVING.has(state.status));
+  }
+
+  /**
+   * Whether Redis is away: a connection lost (closed, reconnecting, or failing since it was last ready). A
+   * connection still making its first connect is not counted: a process starting under load is not refusing.
+   */
+  get away(): boolean {
+    return this.states().some((state) => !SERVING.has(state.status) && (state.lastError !== null || LOST.has(state.status)));
   }
 
   /** QUIT lets commands already sent get their replies; a connection that cannot QUIT is dropped. */

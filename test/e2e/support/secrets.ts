@@ -12,6 +12,11 @@ const SECRET_FIELD = /(secret|token|password|passphrase|^key$|apikey|otp|recover
 /** Fields named after a secret but describing it (`previousSecretExpiresAt`, `tokenId`). */
 const ABOUT_A_SECRET = /(At|Id|Ids|Count|Hash|Prefix|Hint)$/;
 const MIN_SECRET_LENGTH = 16;
+/** What an API key looks like: a field named `key` elsewhere is a grouping key (a usage report row's ICCID or network). */
+const API_KEY = /^key_[0-9A-Za-z]+\./;
+
+const isSecretField = (name: string, value: unknown): boolean =>
+  SECRET_FIELD.test(name) && !ABOUT_A_SECRET.test(name) && (name !== 'key' || typeof value !== 'string' || API_KEY.test(value));
 
 export interface HandedOutSecret {
   /** Where it came from: the field's path, or `set-cookie`. */
@@ -29,7 +34,7 @@ function collect(value: unknown, path: string, secretContext: boolean): void {
   if (!value || typeof value !== 'object') return;
   if (Array.isArray(value)) return value.forEach((item, i) => collect(item, `${path}/${i}`, secretContext));
   for (const [key, item] of Object.entries(value))
-    collect(item, path ? `${path}/${key}` : key, secretContext || (SECRET_FIELD.test(key) && !ABOUT_A_SECRET.test(key)));
+    collect(item, path ? `${path}/${key}` : key, secretContext || isSecretField(key, item));
 }
 
 /** Notes the secrets of a 2xx response (ApiClient calls it for every response). */

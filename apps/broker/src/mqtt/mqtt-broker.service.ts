@@ -140,7 +140,7 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
       return { ok: false, returnCode, message };
     };
     // Without Redis the session cannot be restored nor the records queued: say so rather than half-connect.
-    if (this.redis.enabled && !this.redis.ready) return refuse('server_unavailable', 3, 'server unavailable: Redis is unreachable, retry later');
+    if (this.redis.enabled && this.redis.away) return refuse('server_unavailable', 3, 'server unavailable: Redis is unreachable, retry later');
     if (username !== undefined && this.policy.malformed(username))
       return refuse('bad_credentials', 4, 'the username holds U+0000 or ill-formed UTF-8');
     const secret = password?.toString('utf8') ?? '';
@@ -419,7 +419,8 @@ export class MqttBroker implements OnApplicationBootstrap, BeforeApplicationShut
     const { envelopes, problems, array } = this.validator.validate(identity, channel, payload, this.clock.now());
     const sessions = channel === 'sessions' ? envelopes.map((e) => e.record as SessionCounters) : [];
     if (rate) {
-      const kind = packet.dup ? 'retransmission' : this.acceptedSessions.alreadyAccepted(identity.iccid, sessions) ? 'known-records' : 'new';
+      const known = this.acceptedSessions.classify(identity.iccid, sessions);
+      const kind = known === 'new' && packet.dup ? 'retransmission' : known;
       if (!rate.admit(Date.now(), kind)) {
         const sessionIds = [...sessions.map((s) => s.sessionId), ...problems.map((p) => p.sessionId).filter((id): id is string => id !== undefined)];
         const message = `more than ${this.config.mqtt.maxMessagesPerSecond} messages per second (MQTT_MAX_MESSAGES_PER_SECOND); this message was not accepted, resend it later`;

@@ -18,6 +18,17 @@ describe('MessageRate', () => {
     expect(rate.admit(0, 'retransmission')).toBe(false);
     expect(rate.admit(1_000, 'retransmission')).toBe(true);
   });
+
+  it('lets updates of sessions already accepted (a reconnect burst of resends, no DUP) through up to the same allowance', () => {
+    const rate = new MessageRate(10, 0, 20);
+    for (let i = 0; i < 10; i++) rate.admit(0, 'new');
+    expect(rate.admit(0, 'new')).toBe(false);
+    // Updates and retransmissions share the allowance of the connection.
+    expect(Array.from({ length: 15 }, () => rate.admit(0, 'known-sessions')).every(Boolean)).toBe(true);
+    expect(Array.from({ length: 10 }, () => rate.admit(0, 'retransmission')).filter(Boolean)).toHaveLength(5);
+    expect(rate.admit(0, 'known-sessions')).toBe(false);
+    expect(rate.admit(0, 'known-records')).toBe(true);
+  });
 });
 
 describe('SessionRecordMemory', () => {
@@ -40,6 +51,18 @@ describe('SessionRecordMemory', () => {
     expect(memory.alreadyAccepted(iccid, [record('s1', 100, 200), record('s3', 1, 1)])).toBe(false);
     expect(memory.alreadyAccepted('8988303000000000012', [record('s1', 1, 1)])).toBe(false);
     expect(memory.alreadyAccepted(iccid, [])).toBe(false);
+  });
+
+  it('tells updates of accepted sessions (cumulative counters ahead, or newly ended) from records already accepted and from new sessions', () => {
+    const memory = new SessionRecordMemory();
+    expect(memory.classify(iccid, [record('s1', 10, 20)])).toBe('new');
+    memory.remember(iccid, [record('s1', 100, 200), record('s2', 5, 5)]);
+    expect(memory.classify(iccid, [record('s1', 100, 200), record('s2', 1, 1)])).toBe('known-records');
+    expect(memory.classify(iccid, [record('s1', 150, 200), record('s2', 5, 5)])).toBe('known-sessions');
+    expect(memory.classify(iccid, [record('s2', 5, 5, '2026-11-28T10:00:00Z')])).toBe('known-sessions');
+    expect(memory.classify(iccid, [record('s1', 150, 200), record('s3', 1, 1)])).toBe('new');
+    expect(memory.classify('8988303000000000012', [record('s1', 1, 1)])).toBe('new');
+    expect(memory.classify(iccid, [])).toBe('new');
   });
 
   it('stays bounded: the last sessions of each SIM, the SIMs seen last', () => {

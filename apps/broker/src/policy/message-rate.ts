@@ -1,11 +1,23 @@
+/** How a message relates to what the device sent before (see SessionRecordMemory). */
+export type MessageKind =
+  /** Nothing known of it: counted. */
+  | 'new'
+  /** A QoS 1/2 retransmission (DUP set). */
+  | 'retransmission'
+  /** Session records of sessions this broker already accepted, some with higher counters (cumulative updates). */
+  | 'known-sessions'
+  /** Session records none of which is ahead of one already accepted: nothing new. */
+  | 'known-records';
+
 /**
  * The per-device message rate limit (MQTT_MAX_MESSAGES_PER_SECOND): a token bucket of `perSecond` tokens,
  * refilled continuously, so bursts up to the rate pass. Resends are not counted against it: after a
- * reconnect a device sends again what was not acknowledged, all at once, and refusing those as
- * `rate_limited` made devices drop records (they were refused unnoticed during reconnect bursts).
- * A resend is a QoS 1/2 retransmission (DUP set), up to `resendAllowance` per connection so that DUP
- * cannot be used to bypass the limit, or a message whose records the broker already accepted (see
- * SessionRecordMemory), which adds nothing.
+ * reconnect a device sends again what was not acknowledged, all at once (mqtt.js resends its store without
+ * DUP), and refusing those as `rate_limited` made devices drop records (they were refused unnoticed during
+ * reconnect bursts). A resend is a message whose records the broker already accepted (it adds nothing:
+ * always passes), or a retransmission (DUP) or an update of sessions already accepted (the same session
+ * ids, cumulative counters): those pass up to `resendAllowance` per connection, so that neither DUP nor
+ * repeating a session id can be used to bypass the limit.
  */
 export class MessageRate {
   private tokens: number;
@@ -22,9 +34,9 @@ export class MessageRate {
   }
 
   /** Whether this message may pass now; a counted message takes a token. */
-  admit(now: number, kind: 'new' | 'retransmission' | 'known-records'): boolean {
+  admit(now: number, kind: MessageKind): boolean {
     if (kind === 'known-records') return true;
-    if (kind === 'retransmission' && this.resends < this.resendAllowance) {
+    if ((kind === 'retransmission' || kind === 'known-sessions') && this.resends < this.resendAllowance) {
       this.resends += 1;
       return true;
     }
@@ -64,12 +76,23 @@ export class SessionRecordMemory {
 
   /** Every record already accepted, with counters not ahead of what was accepted (and not newly ended). */
   alreadyAccepted(iccid: string, records: SessionCounters[]): boolean {
+    return this.classify(iccid, records) === 'known-records';
+  }
+
+  /**
+   * `known-records` when no record is ahead of what was accepted, `known-sessions` when every record
+   * belongs to a session already accepted (some with higher counters), `new` otherwise (or no records).
+   */
+  classify(iccid: string, records: SessionCounters[]): 'known-records' | 'known-sessions' | 'new' {
     const seen = this.bySim.get(iccid);
-    if (!seen || !records.length) return false;
-    return records.every((r) => {
+    if (!seen || !records.length) return 'new';
+    let ahead = false;
+    for (const r of records) {
       const known = seen.get(r.sessionId);
-      return known !== undefined && r.bytesUp <= known.bytesUp && r.bytesDown <= known.bytesDown && (known.ended || !r.endedAt);
-    });
+      if (known === undefined) return 'new';
+      if (r.bytesUp > known.bytesUp || r.bytesDown > known.bytesDown || (!known.ended && Boolean(r.endedAt))) ahead = true;
+    }
+    return ahead ? 'known-sessions' : 'known-records';
   }
 
   remember(iccid: string, records: SessionCounters[]): void {
