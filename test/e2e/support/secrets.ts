@@ -33,8 +33,7 @@ function collect(value: unknown, path: string, secretContext: boolean): void {
   }
   if (!value || typeof value !== 'object') return;
   if (Array.isArray(value)) return value.forEach((item, i) => collect(item, `${path}/${i}`, secretContext));
-  for (const [key, item] of Object.entries(value))
-    collect(item, path ? `${path}/${key}` : key, secretContext || isSecretField(key, item));
+  for (const [key, item] of Object.entries(value)) collect(item, path ? `${path}/${key}` : key, secretContext || isSecretField(key, item));
 }
 
 /** Notes the secrets of a 2xx response (ApiClient calls it for every response). */
