@@ -385,6 +385,117 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
     });
   });
 
+  describe('GET /v1/sims/export', () => {
+    /** RFC 4180 records of a CSV text (quoted fields with doubled quotes, CRLF line ends). */
+    const parseCsv = (text: string): string[][] => {
+      const records: string[][] = [];
+      let record: string[] = [];
+      let field = '';
+      let quoted = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quoted && c === '"' && text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else if (quoted && c === '"') {
+          quoted = false;
+        } else if (quoted || (c !== '"' && c !== ',' && c !== '\r')) {
+          field += c;
+        } else if (c === '"') {
+          quoted = true;
+        } else if (c === ',') {
+          record.push(field);
+          field = '';
+        } else {
+          expect(text[i + 1]).toBe('\n');
+          record.push(field);
+          records.push(record);
+          record = [];
+          field = '';
+          i++;
+        }
+      }
+      expect(field).toBe('');
+      expect(record).toEqual([]);
+      return records;
+    };
+    const listed = async (api: ApiClient, query: string) =>
+      (await api.get(`/v1/sims?limit=1000${query ? `&${query}` : ''}`)).body.data.map((s: { iccid: string }) => s.iccid);
+
+    it('streams every matching SIM as CSV, in the list’s order, with the list’s filters', async () => {
+      await acme.api.patch(`/v1/sims/${sims[7]}`, { name: '=SUM(1,2)', tags: { env: 'prod', note: 'say "hi"' } });
+      const res = await read.get('/v1/sims/export');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="sims-\d{4}-\d{2}-\d{2}\.csv"$/);
+      const [header, ...rows] = parseCsv(res.body as string);
+      expect(header).toEqual([
+        'iccid',
+        'imsi',
+        'msisdn',
+        'eid',
+        'formFactor',
+        'name',
+        'status',
+        'blocks',
+        'groupId',
+        'groupName',
+        'tags',
+        'labels',
+        'endUserDevice',
+        'country',
+        'network',
+        'mcc',
+        'mnc',
+        'rat',
+        'imei',
+        'lastSeenAt',
+        'firstActivatedAt',
+        'createdAt',
+      ]);
+      expect(rows.map((r) => r[0])).toEqual(await listed(read, ''));
+      const column = (row: string[], name: string) => row[header.indexOf(name)];
+      const formula = rows.find((r) => r[0] === sims[7])!;
+      // A name a spreadsheet would run is written as text; quotes and commas survive the round trip.
+      expect(column(formula, 'name')).toBe("'=SUM(1,2)");
+      expect(JSON.parse(column(formula, 'tags'))).toEqual({ env: 'prod', note: 'say "hi"' });
+      const shown = (await read.get(`/v1/sims/${sims[9]}`)).body;
+      const seen = rows.find((r) => r[0] === sims[9])!;
+      expect(column(seen, 'status')).toBe('active');
+      expect(column(seen, 'country')).toBe('FR');
+      expect(column(seen, 'network')).toBe('Orange');
+      const grouped = rows.filter((r) => column(r, 'groupId') !== '');
+      expect(grouped.map((r) => [column(r, 'groupId').startsWith('grp_'), column(r, 'groupName')])).toEqual([[true, 'Pumps']]);
+      expect(column(seen, 'lastSeenAt')).toBe(shown.lastSeenAt);
+      expect(column(seen, 'createdAt')).toBe(shown.createdAt);
+      expect(column(seen, 'blocks')).toBe('[]');
+
+      for (const query of ['tag=env:prod&sort=-name', 'status=active', 'q=tracker&sort=-iccid', 'groupId=none&sort=createdAt', 'country=DE']) {
+        const filtered = parseCsv((await read.get(`/v1/sims/export?${query}`)).body as string).slice(1);
+        expect(filtered.map((r) => r[0])).toEqual(await listed(read, query));
+      }
+      // Another tenant's export holds its own SIMs only.
+      const theirs = parseCsv((await other.api.get('/v1/sims/export')).body as string).slice(1);
+      expect(theirs.map((r) => r[0]).sort()).toEqual([...otherSims].sort());
+    });
+
+    it('answers 422 for bad filters before any line, and needs an API key', async () => {
+      const bad = await read.get('/v1/sims/export?status=bogus&limit=10');
+      expectProblem(bad, 422);
+      expect(fields(bad)).toEqual(['limit', 'status/0']);
+      expectProblem(await read.get('/v1/sims/export?groupId=grp_nope'), 422);
+      expectProblem(await new ApiClient(platform.url).get('/v1/sims/export'), 401);
+    });
+
+    it('keeps the names of routes for the routes', async () => {
+      for (const name of ['summary', 'export']) {
+        const res = await acme.api.patch(`/v1/sims/${sims[8]}`, { name });
+        expectProblem(res, 422);
+        expect(fields(res)).toEqual(['name']);
+      }
+    });
+  });
+
   describe('bulk jobs', () => {
     it('suspends a tag’s worth of SIMs by filter; SIMs in the wrong state are failures, the rest succeed', async () => {
       const fleet = sims.slice(0, 3);
@@ -427,6 +538,38 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
       expectProblem(await other.api.get(`/v1/jobs/${job.id}`), 404);
       expectProblem(await other.api.get(`/v1/jobs/${job.id}/failures`), 404);
       expect((await other.api.get('/v1/jobs')).body.data).toEqual([]);
+    });
+
+    it('disconnects connected devices of the SIMs it suspends; each SIM gets its history row and event', async () => {
+      const targets = [sims[6], sims[8]];
+      const closed: string[] = [];
+      for (const iccid of targets) {
+        const secret = await activate(acme, iccid);
+        const client = await mqtt.connectAsync(platform.mqttUrl, {
+          username: iccid,
+          password: secret,
+          clientId: `bulk-${iccid}`,
+          reconnectPeriod: 0,
+        });
+        client.on('close', () => closed.push(iccid));
+      }
+      const accepted = await acme.api.post('/v1/sims/bulk', { action: 'suspend', iccids: targets, reason: 'theft' });
+      const job = await waitForJob(read, accepted.body.id);
+      expect(job).toMatchObject({ status: 'completed', succeeded: 2, failed: 0 });
+      await eventually(async () => (closed.length === 2 ? true : undefined), 20_000);
+      expect([...closed].sort()).toEqual([...targets].sort());
+      for (const iccid of targets) {
+        expect((await read.get(`/v1/sims/${iccid}/history`)).body.data.at(-1)).toMatchObject({
+          from: 'active',
+          to: 'suspended',
+          action: 'suspend',
+          reason: 'theft',
+        });
+        const events = await read.get(`/v1/events?type=sim.suspended&subject=${iccid}`);
+        expect(events.body.data.map((e: { data: unknown }) => e.data)).toEqual([
+          { iccid, from: 'active', to: 'suspended', actor: expect.stringMatching(/^api_key:/), reason: 'theft' },
+        ]);
+      }
     });
 
     it('answers 422 for invalid bulk requests', async () => {
@@ -494,5 +637,9 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
       expect(job.failures[0].reason).toContain('terminated');
       const summary = await big.api.get('/v1/sims/summary');
       expect(summary.body.byStatus).toContainEqual({ status: 'terminated', count: 10_000 });
+      // The export pages through them all (2,000 SIMs a page), each once, in ICCID order.
+      const exported = ((await big.api.get('/v1/sims/export')).body as string).split('\r\n');
+      expect(exported.at(-1)).toBe('');
+      expect(exported.slice(1, -1).map((line) => line.split(',')[0])).toEqual([...iccids].sort());
     }, 900_000);
 });

@@ -235,6 +235,26 @@ describe.each(SHAPES)('telemetry queries (%s shape)', (shape) => {
     expect(json.headers.get('content-type')).toContain('application/json');
   });
 
+  it('moves a SIM’s usage with it when it changes group, over whole days (rollups) and any other range (sessions)', async () => {
+    const groups = async (range: string) => (await read.get(`/v1/reports/usage?groupBy=group&${range}`)).body.rows;
+    const unaligned = `from=${FROM}&to=${P}-20T23:59:59.999Z`;
+    expect((await account.api.patch(`/v1/sims/${s2}`, { groupId: null })).status).toBe(200);
+    // Meters = s1 only; no group = s2 (b1) + s3 (c1). Biggest first.
+    const moved = [
+      { key: null, label: 'No group', bytesUp: 1200, bytesDown: 7800, bytesTotal: 9000, sessions: 2, sims: 2 },
+      { key: 'grp_meters', label: 'Meters', bytesUp: 350, bytesDown: 3500, bytesTotal: 3850, sessions: 2, sims: 1 },
+    ];
+    expect(await groups(RANGE)).toEqual(moved);
+    expect(await groups(unaligned)).toEqual(moved);
+    expect((await account.api.patch(`/v1/sims/${s2}`, { groupId: 'grp_meters' })).status).toBe(200);
+    const back = [
+      { key: 'grp_meters', label: 'Meters', bytesUp: 1350, bytesDown: 10500, bytesTotal: 11850, sessions: 3, sims: 2 },
+      { key: null, label: 'No group', bytesUp: 200, bytesDown: 800, bytesTotal: 1000, sessions: 1, sims: 1 },
+    ];
+    expect(await groups(RANGE)).toEqual(back);
+    expect(await groups(unaligned)).toEqual(back);
+  });
+
   it('gives per-network statistics with the RAT split, and a GeoJSON map per country', async () => {
     const res = await read.get(`/v1/network-stats?${RANGE}`);
     expect(res.status).toBe(200);

@@ -14,6 +14,7 @@ import { AlertsScanProcessor } from './processors/alerts-scan.processor.js';
 import { IdentityPurgeProcessor } from './processors/identity-purge.processor.js';
 import { IdempotencyPurgeProcessor } from './processors/idempotency-purge.processor.js';
 import { DeviceConnectionsProcessor } from './processors/device-connections.processor.js';
+import { FleetCompactProcessor, FleetRepairProcessor } from './processors/fleet-maintenance.processor.js';
 import { InvoiceScheduler, InvoicesMonthlyProcessor } from './processors/invoices-monthly.processor.js';
 import { OrderFulfilProcessor } from './processors/order-fulfil.processor.js';
 import { OrderDeliverProcessor, OrderFulfilPendingProcessor, OrderShipProcessor } from './processors/order-logistics.processor.js';
@@ -53,6 +54,8 @@ import { WorkerService } from './worker.service.js';
     DeviceConnectionsProcessor,
     SimsBulkProcessor,
     AlertsScanProcessor,
+    FleetCompactProcessor,
+    FleetRepairProcessor,
     IdentityPurgeProcessor,
     IdempotencyPurgeProcessor,
   ],

@@ -40,10 +40,52 @@ export async function migrate(db: Database, migrations = readMigrations()): Prom
   });
 }
 
-/** Splits a migration on `;` at line ends; migrations keep one statement per `;\n` (no procedural bodies). */
+/**
+ * Splits a migration on `;` at line ends (one statement per `;\n`), except inside a dollar-quoted body
+ * (`$$ … $$`, `$fn$ … $fn$`): a function or a DO block keeps its own statements.
+ */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter((s) => s.length > 0);
+  const statements: string[] = [];
+  let start = 0;
+  let quote: string | null = null;
+  const dollar = /\$[A-Za-z_]*\$/y;
+  const end = /;[ \t\r]*(?:\n|$)/y;
+  for (let i = 0; i < sql.length; i++) {
+    if (sql[i] === "'" && quote === null) {
+      // A string literal ('' inside it is a quote): skipped whole.
+      let close = sql.indexOf("'", i + 1);
+      while (close >= 0 && sql[close + 1] === "'") close = sql.indexOf("'", close + 2);
+      if (close < 0) break;
+      i = close;
+      continue;
+    }
+    if (sql[i] === '-' && sql[i + 1] === '-' && quote === null) {
+      // A comment runs to the end of its line: a `$` or `;` in it means nothing.
+      const eol = sql.indexOf('\n', i);
+      if (eol < 0) break;
+      i = eol;
+      continue;
+    }
+    if (sql[i] === '$') {
+      dollar.lastIndex = i;
+      const tag = dollar.exec(sql)?.[0];
+      if (tag && (quote === null || quote === tag)) {
+        quote = quote === null ? tag : null;
+        i += tag.length - 1;
+        continue;
+      }
+    }
+    if (sql[i] === ';' && quote === null) {
+      end.lastIndex = i;
+      const match = end.exec(sql);
+      if (match) {
+        statements.push(sql.slice(start, i));
+        start = i + match[0].length;
+        i = start - 1;
+      }
+    }
+  }
+  statements.push(sql.slice(start));
+  // Comments stay in the statement (the server skips them); a chunk of nothing but comments is dropped.
+  return statements.map((s) => s.trim()).filter((s) => s.replace(/^\s*--.*$/gm, '').trim().length > 0);
 }

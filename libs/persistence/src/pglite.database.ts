@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Database, PG_TYPES, parseInt8, type SqlExecutor } from './database.js';
 
 const parsers = { [PG_TYPES.INT8]: parseInt8, [PG_TYPES.NUMERIC]: (value: string) => value };
@@ -15,7 +16,8 @@ export class PgliteDatabase extends Database {
   /** `dataDir` undefined keeps the database in memory (tests). */
   static async open(dataDir?: string): Promise<PgliteDatabase> {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir, { parsers });
+    // pg_trgm: indexed SIM name search (migration 0050), as on PostgreSQL.
+    const db = await PGlite.create(dataDir, { parsers, extensions: { pg_trgm } });
     return new PgliteDatabase(db);
   }
 

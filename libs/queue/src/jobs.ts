@@ -18,6 +18,10 @@ export interface JobPayloads {
   /** One delivery attempt of an SMS by the network simulator; the next attempt is a new delayed job. */
   'sms.deliver': { messageId: string; attempt: number };
   'sims.bulk': { jobId: string };
+  /** Folds the rows the fleet's maintained figures append (summary counters, usage rollups); a repeatable job. */
+  'fleet.compact': Record<string, never>;
+  /** Recounts the maintained figures from their source (one account, or all) and corrects them; daily, and on demand. */
+  'fleet.repair': { accountId?: string; rebuildRollups?: boolean };
   'device.connections': { changes: ConnectionChange[] };
   /** One attempt of a webhook delivery; `attempt` is the delivery's attempt count when it was leased (a stale job is a no-op). */
   'webhooks.deliver': { deliveryId: string; attempt: number };
@@ -57,6 +61,9 @@ export const JOB_POLICIES: Record<JobName, RetryPolicy> = {
   'sms.deliver': { attempts: 5, backoffMs: 1_000, maxBackoffMs: 30_000, concurrency: 8 },
   // A bulk job resumes from its last recorded chunk; one job at a time keeps the database free for the API.
   'sims.bulk': { attempts: 5, backoffMs: 2_000, maxBackoffMs: 60_000, concurrency: 1 },
+  // The next run redoes the work of a failed one.
+  'fleet.compact': { attempts: 2, backoffMs: 1_000, maxBackoffMs: 5_000, concurrency: 1 },
+  'fleet.repair': { attempts: 3, backoffMs: 60_000, maxBackoffMs: 600_000, concurrency: 1 },
   // Connection log and sim.connected/disconnected: idempotent, so retried as long as telemetry.
   'device.connections': { attempts: 40, backoffMs: 250, maxBackoffMs: 30_000, concurrency: 2 },
   // HTTP failures follow the webhook retry schedule in the database; job retries only cover our own errors (database down).

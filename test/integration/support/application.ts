@@ -30,6 +30,7 @@ import {
   UnitOfWork,
   UsageEventRepository,
   UsageLedgerRepository,
+  UsageRollupsRepository,
 } from '@simfleet/persistence';
 import { SqlTelemetryStore, type TelemetryStore } from '@simfleet/telemetry';
 
@@ -68,7 +69,7 @@ export async function medium(clock: Clock) {
   const rater = new BillingSessionRater(plans);
   const store = new SqlTelemetryStore(unit);
   const ingest = (telemetry: TelemetryStore = store, sessionRater = rater) =>
-    new IngestTelemetry(unit, telemetry, ledger, sims, events, sessionRater, evaluator, clock);
+    new IngestTelemetry(unit, telemetry, ledger, new UsageRollupsRepository(db), sims, events, sessionRater, evaluator, clock);
   const invoicing = new InvoicingService(db, clock, plans, new InvoiceRepository(db), new UsageEventRepository(db), inputs, events);
 
   /** An account with active SIMs (activated now, on the clock). */

@@ -73,6 +73,18 @@ export const simListQuery = z
   .strict()
   .superRefine(noConflictingTags);
 
+/** GET /v1/sims/export: the list's filters and sort, without paging (the export is every match). */
+export const simExportQuery = z
+  .object({
+    ...simFilterFields,
+    sort: z
+      .enum(SIM_SORTS as [string, ...string[]])
+      .default('iccid')
+      .describe('As for the list; the ICCID order (the default) never moves a SIM during the export'),
+  })
+  .strict()
+  .superRefine(noConflictingTags);
+
 export function toSimListFilter(input: SimFilterInput): SimListFilter {
   const filter: SimListFilter = {};
   if (input.status) filter.status = [...new Set(input.status)];

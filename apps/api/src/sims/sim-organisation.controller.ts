@@ -1,14 +1,15 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Req } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { applyDecorators, Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, StreamableFile } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { BulkJobsService, BULK_MAX_SIMS, SimOrganisationService, type SimWithPolicy } from '@simfleet/application';
+import { BulkJobsService, BULK_MAX_SIMS, SIM_EXPORT_COLUMNS, SimOrganisationService, type SimWithPolicy } from '@simfleet/application';
 import { actorOf, type Principal } from '@simfleet/auth';
 import { SIM_ACTIONS, countriesProblems, imeisProblems, labelsProblems, simNameProblem, tagsProblems } from '@simfleet/domain';
-import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ZodPipe } from '@simfleet/http';
+import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiProblems, ApiQueryFrom, ZodPipe } from '@simfleet/http';
 import { jobView, simWithPolicyView, summaryView } from './fleet.views.js';
 import { presentJob } from './present-job.js';
-import { simFilterSchema, toSimListFilter } from './sim-filters.js';
+import { simExportQuery, simFilterSchema, toSimListFilter } from './sim-filters.js';
 import { presentSim } from './sims.controller.js';
 
 export const presentSimWithPolicy = ({ sim, policy }: SimWithPolicy) => ({ ...presentSim(sim), policy });
@@ -60,6 +61,18 @@ const bulkBody = z
 
 const SimRef = () => ApiParam({ name: 'iccid', description: 'ICCID, or the SIM’s name' });
 
+const ApiCsvResponse = () =>
+  applyDecorators(
+    ApiBearerAuth(),
+    ApiResponse({
+      status: 200,
+      description:
+        'Every SIM the filters match, as CSV (RFC 4180, UTF-8, CRLF; a header line first), streamed. Columns: ' + SIM_EXPORT_COLUMNS.join(', '),
+      content: { 'text/csv': { schema: { type: 'string' } } },
+    }),
+    ApiProblems(401, 403, 429, 422),
+  );
+
 /** Naming, tagging, grouping and policy of SIMs; the fleet summary; bulk lifecycle jobs. */
 @ApiTags('sims')
 @Controller('v1/sims')
@@ -68,6 +81,25 @@ export class SimOrganisationController {
     @Inject(SimOrganisationService) private readonly organisation: SimOrganisationService,
     @Inject(BulkJobsService) private readonly bulk: BulkJobsService,
   ) {}
+
+  @Get('export')
+  @RequireScope('read')
+  @ApiQueryFrom(simExportQuery)
+  @ApiCsvResponse()
+  async export(@CurrentAccountId() accountId: string, @Query(new ZodPipe(simExportQuery, 'query')) query: z.infer<typeof simExportQuery>) {
+    const { filename, chunks } = await this.organisation.exportCsv(accountId, toSimListFilter(query), query.sort);
+    // The first page is read before answering: a failure there is an error response, not a cut-off file.
+    // A failure later cuts the response off (StreamableFile destroys it), never ends it as if complete.
+    const first = await chunks.next();
+    const stream = Readable.from(
+      (async function* all() {
+        if (!first.done) yield first.value;
+        yield* chunks;
+      })(),
+      { objectMode: false },
+    );
+    return new StreamableFile(stream, { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${filename}"` });
+  }
 
   @Get('summary')
   @RequireScope('read')

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   Clock,
   DomainError,
-  ErrorCode,
   type FieldProblem,
   domainEvent,
   newId,
@@ -23,10 +22,8 @@ import { SimOrganisationService } from './sim-organisation.service.js';
 import { SimsService } from './sims.service.js';
 
 export const BULK_MAX_SIMS = 100_000;
-/** SIMs per progress update: small enough that progress moves every second or so. */
-export const BULK_CHUNK = 250;
-/** Transitions in flight at once within a chunk (each is its own transaction). */
-const BULK_PARALLELISM = 4;
+/** SIMs per chunk (one transaction, one progress update): a fraction of a second of work. */
+export const BULK_CHUNK = 1_000;
 /** GET /v1/jobs/{id} embeds at most this many failures; /v1/jobs/{id}/failures pages through all. */
 export const EMBEDDED_FAILURES = 1_000;
 /** At most this many bad ICCIDs are listed in a 422 (the count says how many there were). */
@@ -43,16 +40,9 @@ export interface JobWithFailures extends AccountJob {
   failures: JobFailure[];
 }
 
-/** Why one SIM's transition failed, as users read it in the job (never revealing another tenant's SIM). */
-function failureReason(error: unknown): string | null {
-  if (!(error instanceof DomainError)) return null;
-  if (error.code === ErrorCode.NotFound) return 'not found';
-  return error.message;
-}
-
 /**
  * Bulk lifecycle actions: accepted as a job over a fixed set of SIMs, processed in chunks by the
- * `sims.bulk` worker, each SIM through SimsService.applyAction so one bad SIM never fails the rest.
+ * `sims.bulk` worker, each SIM validated on its own so one bad SIM never fails the rest.
  */
 @Injectable()
 export class BulkJobsService {
@@ -163,9 +153,11 @@ export class BulkJobsService {
   }
 
   /**
-   * Worker side: processes the job's SIMs from its resume point, chunk by chunk, recording progress after
-   * each chunk. An infrastructure error (database down) propagates so the queue retries the job; the retry
-   * resumes at the last recorded chunk.
+   * Worker side: processes the job's SIMs from its resume point, chunk by chunk. A chunk is one
+   * transaction: its SIMs locked and changed together (SimsService.applyActionToMany), their history rows
+   * and events, its failures and the new resume point, so a chunk happens once or not at all; connected
+   * devices are disconnected after its commit. An infrastructure error (database down) propagates so the
+   * queue retries the job, which resumes at the first chunk not committed.
    */
   async process(jobId: string): Promise<void> {
     const job = await this.jobs.findById(jobId);
@@ -175,32 +167,16 @@ export class BulkJobsService {
     for (let from = job.processed; from < job.total; from += BULK_CHUNK) {
       const to = Math.min(job.total, from + BULK_CHUNK);
       const iccids = await this.jobs.targets(jobId, from, to);
-      const failures: Array<JobFailure & { seq: number }> = [];
-      const audited: NewAuditEntry[] = [];
-      for (let i = 0; i < iccids.length; i += BULK_PARALLELISM) {
-        const batch = iccids.slice(i, i + BULK_PARALLELISM);
-        const outcomes = await Promise.allSettled(
-          batch.map((iccid) => this.sims.applyAction(job.accountId, iccid, action, job.actor, job.reason ?? undefined)),
+      const outcome = await this.db.transaction(async (tx) => {
+        const done = await this.sims.applyActionToMany(tx, job.accountId, iccids, action, job.actor, job.reason ?? undefined);
+        const position = new Map(iccids.map((iccid, i) => [iccid, from + i]));
+        const progressed = await this.jobs.recordProgress(
+          tx,
+          jobId,
+          to,
+          done.failures.map((f) => ({ ...f, seq: position.get(f.iccid)! })),
         );
-        outcomes.forEach((outcome, k) => {
-          if (outcome.status === 'fulfilled') {
-            audited.push(this.auditEntry(job, batch[k], 'success'));
-            return;
-          }
-          const reason = failureReason(outcome.reason);
-          if (reason === null) throw outcome.reason;
-          failures.push({ seq: from + i + k, iccid: batch[k], reason });
-          audited.push(this.auditEntry(job, batch[k], 'failure'));
-        });
-        // The embedded database answers in microtasks: without a macrotask turn, a long job would starve the
-        // HTTP server of this same process until it ends.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-      await this.audit.record(audited);
-      // The progress travels as an event too: the console's progress bar follows it on the live stream.
-      await this.db.transaction(async (tx) => {
-        const now = this.clock.now();
-        const progressed = await this.jobs.recordProgress(tx, jobId, to, failures);
+        // The progress travels as an event too: the console's progress bar follows it on the live stream.
         await this.events.append(tx, [
           domainEvent(
             'job.progress',
@@ -215,10 +191,23 @@ export class BulkJobsService {
               succeeded: progressed.succeeded,
               failed: progressed.failed,
             },
-            now,
+            this.clock.now(),
           ),
         ]);
+        // Each SIM's outcome in the audit log, committed with the chunk.
+        await this.audit.record(
+          [
+            ...done.succeeded.map((iccid) => this.auditEntry(job, iccid, 'success')),
+            ...done.failures.map((f) => this.auditEntry(job, f.iccid, 'failure')),
+          ],
+          tx,
+        );
+        return done;
       });
+      await this.sims.disconnectAfterCommit(outcome);
+      // The embedded database answers in microtasks: without a macrotask turn, a long job would starve the
+      // HTTP server of this same process until it ends.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {

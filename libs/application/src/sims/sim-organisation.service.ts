@@ -30,7 +30,9 @@ import {
   type SimListPosition,
   type SimOrganisationChanges,
   SimRepository,
+  UsageRollupsRepository,
 } from '@simfleet/persistence';
+import { simExportHeader, simExportLine } from './sim-export.js';
 
 /** What PATCH /v1/sims/{iccid} may change; an absent field is left as it is. */
 export interface SimOrganisationPatch {
@@ -50,6 +52,9 @@ export interface SimWithPolicy {
   policy: EffectivePolicy;
 }
 
+/** SIMs per page of an export: one query each, a few hundred kilobytes of CSV. */
+const EXPORT_PAGE = 2_000;
+
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown })?.code === '23505';
 
 /**
@@ -64,6 +69,7 @@ export class SimOrganisationService {
     @Inject(SimFleetRepository) private readonly fleet: SimFleetRepository,
     @Inject(GroupRepository) private readonly groups: GroupRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
+    @Inject(UsageRollupsRepository) private readonly rollups: UsageRollupsRepository,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -95,6 +101,9 @@ export class SimOrganisationService {
     const now = this.clock.now();
     try {
       return await this.db.transaction(async (tx) => {
+        // A group change moves the SIM's usage between groups in the rollups: the lock comes first, before
+        // the SIM's row (ingestion takes it, shared, before it locks SIM rows).
+        if (patch.groupId !== undefined) await this.rollups.lockForGroupChange(tx, accountId);
         const current = await this.sims.findByRef(accountId, ref, tx, true);
         if (!current) throw DomainError.notFound('SIM', ref);
         const changes: SimOrganisationChanges = {};
@@ -160,6 +169,7 @@ export class SimOrganisationService {
         }
         if (!changed.length) return { sim: current, policy: await this.policyOf(current, tx) };
         const sim = await this.fleet.update(tx, current.iccid, changes, now);
+        if ('groupId' in changes) await this.rollups.moveSimGroup(tx, accountId, sim.iccid, current.groupId, sim.groupId);
         await this.events.append(tx, [domainEvent('sim.updated', accountId, sim.iccid, { iccid: sim.iccid, changed, actor }, now)]);
         return { sim, policy: await this.policyOf(sim, tx) };
       });
@@ -210,6 +220,35 @@ export class SimOrganisationService {
 
   async summary(accountId: string): Promise<FleetSummary> {
     return this.fleet.summary(accountId);
+  }
+
+  /**
+   * The SIMs a list would show (same filters and sort), as CSV: a header line, then one line per SIM,
+   * produced page by page as the consumer reads (constant memory, whatever the fleet size). The filter is
+   * checked before the first line; keyset pages keep each SIM exactly once as long as its sort key does
+   * not change during the export (the ICCID order, the default, never does).
+   */
+  async exportCsv(accountId: string, filter: SimListFilter, sort: string): Promise<{ filename: string; chunks: AsyncGenerator<string> }> {
+    if (!(SIM_SORTS as string[]).includes(sort))
+      throw DomainError.validation(`sort must be one of ${SIM_SORTS.join(', ')}`, [{ field: 'sort', message: `one of ${SIM_SORTS.join(', ')}` }]);
+    await this.assertGroupFilter(accountId, filter);
+    const groupNames = await this.groups.names(accountId);
+    const order = parseSort(sort);
+    const fleet = this.fleet;
+    const filename = `sims-${this.clock.now().toISOString().slice(0, 10)}.csv`;
+    const chunks = (async function* pages() {
+      // The header travels with the first page: whoever reads the first chunk has seen the first query answer.
+      let header = simExportHeader();
+      let after: SimListPosition | undefined;
+      for (;;) {
+        const rows = await fleet.exportPage(accountId, filter, order, EXPORT_PAGE, after);
+        yield header + rows.map(({ row }) => simExportLine(row, row.group_id ? (groupNames.get(row.group_id) ?? null) : null)).join('');
+        header = '';
+        if (rows.length < EXPORT_PAGE) return;
+        after = rows[rows.length - 1].position;
+      }
+    })();
+    return { filename, chunks };
   }
 
   /** A filter naming a group must name one of the account's groups (422 otherwise, as for any bad filter). */

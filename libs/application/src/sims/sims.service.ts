@@ -15,9 +15,23 @@ import {
   ACTION_EVENT,
   SimLifecycle,
   type SimAction,
+  type KickReason,
+  type SimStatus,
+  type SimBlock,
 } from '@simfleet/domain';
-import { Database, EventRepository, SimRepository } from '@simfleet/persistence';
+import { Database, EventRepository, SimRepository, type SqlExecutor } from '@simfleet/persistence';
 import { DeviceControl } from '../device-control/device-control.js';
+
+/** What a lifecycle action over many SIMs did: the SIMs changed, the ones refused (and why), who to disconnect. */
+export interface SimActionsOutcome {
+  succeeded: string[];
+  failures: Array<{ iccid: string; reason: string }>;
+  /** Devices that may no longer attach, by kick reason: disconnect them once the transaction committed. */
+  disconnect: Map<KickReason, string[]>;
+}
+
+const kickReason = (status: SimStatus): KickReason =>
+  status === 'active' ? 'kicked_blocked' : status === 'terminated' ? 'kicked_terminated' : 'kicked_suspended';
 
 export interface SimActionResult {
   sim: Sim;
@@ -93,12 +107,86 @@ export class SimsService {
       ]);
       return updated;
     });
-    if (!SimLifecycle.mayConnect(sim.status, sim.blocks))
-      await this.devices.disconnect(
-        sim.iccid,
-        sim.status === 'active' ? 'kicked_blocked' : sim.status === 'terminated' ? 'kicked_terminated' : 'kicked_suspended',
-      );
+    if (!SimLifecycle.mayConnect(sim.status, sim.blocks)) await this.devices.disconnect(sim.iccid, kickReason(sim.status));
     return { sim, deviceSecret };
+  }
+
+  /**
+   * The same action over many SIMs of the account, set-based in the caller's transaction (a bulk job's
+   * chunk): each SIM is validated on its own exactly as `applyAction` validates it, and each one changed
+   * gets its history row and its event. A SIM that is not the account's is refused as not found. The
+   * caller disconnects `disconnect` after its commit (`disconnectAfterCommit`).
+   */
+  async applyActionToMany(
+    tx: SqlExecutor,
+    accountId: string,
+    iccids: readonly string[],
+    action: SimAction,
+    actor: string,
+    reason?: string,
+  ): Promise<SimActionsOutcome> {
+    const now = this.clock.now();
+    const current = new Map((await this.sims.lockForLifecycle(tx, accountId, iccids)).map((sim) => [sim.iccid, sim]));
+    const failures: SimActionsOutcome['failures'] = [];
+    const changes: Array<{ iccid: string; from: SimStatus; status: SimStatus; secretHash?: string | null; firstActivatedAt?: Date }> = [];
+    for (const iccid of iccids) {
+      const sim = current.get(iccid);
+      if (!sim) {
+        failures.push({ iccid, reason: 'not found' });
+        continue;
+      }
+      try {
+        changes.push({ iccid, from: sim.status, status: SimLifecycle.next(sim.status, action, iccid) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        failures.push({ iccid, reason: error.message });
+      }
+    }
+    if (action === 'activate') {
+      // As applyAction does: a first activation issues a device secret (nobody sees it: rotate it before use).
+      for (const change of changes) {
+        change.firstActivatedAt = now;
+        if (!current.get(change.iccid)?.hasCredentials) change.secretHash = hashDeviceSecret(randomSecret(24));
+      }
+    }
+    if (action === 'terminate') for (const change of changes) change.secretHash = null;
+    const blocks = await this.sims.setStatuses(tx, changes, now);
+    await this.sims.appendHistoryMany(
+      tx,
+      changes.map((c) => ({
+        iccid: c.iccid,
+        accountId,
+        from: c.from,
+        to: c.status,
+        action,
+        actor,
+        reason: reason ?? null,
+        blocks: blocks.get(c.iccid) ?? [],
+        at: now,
+      })),
+    );
+    await this.events.append(
+      tx,
+      changes.map((c) =>
+        domainEvent(ACTION_EVENT[action], accountId, c.iccid, { iccid: c.iccid, from: c.from, to: c.status, actor, reason: reason ?? null }, now),
+      ),
+    );
+    const disconnect = new Map<KickReason, string[]>();
+    for (const c of changes) {
+      const simBlocks: SimBlock[] = blocks.get(c.iccid) ?? [];
+      if (SimLifecycle.mayConnect(c.status, simBlocks)) continue;
+      const kick = kickReason(c.status);
+      const kicked = disconnect.get(kick) ?? [];
+      kicked.push(c.iccid);
+      disconnect.set(kick, kicked);
+    }
+    return { succeeded: changes.map((c) => c.iccid), failures, disconnect };
+  }
+
+  /** Disconnects what `applyActionToMany` said, once its transaction committed. */
+  async disconnectAfterCommit(outcome: SimActionsOutcome): Promise<void> {
+    // One order per SIM: DeviceControl has no batched disconnect (the branch's one order per chunk did not survive the merge).
+    for (const [reason, iccids] of outcome.disconnect) for (const iccid of iccids) await this.devices.disconnect(iccid, reason);
   }
 
   /** Issues a new device secret (the old one stops working at once) and returns it once. */

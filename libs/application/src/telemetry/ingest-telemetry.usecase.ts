@@ -17,7 +17,14 @@ import {
   type SessionChange,
   type TelemetryEnvelope,
 } from '@simfleet/domain';
-import { EventRepository, SimRepository, type SimTelemetryUpdate, UnitOfWork, UsageLedgerRepository } from '@simfleet/persistence';
+import {
+  EventRepository,
+  SimRepository,
+  type SimTelemetryUpdate,
+  UnitOfWork,
+  UsageLedgerRepository,
+  UsageRollupsRepository,
+} from '@simfleet/persistence';
 import { lookupNetwork, TelemetryStore, type LocationPoint, type StatusPoint } from '@simfleet/telemetry';
 import { AlertEvaluator } from '../alerts/alert-evaluator.js';
 import { SessionRater } from './session-rater.js';
@@ -124,6 +131,7 @@ export class IngestTelemetry {
     @Inject(UnitOfWork) private readonly unit: UnitOfWork,
     @Inject(TelemetryStore) private readonly store: TelemetryStore,
     @Inject(UsageLedgerRepository) private readonly ledger: UsageLedgerRepository,
+    @Inject(UsageRollupsRepository) private readonly rollups: UsageRollupsRepository,
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
     @Inject(SessionRater) private readonly rater: SessionRater,
@@ -161,8 +169,12 @@ export class IngestTelemetry {
         changes.filter((c) => !c.before || sessionChanged(c.before, c.after)).map((c) => c.after),
         this.clock.now(),
       );
-      // The batch's effect on each session is known here (`changes`; `bytesAdded` per change): what is kept per
-      // batch alongside the ledger (e.g. usage rollups) is written at this point, in the same transaction.
+      // The usage rollups (issue 17): bytes and sessions follow the ledger by its triggers; the presence of the
+      // sessions new to the ledger is marked here, in the same transaction, before any SIM row is locked below.
+      await this.rollups.record(
+        tx,
+        changes.filter((c) => !c.before).map((c) => c.after),
+      );
 
       // Every session is written again, changed or not: a retry or a replay repairs a store an interrupted run left behind.
       await this.store.write({

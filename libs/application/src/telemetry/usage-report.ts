@@ -47,32 +47,97 @@ export function assertRange(from: Date, to: Date, maxDays = MAX_REPORT_DAYS): vo
   }
 }
 
+/**
+ * Usage of one network key (MCC-MNC, network name, country, RAT) over a range: what every report folds,
+ * from the rollups (whole days) or from the store's per-SIM totals.
+ */
+export interface UsageTotalsRow {
+  mcc: string;
+  mnc: string;
+  network: string | null;
+  country: string | null;
+  rat: string;
+  bytesUp: number;
+  bytesDown: number;
+  sessions: number;
+}
+
+/** Distinct SIMs over the range, per network (MCC-MNC), network and RAT (`MCC-MNC|RAT`), country ('' unknown) and RAT. */
+export interface DistinctSims {
+  network: Map<string, number>;
+  networkRat: Map<string, number>;
+  country: Map<string, number>;
+  rat: Map<string, number>;
+}
+
+export const networkKey = (mcc: string, mnc: string) => `${mcc}-${mnc}`;
+const networkRatKey = (mcc: string, mnc: string, rat: string) => `${mcc}-${mnc}|${rat}`;
+
+/** The distinct SIMs of the store's per-SIM totals (the raw path), counted as the rollups count them. */
+export function distinctSimsOf(rows: SessionTotalsRow[]): DistinctSims {
+  const sets = {
+    network: new Map<string, Set<string>>(),
+    networkRat: new Map<string, Set<string>>(),
+    country: new Map<string, Set<string>>(),
+    rat: new Map<string, Set<string>>(),
+  };
+  const add = (map: Map<string, Set<string>>, key: string, iccid: string) => map.set(key, (map.get(key) ?? new Set()).add(iccid));
+  for (const r of rows) {
+    add(sets.network, networkKey(r.mcc, r.mnc), r.iccid);
+    add(sets.networkRat, networkRatKey(r.mcc, r.mnc, r.rat), r.iccid);
+    add(sets.country, r.country ?? '', r.iccid);
+    add(sets.rat, r.rat, r.iccid);
+  }
+  const sizes = (map: Map<string, Set<string>>) => new Map([...map].map(([k, v]) => [k, v.size]));
+  return { network: sizes(sets.network), networkRat: sizes(sets.networkRat), country: sizes(sets.country), rat: sizes(sets.rat) };
+}
+
 interface Accumulator {
   key: string | null;
   label: string | null;
   bytesUp: number;
   bytesDown: number;
   sessions: number;
-  iccids: Set<string>;
 }
 
-const accumulate = (map: Map<string, Accumulator>, key: string | null, label: string | null, row: SessionTotalsRow): Accumulator => {
+const accumulate = (map: Map<string, Accumulator>, key: string | null, label: string | null, row: UsageTotalsRow): Accumulator => {
   const id = key ?? '\u0000';
-  const acc = map.get(id) ?? { key, label: null, bytesUp: 0, bytesDown: 0, sessions: 0, iccids: new Set<string>() };
+  const acc = map.get(id) ?? { key, label: null, bytesUp: 0, bytesDown: 0, sessions: 0 };
   acc.label ??= label;
   acc.bytesUp += row.bytesUp;
   acc.bytesDown += row.bytesDown;
   acc.sessions += row.sessions;
-  acc.iccids.add(row.iccid);
   map.set(id, acc);
   return acc;
 };
 
-/** Biggest first, then by key, so a report reads the same from either store. */
+/** Biggest first, then by key, so a report reads the same from either source. */
 const byTotal = (a: { bytesTotal: number; key: string | null }, b: { bytesTotal: number; key: string | null }) =>
   b.bytesTotal - a.bytesTotal || (a.key ?? '\uffff').localeCompare(b.key ?? '\uffff');
 
-export const networkKey = (mcc: string, mnc: string) => `${mcc}-${mnc}`;
+const countryLabel = (country: string | null) => (country ? (lookupCountry(country)?.name ?? country) : 'Unknown country');
+
+/** Report rows by network (MCC-MNC), country or RAT, with the distinct SIMs of each. */
+export function foldUsageTotals(rows: UsageTotalsRow[], groupBy: 'network' | 'country' | 'rat', sims: DistinctSims): UsageReportRow[] {
+  const groups = new Map<string, Accumulator>();
+  for (const row of rows) {
+    if (groupBy === 'network') accumulate(groups, networkKey(row.mcc, row.mnc), row.network, row);
+    else if (groupBy === 'country') accumulate(groups, row.country, countryLabel(row.country), row);
+    else accumulate(groups, row.rat, row.rat, row);
+  }
+  const simsOf = (key: string | null) => (groupBy === 'network' ? sims.network : groupBy === 'country' ? sims.country : sims.rat).get(key ?? '') ?? 0;
+  return [...groups.values()]
+    .map((a) => ({
+      key: a.key,
+      label: a.label ?? a.key ?? '',
+      bytesUp: a.bytesUp,
+      bytesDown: a.bytesDown,
+      bytesTotal: a.bytesUp + a.bytesDown,
+      sessions: a.sessions,
+      sims: simsOf(a.key),
+    }))
+    .sort(byTotal);
+}
 
 /**
  * Folds the store's (SIM, network, RAT) totals into report rows by SIM, network (MCC-MNC), country or
@@ -83,23 +148,9 @@ export function foldUsage(
   groupBy: Exclude<ReportGrouping, 'group'>,
   simLabels: Map<string, string | null> = new Map(),
 ): UsageReportRow[] {
+  if (groupBy !== 'sim') return foldUsageTotals(rows, groupBy, distinctSimsOf(rows));
   const groups = new Map<string, Accumulator>();
-  for (const row of rows) {
-    switch (groupBy) {
-      case 'sim':
-        accumulate(groups, row.iccid, simLabels.get(row.iccid) ?? row.iccid, row);
-        break;
-      case 'network':
-        accumulate(groups, networkKey(row.mcc, row.mnc), row.network, row);
-        break;
-      case 'country':
-        accumulate(groups, row.country, row.country ? (lookupCountry(row.country)?.name ?? row.country) : 'Unknown country', row);
-        break;
-      case 'rat':
-        accumulate(groups, row.rat, row.rat, row);
-        break;
-    }
-  }
+  for (const row of rows) accumulate(groups, row.iccid, simLabels.get(row.iccid) ?? row.iccid, row);
   return [...groups.values()]
     .map((a) => ({
       key: a.key,
@@ -108,26 +159,25 @@ export function foldUsage(
       bytesDown: a.bytesDown,
       bytesTotal: a.bytesUp + a.bytesDown,
       sessions: a.sessions,
-      sims: a.iccids.size,
+      sims: 1,
     }))
     .sort(byTotal);
 }
 
 /** Per network (MCC-MNC): sessions, bytes, distinct SIMs and the split by RAT. */
-export function foldNetworkStats(rows: SessionTotalsRow[]): NetworkStatsRow[] {
+export function foldNetworkTotals(rows: UsageTotalsRow[], sims: DistinctSims): NetworkStatsRow[] {
   const networks = new Map<string, { acc: Accumulator; mcc: string; mnc: string; country: string | null; rats: Map<string, Accumulator> }>();
   for (const row of rows) {
     const key = networkKey(row.mcc, row.mnc);
     const entry = networks.get(key) ?? {
-      acc: { key, label: null, bytesUp: 0, bytesDown: 0, sessions: 0, iccids: new Set<string>() },
+      acc: { key, label: null, bytesUp: 0, bytesDown: 0, sessions: 0 },
       mcc: row.mcc,
       mnc: row.mnc,
       country: null,
       rats: new Map(),
     };
     networks.set(key, entry);
-    const single = new Map([[key, entry.acc]]);
-    accumulate(single, key, row.network, row);
+    accumulate(new Map([[key, entry.acc]]), key, row.network, row);
     entry.country ??= row.country;
     accumulate(entry.rats, row.rat, row.rat, row);
   }
@@ -142,13 +192,21 @@ export function foldNetworkStats(rows: SessionTotalsRow[]): NetworkStatsRow[] {
       bytesUp: acc.bytesUp,
       bytesDown: acc.bytesDown,
       bytesTotal: acc.bytesUp + acc.bytesDown,
-      sims: acc.iccids.size,
+      sims: sims.network.get(acc.key as string) ?? 0,
       rats: [...rats.values()]
-        .map((r) => ({ rat: r.key as string, sessions: r.sessions, bytesTotal: r.bytesUp + r.bytesDown, sims: r.iccids.size }))
+        .map((r) => ({
+          rat: r.key as string,
+          sessions: r.sessions,
+          bytesTotal: r.bytesUp + r.bytesDown,
+          sims: sims.networkRat.get(networkRatKey(mcc, mnc, r.key as string)) ?? 0,
+        }))
         .sort((a, b) => b.bytesTotal - a.bytesTotal || a.rat.localeCompare(b.rat)),
     }))
     .sort(byTotal);
 }
+
+/** Per network from the store's per-SIM totals. */
+export const foldNetworkStats = (rows: SessionTotalsRow[]): NetworkStatsRow[] => foldNetworkTotals(rows, distinctSimsOf(rows));
 
 export interface CountryFeature {
   type: 'Feature';
@@ -170,15 +228,15 @@ export interface CountryFeature {
  * The network statistics map: one GeoJSON Feature per country, a Point at the country's centroid (null
  * geometry when the country is unknown). Distinct SIMs are counted per country, not summed over networks.
  */
-export function networkStatsGeoJson(rows: SessionTotalsRow[]): { type: 'FeatureCollection'; features: CountryFeature[] } {
-  const byCountry = new Map<string, SessionTotalsRow[]>();
+export function networkTotalsGeoJson(rows: UsageTotalsRow[], sims: DistinctSims): { type: 'FeatureCollection'; features: CountryFeature[] } {
+  const byCountry = new Map<string, UsageTotalsRow[]>();
   for (const row of rows) {
     const key = row.country ?? '';
     byCountry.set(key, [...(byCountry.get(key) ?? []), row]);
   }
   const features = [...byCountry.entries()].map(([country, countryRows]): CountryFeature => {
     const info = lookupCountry(country || null);
-    const [total] = foldUsage(countryRows, 'country');
+    const [total] = foldUsageTotals(countryRows, 'country', sims);
     return {
       type: 'Feature',
       id: country || 'unknown',
@@ -191,7 +249,7 @@ export function networkStatsGeoJson(rows: SessionTotalsRow[]): { type: 'FeatureC
         bytesDown: total.bytesDown,
         bytesTotal: total.bytesTotal,
         sims: total.sims,
-        networks: foldNetworkStats(countryRows).map((n) => ({
+        networks: foldNetworkTotals(countryRows, sims).map((n) => ({
           key: n.key,
           mcc: n.mcc,
           mnc: n.mnc,
@@ -206,6 +264,9 @@ export function networkStatsGeoJson(rows: SessionTotalsRow[]): { type: 'FeatureC
   features.sort((a, b) => b.properties.bytesTotal - a.properties.bytesTotal || a.id.localeCompare(b.id));
   return { type: 'FeatureCollection', features };
 }
+
+/** The map from the store's per-SIM totals. */
+export const networkStatsGeoJson = (rows: SessionTotalsRow[]) => networkTotalsGeoJson(rows, distinctSimsOf(rows));
 
 const CSV_COLUMNS = ['key', 'label', 'bytesUp', 'bytesDown', 'bytesTotal', 'sessions', 'sims'] as const;
 

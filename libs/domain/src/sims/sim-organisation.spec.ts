@@ -26,6 +26,8 @@ describe('SIM names', () => {
     ['what?', /\?/],
     ['100%', /%/],
     ['tab\there', /control/],
+    ['summary', /route/],
+    ['export', /route/],
   ])('refuses %j', (name, message) => {
     expect(simNameProblem(name)).toMatch(message);
   });

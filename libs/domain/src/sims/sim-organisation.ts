@@ -21,6 +21,9 @@ export const TAG_LIMITS = { maxTags: 50, keyMax: 64, valueMax: 256 } as const;
 export const LABEL_LIMITS = { maxLabels: 50, labelMax: 64 } as const;
 export const MAX_AUTHORIZED_IMEIS = 20;
 
+/** Paths under /v1/sims that are not SIMs: a SIM with one of these names could not be read by its name. */
+export const RESERVED_SIM_NAMES: readonly string[] = ['summary', 'export', 'bulk'];
+
 /**
  * Why a SIM name is not acceptable, or null. A name stands in for the ICCID in every `/v1/sims/{iccid}`
  * path, so it may never look like one (19–20 digits) and must be safe in a URL path segment.
@@ -30,6 +33,7 @@ export function simNameProblem(name: string): string | null {
   if (name.trim() !== name) return 'a name does not start or end with a space';
   if (/^\d{19,20}$/.test(name)) return 'a name may not be 19–20 digits: it would read as an ICCID';
   if (/[/?#%\\\p{Cc}]/u.test(name)) return 'a name may not contain /, ?, #, %, \\ or control characters';
+  if (RESERVED_SIM_NAMES.includes(name)) return `${name} is the name of a route (/v1/sims/${name}): choose another name`;
   return null;
 }
 

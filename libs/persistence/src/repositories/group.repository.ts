@@ -69,6 +69,12 @@ export class GroupRepository {
     return row ? toGroup(row) : null;
   }
 
+  /** Every group name of the account, by id (an export names each SIM's group). */
+  async names(accountId: string): Promise<Map<string, string>> {
+    const rows = await this.db.query<{ id: string; name: string }>('select id, name from sim_groups where account_id = $1', [accountId]);
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   async list(accountId: string, limit: number, after?: string): Promise<SimGroup[]> {
     const rows = await this.db.query<GroupRow>(
       'select * from sim_groups where account_id = $1 and ($2::text is null or id > $2) order by id limit $3',

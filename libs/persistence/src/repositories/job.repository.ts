@@ -122,24 +122,22 @@ export class JobRepository {
   }
 
   /**
-   * Records a processed chunk: its failures (keyed by target position, so a retried chunk does not count
-   * twice) and the new resume point. Counts are derived from the stored failures.
+   * Records a processed chunk, in the transaction that processed it: its failures (keyed by target
+   * position) and the new resume point. Counts are derived from the stored failures.
    */
-  /** Records the failures of a chunk and the job's progress, in `tx`; returns the job as it now stands. */
   async recordProgress(tx: SqlExecutor, id: string, processed: number, failures: Array<JobFailure & { seq: number }>): Promise<AccountJob> {
-    if (failures.length) {
-      await tx.query(
-        `insert into job_failures (job_id, seq, iccid, reason)
-         select $1::text, * from unnest($2::int[], $3::text[], $4::text[]) on conflict (job_id, seq) do nothing`,
-        [id, failures.map((f) => f.seq), failures.map((f) => f.iccid), failures.map((f) => f.reason)],
-      );
-    }
+    const inserted = failures.length
+      ? await tx.query(
+          `insert into job_failures (job_id, seq, iccid, reason)
+           select $1::text, * from unnest($2::int[], $3::text[], $4::text[]) on conflict (job_id, seq) do nothing returning seq`,
+          [id, failures.map((f) => f.seq), failures.map((f) => f.iccid), failures.map((f) => f.reason)],
+        )
+      : [];
+    // The chunk and its progress commit together, so the counts move by exactly what this chunk did.
     const [row] = await tx.query<JobRow>(
-      `update jobs set processed = $2::int,
-              failed_count = (select count(*) from job_failures where job_id = $1),
-              succeeded = $2::int - (select count(*) from job_failures where job_id = $1)
+      `update jobs set failed_count = failed_count + $3::int, succeeded = succeeded + ($2::int - processed) - $3::int, processed = $2::int
         where id = $1 returning ${COLUMNS}`,
-      [id, processed],
+      [id, processed, inserted.length],
     );
     return toJob(row);
   }

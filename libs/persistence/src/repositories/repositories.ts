@@ -16,6 +16,7 @@ import { JobRepository } from './job.repository.js';
 import { OrderRepository } from './order.repository.js';
 import { OverviewRepository } from './overview.repository.js';
 import { SimBlocksRepository } from './sim-blocks.repository.js';
+import { SimCountsRepository } from './sim-counts.repository.js';
 import { SimConnectionRepository } from './sim-connection.repository.js';
 import { SimFleetRepository } from './sim-fleet.repository.js';
 import { SimRepository } from './sim.repository.js';
@@ -23,6 +24,7 @@ import { SmsRepository } from './sms.repository.js';
 import { SupportCaseRepository } from './support-case.repository.js';
 import { TelemetryQueriesRepository } from './telemetry-queries.repository.js';
 import { UsageLedgerRepository } from './usage-ledger.repository.js';
+import { UsageRollupsRepository } from './usage-rollups.repository.js';
 import { UserRepository } from './user.repository.js';
 import { WebhookRepository } from './webhook.repository.js';
 
@@ -47,6 +49,7 @@ export const REPOSITORIES = [
   OrderRepository,
   OverviewRepository,
   SimBlocksRepository,
+  SimCountsRepository,
   SimConnectionRepository,
   SimFleetRepository,
   SimRepository,
@@ -54,6 +57,7 @@ export const REPOSITORIES = [
   SupportCaseRepository,
   TelemetryQueriesRepository,
   UsageLedgerRepository,
+  UsageRollupsRepository,
   UserRepository,
   WebhookRepository,
 ];

@@ -191,6 +191,49 @@ export class SimRepository {
     return toSim(row);
   }
 
+  /** The account's SIMs among `iccids` (others are absent), locked in ICCID order for a lifecycle change. */
+  async lockForLifecycle(
+    tx: SqlExecutor,
+    accountId: string,
+    iccids: readonly string[],
+  ): Promise<Array<{ iccid: string; status: SimStatus; blocks: SimBlock[]; hasCredentials: boolean }>> {
+    const rows = await tx.query<{ iccid: string; status: SimStatus; blocks: SimBlock[]; has_credentials: boolean }>(
+      `select iccid, status, blocks, secret_hash is not null as has_credentials from sims
+        where account_id = $1 and iccid = any($2::text[]) order by iccid for update`,
+      [accountId, iccids],
+    );
+    return rows.map((r) => ({ iccid: r.iccid, status: r.status, blocks: r.blocks, hasCredentials: r.has_credentials }));
+  }
+
+  /**
+   * Lifecycle changes of many SIMs in one statement (a bulk job's chunk). `secretHash`: undefined keeps
+   * the stored one, null destroys it. Returns each SIM's blocks after the change.
+   */
+  async setStatuses(
+    tx: SqlExecutor,
+    changes: ReadonlyArray<{ iccid: string; status: SimStatus; secretHash?: string | null; firstActivatedAt?: Date }>,
+    at: Date,
+  ): Promise<Map<string, SimBlock[]>> {
+    if (!changes.length) return new Map();
+    const rows = await tx.query<{ iccid: string; blocks: SimBlock[] }>(
+      `update sims s set status = c.status, updated_at = $1,
+              secret_hash = case when c.set_secret then c.secret_hash else s.secret_hash end,
+              first_activated_at = coalesce(s.first_activated_at, c.first_activated_at)
+         from unnest($2::text[], $3::text[], $4::boolean[], $5::text[], $6::timestamptz[]) as c(iccid, status, set_secret, secret_hash, first_activated_at)
+        where s.iccid = c.iccid
+       returning s.iccid, s.blocks`,
+      [
+        at,
+        changes.map((c) => c.iccid),
+        changes.map((c) => c.status),
+        changes.map((c) => c.secretHash !== undefined),
+        changes.map((c) => c.secretHash ?? null),
+        changes.map((c) => c.firstActivatedAt ?? null),
+      ],
+    );
+    return new Map(rows.map((r) => [r.iccid, r.blocks]));
+  }
+
   async setSecretHash(tx: SqlExecutor, iccid: string, secretHash: string, at: Date): Promise<void> {
     await tx.query('update sims set secret_hash = $2, updated_at = $3 where iccid = $1', [iccid, secretHash, at]);
   }
@@ -209,6 +252,30 @@ export class SimRepository {
     await tx.query(
       'insert into sim_history (iccid, account_id, from_status, to_status, action, actor, reason, blocks, at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
       [entry.iccid, entry.accountId, entry.from, entry.to, entry.action, entry.actor, entry.reason, entry.blocks, entry.at],
+    );
+  }
+
+  /** History rows of many SIMs in one statement, in the order given. */
+  async appendHistoryMany(tx: SqlExecutor, entries: ReadonlyArray<Omit<SimHistoryEntry, 'id'> & { accountId: string }>): Promise<void> {
+    if (!entries.length) return;
+    await tx.query(
+      `insert into sim_history (iccid, account_id, from_status, to_status, action, actor, reason, blocks, at)
+       select t.iccid, t.account_id, t.from_status, t.to_status, t.action, t.actor, t.reason, t.blocks::text[], t.at
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+           with ordinality as t(iccid, account_id, from_status, to_status, action, actor, reason, blocks, at, n)
+        order by t.n`,
+      [
+        entries.map((e) => e.iccid),
+        entries.map((e) => e.accountId),
+        entries.map((e) => e.from),
+        entries.map((e) => e.to),
+        entries.map((e) => e.action),
+        entries.map((e) => e.actor),
+        entries.map((e) => e.reason),
+        // One text[] per entry, passed as its array literal (a text[][] must be rectangular).
+        entries.map((e) => `{${e.blocks.map((b) => `"${b}"`).join(',')}}`),
+        entries.map((e) => e.at),
+      ],
     );
   }
 
