@@ -39,7 +39,7 @@ export class ApiClient {
     const drift = contract?.check(method, path, response.status, response.headers.get('content-type'), text) ?? [];
     if (drift.length) throw new Error(`The response breaks the OpenAPI document:\n  ${drift.join('\n  ')}\nbody: ${text.slice(0, 500)}`);
     const parsed = (type.includes('json') && text ? JSON.parse(text) : text) as T;
-    if (response.status < 300) recordHandedOutSecrets(parsed, response.headers);
+    if (response.status < 300) recordHandedOutSecrets(parsed, response.headers, typeof body === 'string' ? undefined : body);
     return { status: response.status, headers: response.headers, body: parsed };
   }
 
