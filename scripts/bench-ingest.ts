@@ -76,8 +76,8 @@ interface LoadResult {
   lastAckAt: number;
 }
 
-// InfluxDB keys a session by its SIM's series and start time (ms): two sessions of one SIM starting in the
-// same millisecond would be one point, so each device's starts are kept strictly increasing.
+// Each device's starts are kept strictly increasing, as they were when InfluxDB merged two sessions of one SIM
+// starting in the same millisecond (no longer: docs/ingestion.md): the load stays the one of the figures.
 const lastStart = new Map<number, number>();
 
 /** A data-session record whose start is its publish time: the pipeline's latency is stored minus started. */

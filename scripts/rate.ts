@@ -11,7 +11,8 @@ const HELP = `Usage: npm run rate -- --plan <plan.json> --events <events.ndjson>
 Rates one calendar month of billable events with a price plan and prints the invoice as JSON.
 
   --plan <file>     price plan (JSON). Prices are decimal strings ("0.045").
-  --events <file>   billable events, one JSON object per line (NDJSON):
+  --events <file>   billable events, one JSON object per line (NDJSON); repeat it to rate several
+                    files together (an id seen in two files counts once):
                     {"id":"e1","channel":"sms","type":"mt","to":"+33612345678","at":"2026-10-05T10:00:00Z"}
                     Blank lines and lines starting with // are ignored.
   --period <YYYY-MM> the month to rate, in the plan's time zone.
@@ -40,10 +41,10 @@ function readText(path: string, what: string): string {
 function main(): void {
   let args;
   try {
-    args = parseArgs({
+    const parsed = parseArgs({
       options: {
         plan: { type: 'string' },
-        events: { type: 'string' },
+        events: { type: 'string', multiple: true },
         period: { type: 'string' },
         tz: { type: 'string' },
         things: { type: 'string' },
@@ -51,7 +52,18 @@ function main(): void {
         help: { type: 'boolean' },
       },
       strict: true,
-    }).values;
+      tokens: true,
+    });
+    // parseArgs keeps the last of a repeated option: refuse that rather than silently rate half the input.
+    const seen = new Map<string, number>();
+    for (const token of parsed.tokens) if (token.kind === 'option') seen.set(token.name, (seen.get(token.name) ?? 0) + 1);
+    const repeated = [...seen].filter(([name, n]) => n > 1 && name !== 'events');
+    if (repeated.length)
+      return fail(
+        2,
+        `${repeated.map(([name, n]) => `--${name} is given ${n} times`).join('; ')}: give it once (only --events may repeat)\n\n${HELP}`,
+      );
+    args = parsed.values;
   } catch (e) {
     return fail(2, `${(e as Error).message}\n\n${HELP}`);
   }
@@ -81,12 +93,12 @@ function main(): void {
   const builder = new InvoiceBuilder(plan.plan, args.period, clock);
 
   const errors: string[] = [];
-  if (args.events) {
-    const lines = readText(args.events, 'events').split(/\r?\n/);
+  for (const file of args.events ?? []) {
+    const lines = readText(file, 'events').split(/\r?\n/);
     lines.forEach((line, i) => {
       const text = line.trim();
       if (!text || text.startsWith('//')) return;
-      const where = `${args.events}:${i + 1}`;
+      const where = `${file}:${i + 1}`;
       let raw: unknown;
       try {
         raw = JSON.parse(text);

@@ -8,7 +8,7 @@ const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 function roleOf(pid: number, cmdline: string): string {
   if (pid === process.pid) return 'load generator (mqtt.js)';
-  const app = /apps\/(api|broker|worker)\/main\.js/.exec(cmdline);
+  const app = /apps\/(api|broker|worker)\/(?:src\/)?main\.js/.exec(cmdline);
   if (app) return app[1];
   if (cmdline.startsWith('postgres') || cmdline.includes('/postgres ')) return 'PostgreSQL';
   if (cmdline.includes('redis-server')) return 'Redis';

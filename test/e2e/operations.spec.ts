@@ -7,6 +7,14 @@ import { activate, createAccount, orderSims } from './support/fleet.js';
 import { ADMIN_KEY, startTestPlatform, type TestPlatform } from './support/platform.js';
 
 const PROVIDER_CALLBACKS = ['/v1/sms-provider/delivery-reports'];
+// Reached before one has credentials (sign-in, invite acceptance, password reset): documented as public.
+const PUBLIC_OPERATIONS = [
+  'post /v1/sessions',
+  'post /v1/invites/inspect',
+  'post /v1/invites/accept',
+  'post /v1/password-resets',
+  'post /v1/password-resets/accept',
+];
 
 describe('operations endpoints (embedded shape)', () => {
   let dataDir: string;
@@ -78,6 +86,7 @@ describe('operations endpoints (embedded shape)', () => {
       '/v1/sims/{iccid}/credentials',
       '/v1/events',
       '/v1/admin/dead-letters',
+      '/v1/admin/dead-letters/{id}/replay',
       '/health',
       '/ready',
     ]) {
@@ -91,6 +100,8 @@ describe('operations endpoints (embedded shape)', () => {
         if (PROVIDER_CALLBACKS.includes(route)) {
           // Called by the SMS provider with its shared secret, not an API key: 401 but no scopes.
           expect(codes).toContain('401');
+        } else if (PUBLIC_OPERATIONS.includes(`${method} ${route}`)) {
+          expect({ route, method, security: operation.security }).toEqual({ route, method, security: [] });
         } else {
           expect({ route, method, auth: codes.includes('401') && codes.includes('403') }).toEqual({ route, method, auth: true });
           expect(operation.security).toBeDefined();

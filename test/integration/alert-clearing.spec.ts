@@ -1,14 +1,17 @@
+import type { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import {
   AlertEvaluator,
-  ingestedRecords,
   AlertRuleCache,
   AlertScanner,
   type AlertEffects,
   AlertWriter,
   SimBlocksService,
-  LocalDeviceSessions,
+  DEVICE_CONTROL,
+  InProcessControlPlane,
+  RoutedDeviceControl,
+  type DisconnectOrder,
 } from '@simfleet/application';
-import { parseRuleDraft, FixedClock, DomainError } from '@simfleet/domain';
+import { parseRuleDraft, FixedClock, DomainError, mergeDataSession, sessionKey, type DataSession } from '@simfleet/domain';
 import {
   migrate,
   PgliteDatabase,
@@ -17,9 +20,9 @@ import {
   AlertRepository,
   EventRepository,
   SimBlocksRepository,
+  SimConnectionRepository,
   SimRepository,
   UsageLedgerRepository,
-  type LedgerEntry,
 } from '@simfleet/persistence';
 
 // What the e2e suite cannot wait for: a data-limit block lifted at the period rollover, with the clock
@@ -28,7 +31,10 @@ import {
 describe('alert clearing in time and SIM blocks', () => {
   let db: PgliteDatabase;
   const clock = new FixedClock(new Date('2026-11-28T10:00:00Z'));
-  const devices = new LocalDeviceSessions();
+  // The real in-process control plane, with a broker end that records the disconnect orders it receives.
+  const transport = new InProcessControlPlane();
+  const broker = transport.server('broker-1') as Server & CustomTransportStrategy;
+  let devices: RoutedDeviceControl;
   const kicked: string[] = [];
   let blocks: SimBlocksService;
   let evaluator: AlertEvaluator;
@@ -45,7 +51,9 @@ describe('alert clearing in time and SIM blocks', () => {
     await db.query(
       "insert into sims (iccid, imsi, account_id, status) values ('8988303000000000001', '901280000000001', 'acc_a', 'active'), ('8988303000000000002', '901280000000002', 'acc_a', 'active')",
     );
-    await devices.onDisconnect((iccid) => kicked.push(iccid));
+    broker.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked.push(order.iccid), true);
+    broker.listen(() => undefined);
+    devices = new RoutedDeviceControl(transport, new SimConnectionRepository(db));
     const sims = new SimRepository(db);
     events = new EventRepository(db);
     alerts = new AlertRepository(db);
@@ -57,29 +65,23 @@ describe('alert clearing in time and SIM blocks', () => {
     scanner = new AlertScanner(db, rules, alerts, state, evaluator, writer, clock);
   });
   afterAll(async () => {
-    await devices.close();
+    await devices?.beforeApplicationShutdown();
+    broker.close();
     await db?.close();
   });
 
   /** Stores a session record and evaluates it in one transaction, as the ingestion worker does. */
-  async function ingest(entry: LedgerEntry): Promise<void> {
+  async function ingest(entry: DataSession): Promise<void> {
     const effects: AlertEffects = await db.transaction(async (tx) => {
-      const results = await ledger().upsert(tx, [entry], clock.now());
-      return evaluator.evaluate(
-        tx,
-        ingestedRecords(
-          [entry],
-          results,
-          [{ iccid: entry.iccid, receivedAt: clock.now().toISOString(), record: { sessionId: entry.sessionId } }],
-          [],
-          [],
-        ),
-      );
+      const before = (await ledger().lockSessions(tx, [entry])).get(sessionKey(entry)) ?? null;
+      const after = before ? mergeDataSession(before, entry) : entry;
+      await ledger().save(tx, [after], clock.now());
+      return evaluator.evaluate(tx, { sessions: [{ before, after }], locations: [], statuses: [] });
     });
     await evaluator.afterCommit(effects);
   }
 
-  const entry = (iccid: string, sessionId: string, bytes: number, startedAt: Date): LedgerEntry => ({
+  const entry = (iccid: string, sessionId: string, bytes: number, startedAt: Date): DataSession => ({
     iccid,
     sessionId,
     accountId: 'acc_a',
@@ -92,9 +94,10 @@ describe('alert clearing in time and SIM blocks', () => {
     country: 'FR',
     network: 'Orange',
     rat: 'LTE-M',
-    zone: null,
-    amount: null,
-    currency: null,
+    cellId: null,
+    imei: null,
+    receivedAt: clock.now(),
+    rating: null,
   });
 
   it('a monthly data-limit block is lifted at the rollover, by the scheduled scan', async () => {

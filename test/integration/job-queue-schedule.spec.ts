@@ -1,8 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { BullMqJobQueue, InProcessJobQueue, type JobHandler, type JobQueue, type JobName } from '@simfleet/queue';
+import { InProcessJobQueue, type JobHandler, type JobQueue, type JobName } from '@simfleet/queue';
 import { eventually } from '../e2e/support/http.js';
 import { requireServers, serverUrl, uniqueRedisPrefix } from '../harness/isolation.js';
+import { bullMqQueue } from '../support/bullmq-queue.js';
 
 // JobQueue.schedule: a repeatable job in both implementations; with BullMQ one schedule per cluster,
 // however many workers register it.
@@ -44,7 +45,7 @@ describe('in-process schedule', () => {
 requireServers('redis')('BullMQ schedule', () => {
   it('keeps one job scheduler in Redis when several workers register it, and runs it repeatedly', async () => {
     const prefix = uniqueRedisPrefix('schedule').replace(/:$/, '');
-    const workers = [new BullMqJobQueue(serverUrl('redis'), prefix), new BullMqJobQueue(serverUrl('redis'), prefix)];
+    const workers = [bullMqQueue(serverUrl('redis'), prefix), bullMqQueue(serverUrl('redis'), prefix)];
     const runs: string[] = [];
     const connection = new Redis(serverUrl('redis'), { maxRetriesPerRequest: null });
     const inspect = new Queue('alerts.scan', { connection, prefix });

@@ -1,11 +1,12 @@
-import { BullMqJobQueue, InProcessJobQueue, type DeadLetter, type JobHandler, type JobQueue, type JobName } from '@simfleet/queue';
+import { InProcessJobQueue, type DeadLetter, type JobHandler, type JobQueue, type JobName } from '@simfleet/queue';
 import { eventually } from '../e2e/support/http.js';
 import { requireServers, serverUrl, uniqueRedisPrefix } from '../harness/isolation.js';
+import { bullMqQueue } from '../support/bullmq-queue.js';
 
 // The two queue implementations behind one port must behave alike: retry, dead-letter, dedupe, drain.
 const implementations: Array<[string, () => JobQueue, jest.Describe]> = [
   ['in-process', () => new InProcessJobQueue(), describe],
-  ['bullmq', () => new BullMqJobQueue(serverUrl('redis'), uniqueRedisPrefix('queue').replace(/:$/, '')), requireServers('redis')],
+  ['bullmq', () => bullMqQueue(serverUrl('redis'), uniqueRedisPrefix('queue').replace(/:$/, '')), requireServers('redis')],
 ];
 
 describe.each(implementations)('%s job queue', (_kind, create, suite) => {
@@ -13,7 +14,8 @@ describe.each(implementations)('%s job queue', (_kind, create, suite) => {
     let queue: JobQueue;
     const deadLetters: DeadLetter[] = [];
     const failures: Array<{ job: JobName; final: boolean }> = [];
-    const calls: Array<{ name: JobName; payload: unknown; attempt: number }> = [];
+    const calls: Array<{ name: JobName; payload: unknown; attempt: number; redelivery: boolean }> = [];
+    const unrecordable = new Set<string>();
     const failUntilAttempt = new Map<string, number>();
     const gates = new Map<string, Promise<void>>();
 
@@ -21,7 +23,7 @@ describe.each(implementations)('%s job queue', (_kind, create, suite) => {
       queue = create();
       const record: JobHandler<JobName> = async (payload, context) => {
         const name = (payload as { name: JobName }).name;
-        calls.push({ name, payload, attempt: context.attempt });
+        calls.push({ name, payload, attempt: context.attempt, redelivery: context.redelivery });
         const key = JSON.stringify(payload);
         await gates.get(key);
         if (context.attempt < (failUntilAttempt.get(key) ?? 0)) throw new Error(`attempt ${context.attempt} fails`);
@@ -34,6 +36,8 @@ describe.each(implementations)('%s job queue', (_kind, create, suite) => {
       await queue.startWorkers(handlers, {
         onFailure: (job, _error, final) => failures.push({ job, final }),
         onDeadLetter: async (dead) => {
+          // The dead-letter list is down once for these jobs.
+          if (unrecordable.delete(dead.jobId)) throw new Error('the database is down');
           deadLetters.push(dead);
         },
       });
@@ -72,6 +76,33 @@ describe.each(implementations)('%s job queue', (_kind, create, suite) => {
       const dead = await eventually(async () => deadLetters.find((d) => d.jobId === 'poison-1'), 20_000);
       expect(dead).toMatchObject({ jobName: 'alerts.scan', payload, error: 'attempt 2 fails', attempts: 2 });
       expect(failures).toContainEqual({ job: 'alerts.scan', final: true });
+    });
+
+    it('keeps a job whose dead letter cannot be recorded, and records it once the list answers', async () => {
+      const payload = { name: 'alerts.scan', marker: 'unrecorded' };
+      failUntilAttempt.set(JSON.stringify(payload), 99);
+      unrecordable.add('unrecorded-1');
+      await queue.add('alerts.scan', payload as never, { jobId: 'unrecorded-1' });
+      const dead = await eventually(async () => deadLetters.find((d) => d.jobId === 'unrecorded-1'), 30_000);
+      expect(dead).toMatchObject({ jobName: 'alerts.scan', payload, error: 'attempt 2 fails' });
+      expect(unrecordable.has('unrecorded-1')).toBe(false);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(deadLetters.filter((d) => d.jobId === 'unrecorded-1')).toHaveLength(1);
+    }, 40_000);
+
+    it('tells a handler when a payload may have been processed before: a retry, or a job added as a redelivery', async () => {
+      const retried = { name: 'orders.fulfil', orderId: 'ord_redelivery' };
+      failUntilAttempt.set(JSON.stringify(retried), 2);
+      await queue.add('orders.fulfil', retried as never);
+      const replayed = { name: 'orders.fulfil', orderId: 'ord_replayed' };
+      await queue.add('orders.fulfil', replayed as never, { jobId: 'replay-x', redelivery: true });
+      const runsOf = (orderId: string) => calls.filter((c) => (c.payload as { orderId?: string }).orderId === orderId);
+      await eventually(async () => (runsOf('ord_redelivery').length === 2 && runsOf('ord_replayed').length === 1 ? true : undefined), 15_000);
+      expect(runsOf('ord_redelivery').map((c) => [c.attempt, c.redelivery])).toEqual([
+        [1, false],
+        [2, true],
+      ]);
+      expect(runsOf('ord_replayed').map((c) => [c.attempt, c.redelivery])).toEqual([[1, true]]);
     });
 
     it('reports its depth per queue and answers a ping', async () => {

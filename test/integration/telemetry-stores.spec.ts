@@ -1,8 +1,9 @@
-import { PgliteDatabase, migrate, type Database } from '@simfleet/persistence';
-import { InfluxTelemetryStore, SqlTelemetryStore, type SessionPoint, type TelemetryStore } from '@simfleet/telemetry';
+import type { DataSession } from '@simfleet/domain';
+import { PgliteDatabase, migrate, UnitOfWork, type Database } from '@simfleet/persistence';
+import { InfluxTelemetryStore, SqlTelemetryStore, type TelemetryStore } from '@simfleet/telemetry';
 import { createInfluxDatabase, influxQuery, requireServers, type InfluxDatabase } from '../harness/isolation.js';
 
-const session = (overrides: Partial<SessionPoint>): SessionPoint => ({
+const session = (overrides: Partial<DataSession>): DataSession => ({
   accountId: 'acc_1',
   iccid: '8988303000000000017',
   sessionId: 's1',
@@ -16,6 +17,9 @@ const session = (overrides: Partial<SessionPoint>): SessionPoint => ({
   country: 'FR',
   rat: '4G',
   cellId: null,
+  imei: null,
+  receivedAt: new Date('2026-11-28T10:20:00Z'),
+  rating: null,
   ...overrides,
 });
 
@@ -34,6 +38,15 @@ async function exercise(store: TelemetryStore) {
   });
   // A redelivered batch changes nothing.
   await store.write({ sessions: [session({ sessionId: 's2', startedAt: new Date('2026-11-28T10:15:00Z'), bytesUp: 7, bytesDown: 3 })], ...empty });
+  // Two sessions of another SIM that start in the same millisecond stay two sessions.
+  const sameInstant = new Date('2026-11-28T11:00:00.123Z');
+  await store.write({
+    sessions: [
+      session({ iccid: TWIN, sessionId: 'twin-a', startedAt: sameInstant, bytesUp: 1_000, bytesDown: 5_000 }),
+      session({ iccid: TWIN, sessionId: 'twin-b', startedAt: sameInstant, bytesUp: 2_000, bytesDown: 7_000 }),
+    ],
+    ...empty,
+  });
   const query = { accountId: 'acc_1', iccid: '8988303000000000017', from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') };
   return {
     hour: await store.usage({ ...query, interval: 'hour' }),
@@ -41,8 +54,19 @@ async function exercise(store: TelemetryStore) {
     month: await store.usage({ ...query, interval: 'month' }),
     otherAccount: await store.usage({ ...query, accountId: 'acc_2', interval: 'month' }),
     narrow: await store.usage({ ...query, from: new Date('2026-11-28T00:00:00Z'), interval: 'day' }),
+    twins: await store.usage({ ...query, iccid: TWIN, interval: 'hour' }),
+    twinsToTheMillisecond: await store.usage({
+      ...query,
+      iccid: TWIN,
+      from: new Date('2026-11-28T11:00:00.123Z'),
+      to: new Date('2026-11-28T11:00:00.124Z'),
+      interval: 'hour',
+    }),
+    twinTotals: await store.sessionTotals({ accountId: 'acc_1', iccid: TWIN, from: query.from, to: query.to }),
   };
 }
+
+const TWIN = '8988303000000000033';
 
 const expected = {
   hour: [
@@ -57,6 +81,10 @@ const expected = {
   otherAccount: [],
   // Usage lands where the session started (event time): s1 started on the 27th.
   narrow: [{ start: new Date('2026-11-28T00:00:00Z'), bytesUp: 7, bytesDown: 3, bytesTotal: 10, sessions: 1 }],
+  // The ledger's count: 2 sessions, 15,000 bytes (InfluxDB used to merge them into one point of 9,000).
+  twins: [{ start: new Date('2026-11-28T11:00:00Z'), bytesUp: 3_000, bytesDown: 12_000, bytesTotal: 15_000, sessions: 2 }],
+  twinsToTheMillisecond: [{ start: new Date('2026-11-28T11:00:00Z'), bytesUp: 3_000, bytesDown: 12_000, bytesTotal: 15_000, sessions: 2 }],
+  twinTotals: [{ iccid: TWIN, mcc: '208', mnc: '01', network: 'Orange', country: 'FR', rat: '4G', bytesUp: 3_000, bytesDown: 12_000, sessions: 2 }],
 };
 
 describe('SQL telemetry store', () => {
@@ -68,7 +96,7 @@ describe('SQL telemetry store', () => {
   afterAll(() => db.close());
 
   it('buckets usage in event time and overwrites a re-written session', async () => {
-    expect(await exercise(new SqlTelemetryStore(db))).toEqual(expected);
+    expect(await exercise(new SqlTelemetryStore(new UnitOfWork(db)))).toEqual(expected);
   });
 });
 
@@ -84,7 +112,35 @@ requireServers('influx')('InfluxDB telemetry store', () => {
     await store.init();
     expect(await exercise(store)).toEqual(expected);
     const points = await influxQuery(influx.url, 'SELECT count(bytes_up) FROM data_session', influx.database);
-    expect(points.results?.[0].series?.[0].values[0][1]).toBe(2);
+    expect(points.results?.[0].series?.[0].values[0][1]).toBe(4);
+  });
+
+  it('removes a point an interrupted run left under another network when the batch runs again', async () => {
+    const store = new InfluxTelemetryStore({ url: influx.url, database: influx.database, retentionDays: 400 });
+    const iccid = '8988303000000000041';
+    const count = async () =>
+      (await influxQuery(influx.url, `SELECT count(bytes_up) FROM data_session WHERE iccid = '${iccid}'`, influx.database)).results?.[0].series?.[0]
+        .values[0][1];
+    // A first run wrote the session as its record gave it (roaming on Vodafone), then its transaction rolled back;
+    // another batch stored the session first, on Orange.
+    const asRecorded = session({ iccid, sessionId: 'roamer', network: 'Vodafone', mnc: '10', bytesUp: 10, bytesDown: 10 });
+    await store.write({ sessions: [asRecorded], ...empty });
+    const asStored = session({ iccid, sessionId: 'roamer', bytesUp: 40, bytesDown: 40 });
+    await store.write({ sessions: [asStored], ...empty });
+    expect(await count()).toBe(2);
+    // The retry of the first batch writes the session as stored and removes what its first run left.
+    await store.write({ sessions: [asStored], ...empty, superseded: [asRecorded] });
+    expect(await count()).toBe(1);
+    const totals = await store.sessionTotals({
+      accountId: 'acc_1',
+      iccid,
+      from: new Date('2026-11-01T00:00:00Z'),
+      to: new Date('2026-12-01T00:00:00Z'),
+    });
+    expect(totals).toEqual([expect.objectContaining({ network: 'Orange', mnc: '01', bytesUp: 40, bytesDown: 40, sessions: 1 })]);
+    // A superseded version under the session's own key is the session itself: nothing is removed.
+    await store.write({ sessions: [asStored], ...empty, superseded: [asStored] });
+    expect(await count()).toBe(1);
   });
 
   it('escapes tag values and reports an unreachable server as a retryable error', async () => {

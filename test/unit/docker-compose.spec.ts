@@ -5,7 +5,7 @@ import { configSchema } from '@simfleet/config';
 
 // Docker does not run on our machines: this checks the compose file against the configuration schema.
 const compose = parse(readFileSync(path.resolve('docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { environment?: Record<string, string>; command?: string[]; image?: string; build?: string }>;
+  services: Record<string, { environment?: Record<string, string>; command?: string[]; image?: string; build?: string; restart?: string }>;
 };
 const known = new Set(Object.keys(configSchema.shape));
 const platformServices = ['api', 'broker', 'worker'];
@@ -30,10 +30,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives every role the one SECRETS_KEY production requires', () => {
+    for (const name of platformServices) expect(compose.services[name].environment?.SECRETS_KEY).toMatch(/^\$\{SECRETS_KEY:\?/);
+  });
+
   it('runs Redis as BullMQ requires it (AOF on, noeviction)', () => {
     const redis = compose.services.redis as { command: string[] };
     expect(redis.command.join(' ')).toMatch(/--appendonly yes/);
     expect(redis.command.join(' ')).toMatch(/--maxmemory-policy noeviction/);
+  });
+
+  it('restarts every service unless it was stopped (a crashed role or server comes back)', () => {
+    for (const [name, service] of Object.entries(compose.services))
+      expect({ name, restart: service.restart }).toEqual({ name, restart: 'unless-stopped' });
   });
 
   it('uses an InfluxDB that serves the v1 /write and /query API', () => {

@@ -1,4 +1,14 @@
 import { Module } from '@nestjs/common';
+import {
+  AccountsModule,
+  BillingModule,
+  DeviceConnectivityModule,
+  OperationsModule,
+  SimFleetModule,
+  SimsModule,
+  TelemetryQueriesModule,
+  WebhooksModule,
+} from '@simfleet/application';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { SecretsModule } from '@simfleet/persistence';
 import { AccountsController } from './accounts/accounts.controller.js';
@@ -8,6 +18,7 @@ import { BILLING_CONTROLLERS } from './billing/billing.controllers.js';
 import { EventsController } from './events/events.controller.js';
 import { FleetServicesApiModule } from './fleet-services-api.module.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
+import { IdentityApiModule } from './identity/identity-api.module.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { ConnectivityController } from './sims/connectivity.controller.js';
 import { SimsController } from './sims/sims.controller.js';
@@ -18,7 +29,21 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The REST API of operators and admins (`/v1`). */
 @Module({
-  imports: [SecretsModule, FleetServicesApiModule, SimFleetApiModule, AlertsApiModule],
+  imports: [
+    SecretsModule,
+    AccountsModule,
+    SimsModule,
+    SimFleetModule,
+    DeviceConnectivityModule,
+    TelemetryQueriesModule,
+    WebhooksModule,
+    BillingModule,
+    OperationsModule,
+    FleetServicesApiModule,
+    SimFleetApiModule,
+    AlertsApiModule,
+    IdentityApiModule,
+  ],
   controllers: [
     AccountsController,
     StockController,

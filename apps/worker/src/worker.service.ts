@@ -53,16 +53,19 @@ export class WorkerService implements OnApplicationBootstrap {
         this.logger.warn(`job ${job} failed${final ? ' for good' : ', will retry'}: ${error instanceof Error ? error.message : String(error)}`);
       },
       onDeadLetter: async (dead) => {
-        await this.deadLetters.insert({
-          id: newId('dl'),
-          queue: dead.queue,
-          jobName: dead.jobName,
-          jobId: dead.jobId,
-          payload: dead.payload,
-          error: dead.error,
-          attempts: dead.attempts,
-          failedAt: this.clock.now(),
-        });
+        await this.deadLetters.insert(
+          {
+            id: newId('dl'),
+            queue: dead.queue,
+            jobName: dead.jobName,
+            jobId: dead.jobId,
+            payload: dead.payload,
+            error: dead.error,
+            attempts: dead.attempts,
+            failedAt: this.clock.now(),
+          },
+          dead.key,
+        );
       },
     });
     this.logger.log(`worker consuming ${JOB_NAMES.join(', ')} (${this.queue.kind} queue)`);

@@ -15,18 +15,41 @@ export function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** Device secrets are stored with scrypt (node:crypto), as `scrypt$N$salt$hash`. */
+/**
+ * Device secrets are 192-bit random values the platform generates (never chosen by a person), stored as
+ * `sha256$salt$digest`. A slow KDF (scrypt, ~45 ms of CPU) only protects guessable secrets: against a
+ * random 192-bit secret an attacker holding the digest has nothing to guess from, whatever the KDF costs,
+ * while the broker pays that cost on every connect (a reconnect storm of 10,000 devices took minutes).
+ * A salted SHA-256 keeps the stored secret unusable without the secret itself and costs ~1 µs.
+ * Secrets stored by earlier versions (`scrypt$salt$hash`) still verify; `needsRehash` tells the caller
+ * to store them again in the current form.
+ */
 const SCRYPT_KEYLEN = 32;
-export async function hashDeviceSecret(secret: string): Promise<string> {
+const CURRENT_SCHEME = 'sha256';
+
+const saltedDigest = (secret: string, salt: Buffer): Buffer => createHash('sha256').update(salt).update(secret, 'utf8').digest();
+
+export function hashDeviceSecret(secret: string): string {
   const salt = randomBytes(16);
-  const hash = await scrypt(secret, salt, SCRYPT_KEYLEN);
-  return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+  return `${CURRENT_SCHEME}$${salt.toString('base64url')}$${saltedDigest(secret, salt).toString('base64url')}`;
 }
 
 export async function verifyDeviceSecret(secret: string, stored: string): Promise<boolean> {
   const [scheme, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const candidate = await scrypt(secret, Buffer.from(salt, 'base64url'), SCRYPT_KEYLEN);
+  if (!salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
+  let candidate: Buffer;
+  if (scheme === CURRENT_SCHEME) candidate = saltedDigest(secret, Buffer.from(salt, 'base64url'));
+  else if (scheme === 'scrypt') candidate = await scrypt(secret, Buffer.from(salt, 'base64url'), SCRYPT_KEYLEN);
+  else return false;
   return candidate.length === expected.length && timingSafeEqual(candidate, expected);
 }
+
+/** A stored device secret in an earlier form (scrypt): verify it, then store `hashDeviceSecret(secret)` instead. */
+export const deviceSecretNeedsRehash = (stored: string): boolean => !stored.startsWith(`${CURRENT_SCHEME}$`);
+
+/**
+ * One-time tokens (invites, password resets, sessions, recovery codes) are random and long: they are
+ * stored as SHA-256 digests, like API keys, and compared by digest.
+ */
+export const hashToken = hashApiKeySecret;

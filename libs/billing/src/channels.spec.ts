@@ -1,3 +1,4 @@
+import { parseEvent } from './events.js';
 import { rateInvoice } from './invoice.js';
 import type { PricePlan } from './plan.js';
 import { CLOCK, ev, FULL_PLAN, lineOf, planWith } from './testing/fixtures.js';
@@ -124,6 +125,20 @@ describe('seed examples', () => {
     expect(lineOf(rate(users, plan, '2026-11').lines, 'Monthly Active Agents')[0]).toMatchObject({ amount: '310.00' });
   });
 
+  it('a rejected e-mail needs no recipient (its absence is why it was rejected): counted, not billed', () => {
+    const inv = rate([
+      { id: 'no-to', channel: 'email', type: 'submitted', at: at(6), rejected: true },
+      { id: 'bad-to', channel: 'sms', type: 'mt', to: 'not a number', at: at(6), rejected: true },
+      ev({ channel: 'email', type: 'submitted', to: 'a@example.com', at: at(6) }),
+    ]);
+    expect(inv.stats.rejectedEvents).toBe(2);
+    expect(q(inv, 'E-mails')).toEqual([['1', expect.any(String)]]);
+    // Without `rejected: true` the same event is still refused, naming the missing field.
+    expect(parseEvent({ id: 'no-to', channel: 'email', type: 'submitted', at: at(6) })).toMatchObject({ ok: false, problems: [{ path: 'to' }] });
+    // A rejected event still needs what every event needs.
+    expect(parseEvent({ channel: 'email', type: 'submitted', at: at(6), rejected: true })).toMatchObject({ ok: false, problems: [{ path: 'id' }] });
+  });
+
   it('e-mail to a suppressed address is charged but not sent; rejected e-mails are not charged', () => {
     const inv = rate([
       ev({ channel: 'email', type: 'submitted', to: 'bad@example.com', at: at(5, 10) }), // billed on first submission
@@ -166,6 +181,21 @@ describe('channels', () => {
   it('rounds each line once, not each event: 10 SMS at 0.0045 make 0.05, not 10 × 0.00', () => {
     const events = Array.from({ length: 10 }, () => ev({ channel: 'sms', type: 'mt', to: '+33600000000', at: at(2) }));
     expect(q(rate(events, planWith({ sms: { mt: '0.0045' } })), 'SMS MT')).toEqual([['10', '0.05']]);
+  });
+
+  it('voice: an answered call of 0 s is billed its first increment, and its AMD request; an unanswered one is not', () => {
+    const call = (callId: string, durationSeconds: number, extra: object = {}) =>
+      ev({ channel: 'voice', type: 'call', callId, service: 'ivr', to: '+33612345678', answered: true, durationSeconds, at: at(3), ...extra });
+    const withIncrements = planWith({ voice: { perMinute: '0.60', increments: { firstSeconds: 30, nextSeconds: 6 }, amdRequest: '0.01' } });
+    const inv = rate(
+      [call('zero', 0, { amd: true }), call('zero-human', 0, { answeredBy: 'human' }), call('missed', 0, { answered: false, amd: true })],
+      withIncrements,
+    );
+    expect(inv.lines.filter((l) => l.channel === 'voice').map((l) => [l.description, l.quantity, l.unitPrice, l.amount])).toEqual([
+      // 2 × 30 s = 1 minute at 0.60
+      ['Voice minutes', '1', '0.6', '0.60'],
+      ['Answering-machine detection requests (answered calls)', '1', '0.01', '0.01'],
+    ]);
   });
 
   it('voice: each started 60 s of answered calls, by longest prefix, rounded on the line', () => {

@@ -246,13 +246,14 @@ export function rateKakao(ctx: RatingContext): void {
 
 /**
  * Voice: each started increment (default 60/60 s) of every established, answered call leg, by
- * destination; BYOC calls at the BYOC per-minute rate; AMD per request on answered calls; one
+ * destination — an answered call of 0 s included: it has started its first increment; BYOC calls at the
+ * BYOC per-minute rate; AMD per request on every answered call (whatever its duration); one
  * recording licence per concurrently recorded call, capped at the Recording Limit.
  */
 export function rateVoice(ctx: RatingContext): void {
   const voice = ctx.plan.voice;
   const byoc = ctx.plan.byoc;
-  const calls = pick(ctx, 'voice', ['call'], true).filter(({ e }) => e.answered && e.durationSeconds > 0);
+  const calls = pick(ctx, 'voice', ['call'], true).filter(({ e }) => e.answered);
   const regular: CountItem[] = [];
   const viaByoc: CountItem[] = [];
   for (const { e } of calls) {

@@ -115,7 +115,19 @@ export interface EventProblem {
   message: string;
 }
 
-export type EventParse = { ok: true; event: BillableEvent } | { ok: false; problems: EventProblem[] };
+/**
+ * An event the platform refused (`rejected: true`): counted, never billed. Its channel's fields are not
+ * required — their absence (an e-mail with no recipient) may be the very reason it was refused — and the
+ * ones it carries are kept as they came.
+ */
+export type RejectedEvent = { id: string; at: string; channel: Channel; type: string; rejected: true; blocked?: boolean } & Record<string, unknown>;
+
+/** What a valid input line is: an event to bill, or one the platform refused. */
+export type ParsedEvent = BillableEvent | RejectedEvent;
+
+export type EventParse = { ok: true; event: ParsedEvent } | { ok: false; problems: EventProblem[] };
+
+const rejectedSchema = z.looseObject({ ...base, channel: z.string(), type: z.string(), rejected: z.literal(true) });
 
 const typesByChannel = new Map<string, string[]>();
 for (const key of Object.keys(EVENT_SCHEMAS)) {
@@ -148,8 +160,8 @@ export function parseEvent(raw: unknown): EventParse {
       ],
     };
   }
-  const r = schema.safeParse(raw);
-  if (r.success) return { ok: true, event: r.data };
+  const r = (raw as { rejected?: unknown }).rejected === true ? rejectedSchema.safeParse(raw) : schema.safeParse(raw);
+  if (r.success) return { ok: true, event: r.data as ParsedEvent };
   return { ok: false, problems: r.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })) };
 }
 

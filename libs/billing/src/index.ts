@@ -40,6 +40,8 @@ export {
   type Channel,
   type EventProblem,
   type EventParse,
+  type ParsedEvent,
+  type RejectedEvent,
 } from './events.js';
 export { whatsappConversations, viberSessions, viberBotBillable, answersSessions, type Timed } from './windows.js';
 export {

@@ -16,7 +16,7 @@ import {
   rateWhatsApp,
 } from './channels.js';
 import type { RatingContext } from './context.js';
-import { EventValidationError, parseEvent, type BillableEvent, type Channel, type EventProblem } from './events.js';
+import { EventValidationError, parseEvent, type BillableEvent, type Channel, type EventProblem, type ParsedEvent } from './events.js';
 import { LineSink, PRODUCTS, rateItems, type CountItem, type Product, type Unrated } from './lines.js';
 import { assertPlan, type PricePlan, type SignalsChannel } from './plan.js';
 import { rateAnswers, rateConversations, rateConversationsApi, rateMoments } from './saas.js';
@@ -118,7 +118,7 @@ export class InvoiceBuilder {
   readonly plan: PricePlan;
   readonly period: Period;
   private readonly clock?: Clock;
-  private readonly byId = new Map<string, BillableEvent>();
+  private readonly byId = new Map<string, ParsedEvent>();
   private readonly problems: Array<EventProblem & { index: number; id?: string }> = [];
   private duplicates = 0;
   private eventIndex = 0;

@@ -33,7 +33,9 @@ describe('billing periods [start, end) in the plan time zone', () => {
 
 describe('time increments (first/next, CGRateS style)', () => {
   it.each([
-    [0, 60, 60, 0],
+    // An established call of 0 s has started its first increment (issue #15: answered 0-s calls were free).
+    [0, 60, 60, 60],
+    [0, 30, 6, 30],
     [1, 60, 60, 60],
     [60, 60, 60, 60],
     [61, 60, 60, 120],

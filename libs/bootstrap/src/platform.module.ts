@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { OpsModule } from '@simfleet/http';
-import { ApplicationModule, ClockModule } from '@simfleet/application';
+import { ClockModule } from '@simfleet/application';
 import type { Clock } from '@simfleet/domain';
 import { ConfigModule, type AppConfig } from '@simfleet/config';
 import { ObservabilityModule } from '@simfleet/observability';
@@ -23,7 +23,6 @@ export class PlatformModule {
         PersistenceModule,
         QueueModule,
         TelemetryModule,
-        ApplicationModule,
         OpsModule,
         ...roles.map((role) => role.module),
       ],

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '@simfleet/config';
-import { createRootLogger } from '@simfleet/observability';
+import { createRootLogger, resolveLogFormat } from '@simfleet/observability';
 import { startPlatform, type RunningPlatform } from './start-platform.js';
 import type { PlatformRole } from './platform-role.js';
 
@@ -19,7 +19,7 @@ export async function runMain(roles: readonly PlatformRole[]): Promise<void> {
     }
     throw error;
   }
-  const logger = createRootLogger(config.logLevel);
+  const logger = createRootLogger(config.logLevel, resolveLogFormat(config.logFormat, process.stdout.isTTY === true));
   let platform: RunningPlatform;
   try {
     platform = await startPlatform(config, roles, logger);
@@ -52,6 +52,9 @@ export async function runMain(roles: readonly PlatformRole[]): Promise<void> {
       '  Set ADMIN_API_KEY to use your own instead.',
     );
   }
+  // Log lines are written asynchronously: let those of the start-up land first, so that the banner (and the
+  // one-time admin key) is the last thing on screen.
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;

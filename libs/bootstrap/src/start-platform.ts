@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { ConfigError, type AppConfig } from '@simfleet/config';
 import type { Clock } from '@simfleet/domain';
@@ -40,6 +40,22 @@ export function assertRolesFitConfig(config: AppConfig, roles: readonly RoleName
   }
 }
 
+/** A line per request is for debugging (LOG_LEVEL=debug), not for a person watching the platform start. */
+class QuietRequestLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+/** TRUST_PROXY as a number of hops: the nearest `hops` proxies are trusted (proxy-addr's function form). */
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
+
 export interface StartOptions {
   /** The platform's clock; the system clock unless a test harness brings its own (there is no setting for it). */
   clock?: Clock;
@@ -54,12 +70,17 @@ export async function startPlatform(
   const names = roles.map((role) => role.name);
   assertRolesFitConfig(config, names);
   const adapter = new FastifyAdapter({
-    loggerInstance: logger.child({ context: 'http' }),
+    // Fastify's own lines ("Server listening at …" per interface, one per request) are for debugging: the
+    // ready banner says where the platform listens. Errors still come through.
+    loggerInstance: logger.child({ context: 'http' }, { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' }),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Each documented operation gets its own limit (RequestContract); this one covers the rest.
     bodyLimit: DEFAULT_BODY_LIMIT,
     return503OnClosing: true,
+    logController: new QuietRequestLog(),
+    // TRUST_PROXY: behind a load balancer, the client's address and protocol come from X-Forwarded-* (throttling, audit, Secure cookies).
+    trustProxy: typeof config.http.trustProxy === 'number' ? trustHops(config.http.trustProxy) : config.http.trustProxy,
     clientErrorHandler: problemOnClientError,
     frameworkErrors: problemOnFrameworkError,
     // A request must arrive whole within the timeouts, however slowly its bytes trickle in (408 past them);

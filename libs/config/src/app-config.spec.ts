@@ -13,7 +13,7 @@ const problemsOf = (env: Record<string, string>): string[] => {
 describe('loadConfig', () => {
   it('with no environment at all, chooses the embedded shape and the documented defaults', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, trustProxy: false });
     expect(config.mqtt).toMatchObject({ port: 1883, wsPort: 8083, tls: undefined });
     expect(config.database).toEqual({ kind: 'pglite', dataDir: expect.stringMatching(/data[/\\]pglite$/) });
     expect(config.queue).toEqual({ kind: 'in-process' });
@@ -68,6 +68,52 @@ describe('loadConfig', () => {
         .map((p) => p.split(' ')[0])
         .sort(),
     ).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_URL']);
+  });
+});
+
+describe('identity settings', () => {
+  it('defaults to 30-minute idle and 12-hour sessions, 12-character passwords, growing delays after 5 and 20 failures', () => {
+    const { identity, secrets } = loadConfig({});
+    expect(identity).toEqual({
+      cookieSecure: 'auto',
+      sessionIdleMs: 1_800_000,
+      sessionMaxAgeMs: 43_200_000,
+      passwordMinLength: 12,
+      inviteTtlMs: 604_800_000,
+      passwordResetTtlMs: 86_400_000,
+      mfaIssuer: 'simfleet',
+      throttle: { failuresPerUser: 5, failuresPerAddress: 20, maxDelayMs: 900_000 },
+      auditRetentionMs: 400 * 86_400_000,
+      smtp: undefined,
+    });
+    expect(secrets).toEqual({ key: null, previousKeys: [] });
+  });
+
+  it('reads SMTP, the public URL, the proxy trust and the cookie flag', () => {
+    const config = loadConfig({
+      SMTP_URL: 'smtps://u:p@mail.example.com:465',
+      PUBLIC_URL: 'https://fleet.example.com/',
+      TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
+      COOKIE_SECURE: 'true',
+    });
+    expect(config.identity.smtp).toEqual({ url: 'smtps://u:p@mail.example.com:465', from: 'simfleet <no-reply@localhost>' });
+    expect(config.http).toMatchObject({ publicUrl: 'https://fleet.example.com', trustProxy: ['10.0.0.0/8', '192.168.1.1'] });
+    expect(config.identity.cookieSecure).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+  });
+
+  it('takes a 32-byte SECRETS_KEY, requires one in production, and never echoes it', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ SECRETS_KEY: key.toString('base64') }).secrets.key).toEqual(key);
+    expect(loadConfig({ SECRETS_KEY: key.toString('hex') }).secrets.key).toEqual(key);
+    expect(loadConfig({ SECRETS_KEY: key.toString('base64url') }).secrets.key).toEqual(key);
+    const [short] = problemsOf({ SECRETS_KEY: 'c2hvcnQta2V5' });
+    expect(short).toMatch(/^SECRETS_KEY expects a 32-byte key/);
+    expect(short).not.toContain('c2hvcnQta2V5');
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^SECRETS_KEY expects a value in production/)]);
+    expect(problemsOf({ SMTP_URL: 'smtp://user:hunter2@' })[0]).not.toContain('hunter2');
+    expect(problemsOf({ PASSWORD_MIN_LENGTH: '4' })[0]).toMatch(/^PASSWORD_MIN_LENGTH expects/);
   });
 });
 

@@ -23,6 +23,10 @@ export interface AppConfig {
   http: {
     host: string;
     port: number;
+    /** Base URL the platform is reached at (links in e-mails, the origin cookie-authenticated writes must come from); else the request's own. */
+    publicUrl?: string;
+    /** Fastify's trustProxy: which proxies' X-Forwarded-* headers give the client address and protocol. */
+    trustProxy: boolean | number | string[];
     /** Longest wait for a request's headers, then for the whole request (headers and body): 408 past them. */
     headersTimeoutMs: number;
     requestTimeoutMs: number;
@@ -43,6 +47,8 @@ export interface AppConfig {
     /** Identifies this broker in the connection log; default host:port (stable across restarts). */
     brokerId?: string;
     connectivityTestTimeoutMs: number;
+    /** Every broker's heartbeat; a broker silent for 3 of them is dead, and the others publish its clients' wills. */
+    heartbeatMs: number;
   };
   dataDir: string;
   adminApiKey?: string;
@@ -50,8 +56,12 @@ export interface AppConfig {
   queue: QueueConfig;
   telemetry: TelemetryConfig;
   logLevel: RawConfig['LOG_LEVEL'];
+  /** `auto`: readable lines when stdout is a terminal, JSON otherwise. */
+  logFormat: RawConfig['LOG_FORMAT'];
   shutdownTimeoutMs: number;
   ingest: { batchMaxRecords: number; batchMaxWaitMs: number };
+  /** BullMQ: how long a job whose worker died (or hung) stays claimed before another worker runs it again. */
+  jobs: { stallTimeoutMs: number };
   simIssuer: { iccidPrefix: string; imsiPrefix: string; msisdnPrefix: string };
   /** After a period ends, how long its draft invoice waits for late usage before the monthly job finalizes it. */
   billing: { lateGraceMs: number };
@@ -73,6 +83,19 @@ export interface AppConfig {
   orders: { autoShipAfterMs: number | null; autoDeliverAfterMs: number | null };
   /** Interval of the scheduled alert scan (silent SIMs, connection storms, alert clearing). */
   alerts: { scanEveryMs: number };
+  identity: {
+    /** `Secure` on the session cookie: always, never, or when the request came over TLS (`auto`). */
+    cookieSecure: 'auto' | boolean;
+    sessionIdleMs: number;
+    sessionMaxAgeMs: number;
+    passwordMinLength: number;
+    inviteTtlMs: number;
+    passwordResetTtlMs: number;
+    mfaIssuer: string;
+    throttle: { failuresPerUser: number; failuresPerAddress: number; maxDelayMs: number };
+    auditRetentionMs: number;
+    smtp?: { url: string; from: string };
+  };
 }
 
 export class ConfigError extends Error {
@@ -94,14 +117,19 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
   const variable = String(issue.path[0] ?? '(environment)');
   const got = env[variable];
   const shown =
-    variable.includes('KEY') || variable.includes('PASSWORD') || variable.includes('TOKEN') || variable.includes('SECRET')
+    variable.includes('KEY') || variable === 'SMTP_URL' || variable.includes('PASSWORD') || variable.includes('TOKEN') || variable.includes('SECRET')
       ? '(hidden)'
       : JSON.stringify(got);
   const expected = issue.message.replace(/^Invalid (input|option): expected /, '').replace(/"/g, '');
   return `${variable} expects ${expected.replace(/\|/g, ', ')}; got ${shown}`;
 }
 
-const secretKey = (value: string): Buffer => Buffer.from(value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=$/, ''), 'base64url');
+/** A 32-byte key given in hex, base64 or base64url (the schema checked its length). */
+const secretKey = (value: string): Buffer => {
+  const text = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  return Buffer.from(text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), 'base64url');
+};
 
 /** Reads the environment once; a wrong value stops startup with a message naming the variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
@@ -128,7 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     problems.push('SMS_PROVIDER_TOKEN and SMS_PROVIDER_WEBHOOK_SECRET expects values when SMS_PROVIDER_URL is set');
   }
   if (raw.NODE_ENV === 'production' && !raw.SECRETS_KEY) {
-    problems.push('SECRETS_KEY expects a value in production (32 random bytes in base64: openssl rand -base64 32)');
+    problems.push('SECRETS_KEY expects a value in production (a 32-byte key: openssl rand -base64 32), the same in every process');
   }
   if (parseDuration(raw.HTTP_HEADERS_TIMEOUT) > parseDuration(raw.HTTP_REQUEST_TIMEOUT)) {
     problems.push('HTTP_HEADERS_TIMEOUT expects a duration no longer than HTTP_REQUEST_TIMEOUT');
@@ -140,6 +168,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     http: {
       host: raw.HOST,
       port: raw.PORT,
+      publicUrl: raw.PUBLIC_URL ? raw.PUBLIC_URL.replace(/\/+$/, '') : undefined,
+      trustProxy: parseTrustProxy(raw.TRUST_PROXY),
       headersTimeoutMs: parseDuration(raw.HTTP_HEADERS_TIMEOUT),
       requestTimeoutMs: parseDuration(raw.HTTP_REQUEST_TIMEOUT),
       keepAliveTimeoutMs: parseDuration(raw.HTTP_KEEP_ALIVE_TIMEOUT),
@@ -160,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       redisUrl: raw.REDIS_URL,
       brokerId: raw.MQTT_BROKER_ID,
       connectivityTestTimeoutMs: parseDuration(raw.CONNECTIVITY_TEST_TIMEOUT),
+      heartbeatMs: parseDuration(raw.MQTT_BROKER_HEARTBEAT),
     },
     dataDir: path.resolve(raw.DATA_DIR),
     adminApiKey: raw.ADMIN_API_KEY,
@@ -179,8 +210,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         }
       : { kind: 'sql' },
     logLevel: raw.LOG_LEVEL,
+    logFormat: raw.LOG_FORMAT,
     shutdownTimeoutMs: parseDuration(raw.SHUTDOWN_TIMEOUT),
     ingest: { batchMaxRecords: raw.INGEST_BATCH_MAX_RECORDS, batchMaxWaitMs: parseDuration(raw.INGEST_BATCH_MAX_WAIT) },
+    jobs: { stallTimeoutMs: parseDuration(raw.JOB_STALL_TIMEOUT) },
     simIssuer: { iccidPrefix: raw.SIM_ICCID_PREFIX, imsiPrefix: raw.SIM_IMSI_PREFIX, msisdnPrefix: raw.SIM_MSISDN_PREFIX },
     billing: { lateGraceMs: parseDuration(raw.BILLING_LATE_GRACE) },
     webhooks: {
@@ -208,7 +241,30 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       autoDeliverAfterMs: raw.ORDER_AUTO_DELIVER_AFTER ? parseDuration(raw.ORDER_AUTO_DELIVER_AFTER) : null,
     },
     alerts: { scanEveryMs: parseDuration(raw.ALERTS_SCAN_EVERY) },
+    identity: {
+      cookieSecure: raw.COOKIE_SECURE === 'auto' ? 'auto' : raw.COOKIE_SECURE === 'true',
+      sessionIdleMs: parseDuration(raw.SESSION_IDLE_TIMEOUT),
+      sessionMaxAgeMs: parseDuration(raw.SESSION_MAX_AGE),
+      passwordMinLength: raw.PASSWORD_MIN_LENGTH,
+      inviteTtlMs: parseDuration(raw.INVITE_TTL),
+      passwordResetTtlMs: parseDuration(raw.PASSWORD_RESET_TTL),
+      mfaIssuer: raw.MFA_ISSUER,
+      throttle: {
+        failuresPerUser: raw.AUTH_FAILURES_PER_USER,
+        failuresPerAddress: raw.AUTH_FAILURES_PER_ADDRESS,
+        maxDelayMs: parseDuration(raw.AUTH_MAX_DELAY),
+      },
+      auditRetentionMs: parseDuration(raw.AUDIT_LOG_RETENTION),
+      smtp: raw.SMTP_URL ? { url: raw.SMTP_URL, from: raw.SMTP_FROM } : undefined,
+    },
   };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((address) => address.trim());
 }
 
 export const CONFIG_VARIABLES = Object.keys(configSchema.shape);

@@ -27,13 +27,11 @@ export const configSchema = z.object({
   HTTP_HEADERS_TIMEOUT: duration.default('10s'),
   HTTP_REQUEST_TIMEOUT: duration.default('30s'),
   HTTP_KEEP_ALIVE_TIMEOUT: duration.default('72s'),
-  SECRETS_KEY: z
-    .string()
-    .regex(/^[A-Za-z0-9+/_-]{43}=?$/, { message: '32 random bytes in base64 or base64url, e.g. the output of `openssl rand -base64 32`' })
-    .optional(),
   SECRETS_KEY_PREVIOUS: z
     .string()
-    .regex(/^[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9+/_-]{43}=?)*$/, { message: 'comma-separated keys of the same form as SECRETS_KEY' })
+    .refine((value) => value.split(',').every((key) => secretsKeyBytes(key) === 32), {
+      message: 'comma-separated keys of the same form as SECRETS_KEY',
+    })
     .optional(),
   MQTT_PORT: port.default(1883),
   MQTT_WS_PORT: port.default(8083),
@@ -59,9 +57,11 @@ export const configSchema = z.object({
   INFLUX_TOKEN: z.string().optional(),
   INFLUX_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   SHUTDOWN_TIMEOUT: duration.default('10s'),
   INGEST_BATCH_MAX_RECORDS: z.coerce.number().int().min(1).max(5000).default(1000),
   INGEST_BATCH_MAX_WAIT: duration.default('50ms'),
+  JOB_STALL_TIMEOUT: duration.default('30s'),
   MQTT_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
   SIM_ICCID_PREFIX: z
     .string()
@@ -107,7 +107,43 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9:._-]+$/, { message: 'letters, digits, ":", ".", "_" or "-"' })
     .optional(),
   CONNECTIVITY_TEST_TIMEOUT: duration.default('5s'),
+  MQTT_BROKER_HEARTBEAT: duration.default('60s'),
   ALERTS_SCAN_EVERY: duration.default('1m'),
+  SECRETS_KEY: z
+    .string()
+    .refine((value) => secretsKeyBytes(value) === 32, { message: 'a 32-byte key in base64 or hex (openssl rand -base64 32)' })
+    .optional(),
+  PUBLIC_URL: z
+    .url({ message: 'a URL such as https://simfleet.example.com' })
+    .refine((value) => /^https?:/.test(value), { message: 'a URL starting with http:// or https://, such as https://simfleet.example.com' })
+    .optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9A-Fa-f:./]+(,\s*[0-9A-Fa-f:./]+)*)$/, {
+      message: 'true, false, a number of proxy hops, or comma-separated proxy addresses/CIDRs such as 10.0.0.0/8',
+    })
+    .optional(),
+  COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('auto'),
+  SESSION_IDLE_TIMEOUT: duration.default('30m'),
+  SESSION_MAX_AGE: duration.default('12h'),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(12),
+  INVITE_TTL: duration.default('7d'),
+  PASSWORD_RESET_TTL: duration.default('24h'),
+  MFA_ISSUER: z.string().trim().min(1).max(64).default('simfleet'),
+  AUTH_FAILURES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100000).default(20),
+  AUTH_MAX_DELAY: duration.default('15m'),
+  AUDIT_LOG_RETENTION: duration.default('400d'),
+  SMTP_URL: optionalUrl(['smtp', 'smtps'], 'smtps://user:password@mail.example.com:465'),
+  SMTP_FROM: z.string().trim().min(3).max(320).default('simfleet <no-reply@localhost>'),
 });
+
+/** Byte length of a SECRETS_KEY text (hex, base64 or base64url). */
+export function secretsKeyBytes(text: string): number {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return 32;
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return 0;
+  return Buffer.from(trimmed, /[+/]/.test(trimmed) ? 'base64' : 'base64url').length;
+}
 
 export type RawConfig = z.infer<typeof configSchema>;

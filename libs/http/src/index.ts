@@ -7,3 +7,5 @@ export * from './ops/ops.module.js';
 export * from './request-contract.js';
 export * from './route-audit.js';
 export * from './validation.js';
+export * from './audit-hook.js';
+export * from './cookies.js';

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtension, ApiResponse, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiExtension, ApiOperation, ApiResponse, type OpenAPIObject } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { MAX_JSON_DEPTH } from './input-text.js';
 import { problemView } from './problem-view.js';
@@ -10,11 +10,12 @@ export const problemContent = { 'application/problem+json': { schema: openApiSch
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed request: a body that is not JSON (or carries `__proto__`), a malformed URL',
-  401: 'No API key, or an unknown or revoked one',
-  403: 'The key lacks the scope this route needs',
+  401: 'No API key or session, or an unknown, revoked or expired one',
+  403: 'The key (or the user’s role) lacks the scope this route needs; or a cookie-authenticated write failed the CSRF check',
   404: 'No such resource in this account',
   408: 'The request (headers and body) did not arrive within the request timeout',
   409: 'Not allowed in the resource’s current state',
+  410: 'The one-time link expired or was already used',
   413: 'The request body is larger than this operation accepts (`x-max-body-bytes`)',
   414: 'A path segment or the URL is too long',
   415: 'Unsupported media type: the body’s Content-Type is not one this operation lists',
@@ -29,13 +30,14 @@ export const ApiProblems = (...statuses: number[]) =>
     ...statuses.map((status) => ApiResponse({ status, description: PROBLEM_DESCRIPTIONS[status] ?? 'Error', content: problemContent })),
   );
 
-/** Documents an authenticated route: bearer auth, its success response and its error responses. */
+/** Documents an authenticated route: bearer auth or the session cookie, its success response and its error responses. */
 export const ApiRoute = (
   success: { status?: number; schema: z.ZodType; description?: string; alsoAs?: Record<string, Record<string, unknown>> },
   ...problems: number[]
 ) =>
   applyDecorators(
     ApiBearerAuth(),
+    ApiCookieAuth(),
     ApiResponse({
       status: success.status ?? 200,
       description: success.description ?? 'OK',
@@ -43,6 +45,9 @@ export const ApiRoute = (
     }),
     ApiProblems(401, 403, 429, ...problems),
   );
+
+/** Documents a route reached before one has credentials (sign-in, invite acceptance, password reset): no security. */
+export const ApiPublic = () => ApiOperation({ security: [] });
 
 /** The largest body an operation accepts (default DEFAULT_BODY_LIMIT), enforced before the body is read and documented as `x-max-body-bytes`. */
 export const ApiBodyLimit = (maxBytes: number) => ApiExtension(BODY_LIMIT_EXTENSION, maxBytes);

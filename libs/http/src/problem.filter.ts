@@ -15,6 +15,12 @@ export const PROBLEM_TYPES: Record<ErrorCode, { status: number; title: string }>
   [ErrorCode.PayloadTooLarge]: { status: 413, title: 'Payload too large' },
   [ErrorCode.UnsupportedMediaType]: { status: 415, title: 'Unsupported media type' },
   [ErrorCode.DependencyUnavailable]: { status: 503, title: 'A dependency is unavailable' },
+  [ErrorCode.MfaRequired]: { status: 401, title: 'Two-factor code required' },
+  [ErrorCode.InvalidCode]: { status: 401, title: 'Invalid two-factor code' },
+  [ErrorCode.MfaEnrolmentRequired]: { status: 403, title: 'Set up two-factor authentication first' },
+  [ErrorCode.CsrfRejected]: { status: 403, title: 'Cross-site request refused' },
+  [ErrorCode.TokenExpired]: { status: 410, title: 'The link has expired' },
+  [ErrorCode.TokenUsed]: { status: 410, title: 'The link was already used' },
 };
 
 export const problemTypeUri = (code: string) => `/problems/${code}`;

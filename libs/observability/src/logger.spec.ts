@@ -9,7 +9,7 @@ const capture = () => {
       done();
     },
   });
-  return { lines, logger: new NestPinoLogger(createRootLogger('info', stream)) };
+  return { lines, logger: new NestPinoLogger(createRootLogger('info', 'json', stream)) };
 };
 
 describe('NestPinoLogger', () => {

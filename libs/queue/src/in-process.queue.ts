@@ -8,6 +8,7 @@ interface PendingJob {
   name: JobName;
   payload: unknown;
   attempt: number;
+  redelivery: boolean;
 }
 
 /**
@@ -31,7 +32,7 @@ export class InProcessJobQueue extends JobQueue {
     const id = options.jobId ?? randomUUID();
     if (this.known.has(id)) return;
     this.known.add(id);
-    const job: PendingJob = { id, name, payload, attempt: 1 };
+    const job: PendingJob = { id, name, payload, attempt: 1, redelivery: options.redelivery ?? false };
     if (options.delayMs) this.later(options.delayMs, () => this.enqueue(job));
     else this.enqueue(job);
   }
@@ -107,7 +108,7 @@ export class InProcessJobQueue extends JobQueue {
 
   private async run(job: PendingJob, handler: JobHandler<JobName>): Promise<void> {
     try {
-      await handler(job.payload as JobPayloads[JobName], { jobId: job.id, attempt: job.attempt });
+      await handler(job.payload as JobPayloads[JobName], { jobId: job.id, attempt: job.attempt, redelivery: job.redelivery || job.attempt > 1 });
       this.known.delete(job.id);
     } catch (error) {
       const policy = JOB_POLICIES[job.name];
@@ -117,17 +118,25 @@ export class InProcessJobQueue extends JobQueue {
         this.later(backoffDelay(policy, job.attempt), () => this.enqueue({ ...job, attempt: job.attempt + 1 }));
         return;
       }
+      if (final) await this.deadLetter(job, error);
       this.known.delete(job.id);
-      if (final) {
-        await this.hooks?.onDeadLetter({
-          queue: job.name,
-          jobName: job.name,
-          jobId: job.id,
-          payload: job.payload,
-          error: error instanceof Error ? error.message : String(error),
-          attempts: job.attempt,
-        });
-      }
+    }
+  }
+
+  /** Records a job that failed for good; if that fails too (the database is away), the job comes back later. */
+  private async deadLetter(job: PendingJob, error: unknown): Promise<void> {
+    try {
+      await this.hooks?.onDeadLetter({
+        queue: job.name,
+        jobName: job.name,
+        jobId: job.id,
+        payload: job.payload,
+        error: error instanceof Error ? error.message : String(error),
+        attempts: job.attempt,
+      });
+    } catch (deadLetterError) {
+      this.hooks?.onFailure?.(job.name, deadLetterError, false);
+      if (!this.closed) this.later(JOB_POLICIES[job.name].maxBackoffMs, () => this.enqueue(job));
     }
   }
 }

@@ -4,11 +4,19 @@ export interface EnqueueOptions {
   /** Deterministic id: adding a job whose id is already queued is a no-op (the producer may retry safely). */
   jobId?: string;
   delayMs?: number;
+  /** The payload may have been processed before, in part (a replayed dead letter, a piece of a split job). */
+  redelivery?: boolean;
 }
 
 export interface JobContext {
   jobId: string;
+  /** 1 for the first run; a run after a failure, or after the worker running it died, counts. */
   attempt: number;
+  /**
+   * The payload may have been processed before, in part: a retry (after a failure or a worker's death), a
+   * replayed dead letter, a piece of a split job. A handler may then have to repair what that run left.
+   */
+  redelivery: boolean;
 }
 
 export type JobHandler<N extends JobName> = (payload: JobPayloads[N], context: JobContext) => Promise<void>;
@@ -20,11 +28,19 @@ export interface DeadLetter {
   payload: unknown;
   error: string;
   attempts: number;
+  /**
+   * Names this failure of this job: recording it again (the worker died between recording it and failing the
+   * job, so the job ran once more) must not add a second dead letter. Absent: every call is a new one.
+   */
+  key?: string;
 }
 
 export interface JobHooks {
   onFailure?(jobName: JobName, error: unknown, final: boolean): void;
-  /** Called with a job that failed all its attempts; it must persist it (the dead-letter list). */
+  /**
+   * Called with a job that failed all its attempts, before the queue lets go of it; it must persist it (the
+   * dead-letter list). If it throws, the queue keeps the job and calls it again later: nothing is dropped.
+   */
   onDeadLetter(deadLetter: DeadLetter): Promise<void>;
 }
 

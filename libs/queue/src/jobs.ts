@@ -21,6 +21,8 @@ export interface JobPayloads {
   'device.connections': { changes: ConnectionChange[] };
   /** One attempt of a webhook delivery; `attempt` is the delivery's attempt count when it was leased (a stale job is a no-op). */
   'webhooks.deliver': { deliveryId: string; attempt: number };
+  /** Hourly: audit entries past AUDIT_LOG_RETENTION leave the log; ended sessions and used or expired tokens are forgotten. */
+  'identity.purge': Record<string, never>;
   /** Deletes stored Idempotency-Key responses past their window (IDEMPOTENCY_KEY_TTL); a repeatable job. */
   'idempotency.purge': Record<string, never>;
 }
@@ -28,6 +30,11 @@ export interface JobPayloads {
 export type JobName = keyof JobPayloads;
 
 export interface RetryPolicy {
+  /**
+   * Runs before the job is dead-lettered. A run its worker did not finish (the process died: the job
+   * stalled) counts as one, like a failure: a job that kills its worker is not retried forever, and a worker
+   * crash-looping for a while does not dead-letter the jobs it held.
+   */
   attempts: number;
   /** Exponential backoff base: attempt n waits base × 2^(n-1), capped. */
   backoffMs: number;
@@ -55,6 +62,8 @@ export const JOB_POLICIES: Record<JobName, RetryPolicy> = {
   // HTTP failures follow the webhook retry schedule in the database; job retries only cover our own errors (database down).
   // Concurrency lets other endpoints' deliveries proceed while one endpoint hangs until its timeout.
   'webhooks.deliver': { attempts: 5, backoffMs: 1_000, maxBackoffMs: 30_000, concurrency: 16 },
+  // The next hourly run redoes the work of a failed one.
+  'identity.purge': { attempts: 2, backoffMs: 5_000, maxBackoffMs: 30_000, concurrency: 1 },
   // The next scheduled purge redoes the work of a failed one.
   'idempotency.purge': { attempts: 2, backoffMs: 1_000, maxBackoffMs: 5_000, concurrency: 1 },
 };

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { influxString, toLine } from './line-protocol.js';
+import type { DataSession } from '@simfleet/domain';
+import { influxString, nanoseconds, toLine } from './line-protocol.js';
 import {
   TelemetryStore,
   bucketStart,
@@ -49,6 +50,34 @@ export class InfluxError extends Error {
     super(message);
     this.name = 'InfluxError';
   }
+}
+
+const sessionKey = (s: Pick<DataSession, 'iccid' | 'sessionId'>) => `${s.iccid}\u0000${s.sessionId}`;
+
+/** The series of a session's point: its SIM and the network it was first seen on (the dimensions of the reports). */
+const sessionSeries = (s: DataSession): Record<string, string | null> => ({
+  account: s.accountId,
+  iccid: s.iccid,
+  mcc: s.mcc,
+  mnc: s.mnc,
+  network: s.network,
+  country: s.country,
+  rat: s.rat,
+});
+const sameSeries = (a: Record<string, string | null>, b: Record<string, string | null>) =>
+  Object.keys(a).every((tag) => (a[tag] || null) === (b[tag] || null));
+
+/**
+ * The time of a session's point: its start, plus a sub-millisecond offset drawn from its id (FNV-1a).
+ * A point is one (series, time): without the offset two sessions of one SIM started in the same millisecond
+ * would be one point. With it they collide only if their ids also draw the same of the 1,000,000 offsets
+ * (one chance in a million for such a pair). The offset never moves a session out of its millisecond, so
+ * every [from, to) query in milliseconds, and every bucket, sees it where the SQL store does.
+ */
+export function sessionTime(s: Pick<DataSession, 'sessionId' | 'startedAt'>): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < s.sessionId.length; i++) hash = Math.imul(hash ^ s.sessionId.charCodeAt(i), 0x01000193);
+  return nanoseconds(s.startedAt.getTime(), (hash >>> 0) % 1_000_000);
 }
 
 /**
@@ -99,11 +128,10 @@ export class InfluxTelemetryStore extends TelemetryStore {
   async write(points: TelemetryPoints): Promise<void> {
     const lines: string[] = [];
     for (const s of points.sessions) {
-      // One series key + the session start as timestamp: a re-write of the same session overwrites.
       lines.push(
         toLine(
           'data_session',
-          { account: s.accountId, iccid: s.iccid, mcc: s.mcc, mnc: s.mnc, network: s.network, country: s.country, rat: s.rat },
+          sessionSeries(s),
           {
             session_id: { str: s.sessionId },
             bytes_up: { int: s.bytesUp },
@@ -112,7 +140,7 @@ export class InfluxTelemetryStore extends TelemetryStore {
             ended_at: s.endedAt ? { int: s.endedAt.getTime() } : null,
             cell_id: s.cellId ? { str: s.cellId } : null,
           },
-          s.startedAt.getTime(),
+          sessionTime(s),
         ),
       );
     }
@@ -122,7 +150,7 @@ export class InfluxTelemetryStore extends TelemetryStore {
           'location',
           { account: l.accountId, iccid: l.iccid, source: l.source },
           { lat: { float: l.lat }, lon: { float: l.lon }, accuracy_m: { float: l.accuracyM } },
-          l.at.getTime(),
+          nanoseconds(l.at.getTime()),
         ),
       );
     }
@@ -136,19 +164,39 @@ export class InfluxTelemetryStore extends TelemetryStore {
             signal_dbm: s.signalDbm === null ? null : { int: s.signalDbm },
             firmware: s.firmware ? { str: s.firmware } : null,
           },
-          s.at.getTime(),
+          nanoseconds(s.at.getTime()),
         ),
       );
     }
     if (!lines.length) return;
     await this.ensureDatabase();
+    await this.removeSuperseded(points);
     for (let i = 0; i < lines.length; i += INFLUX_MAX_LINES) await this.writeLines(lines.slice(i, i + INFLUX_MAX_LINES));
+  }
+
+  /**
+   * A session's point is keyed by its series (SIM and network tags) and its time. An interrupted earlier run
+   * of a batch may have written a session under the network its records gave, before another batch stored
+   * the session first with another one (its key since): that point is deleted, or the session would count twice.
+   */
+  private async removeSuperseded(points: TelemetryPoints): Promise<void> {
+    if (!points.superseded?.length) return;
+    const now = new Map(points.sessions.map((s) => [sessionKey(s), s]));
+    const statements: string[] = [];
+    for (const earlier of points.superseded) {
+      const current = now.get(sessionKey(earlier));
+      const tags = sessionSeries(earlier);
+      if (current && sameSeries(tags, sessionSeries(current)) && sessionTime(current) === sessionTime(earlier)) continue;
+      const where = Object.entries(tags).map(([tag, value]) => `"${tag}" = ${influxString(value ?? '')}`);
+      statements.push(`DELETE FROM data_session WHERE ${where.join(' AND ')} AND time = ${sessionTime(earlier)}`);
+    }
+    if (statements.length) await this.query(statements.join('; '), 'POST');
   }
 
   private async writeLines(lines: string[]): Promise<void> {
     const url = new URL('/write', this.options.url);
     url.searchParams.set('db', this.options.database);
-    url.searchParams.set('precision', 'ms');
+    url.searchParams.set('precision', 'ns');
     const body = await gzip(Buffer.from(lines.join('\n')));
     let response: Response;
     try {

@@ -1,4 +1,4 @@
-import type { Database, SqlExecutor } from '@simfleet/persistence';
+import type { SqlExecutor, UnitOfWork } from '@simfleet/persistence';
 import {
   TelemetryStore,
   type LocationPoint,
@@ -17,17 +17,24 @@ interface UsageRow {
   sessions: number;
 }
 
-/** Telemetry in SQL tables of the system of record (the embedded shape). Same keys as the InfluxDB series. */
+/**
+ * Telemetry in SQL tables of the system of record (the embedded shape), keyed like the InfluxDB points: a
+ * session by (SIM, session id), a location or status by (SIM, time). Writes join the unit of work in
+ * progress (the ingestion's transaction), else run in their own.
+ */
 export class SqlTelemetryStore extends TelemetryStore {
   readonly kind = 'sql' as const;
+  private readonly db;
 
-  constructor(private readonly db: Database) {
+  constructor(private readonly unit: UnitOfWork) {
     super();
+    this.db = unit.database;
   }
 
   async init(): Promise<void> {}
 
-  async write(points: TelemetryPoints, tx?: SqlExecutor): Promise<void> {
+  async write(points: TelemetryPoints): Promise<void> {
+    const tx = this.unit.current();
     if (tx) return this.writeIn(tx, points);
     await this.db.transaction((own) => this.writeIn(own, points));
   }

@@ -1,23 +1,6 @@
-import type { SqlExecutor } from '@simfleet/persistence';
+import type { DataSession } from '@simfleet/domain';
 
 export type UsageInterval = 'hour' | 'day' | 'month';
-
-/** A data session as stored: the latest cumulative counters, keyed by (SIM, session start). */
-export interface SessionPoint {
-  accountId: string;
-  iccid: string;
-  sessionId: string;
-  startedAt: Date;
-  endedAt: Date | null;
-  bytesUp: number;
-  bytesDown: number;
-  mcc: string;
-  mnc: string;
-  network: string | null;
-  country: string | null;
-  rat: string;
-  cellId: string | null;
-}
 
 export interface LocationPoint {
   accountId: string;
@@ -39,9 +22,16 @@ export interface StatusPoint {
 }
 
 export interface TelemetryPoints {
-  sessions: SessionPoint[];
-  locations: LocationPoint[];
-  statuses: StatusPoint[];
+  /** Each session once, as the system of record now holds it (first start and network, latest counters). */
+  sessions: readonly DataSession[];
+  locations: readonly LocationPoint[];
+  statuses: readonly StatusPoint[];
+  /**
+   * Versions of some of these sessions that an interrupted earlier run of the same records may have written
+   * (a retried or replayed batch): a store that keys a session by more than (SIM, session) removes any of them
+   * kept under another key than the session's now, so that the session is never counted twice.
+   */
+  superseded?: readonly DataSession[];
 }
 
 export interface UsageQuery {
@@ -96,16 +86,19 @@ export interface LocationsQuery {
 
 /**
  * The telemetry time-series port: InfluxDB in the servers shape, SQL tables of the system of record in
- * the embedded shape. Writes are idempotent: a session re-written with the same key overwrites.
+ * the embedded shape. Writes are idempotent: a session re-written with the same key overwrites. A session
+ * is keyed by its SIM and its id in both (InfluxDB: its SIM's series and a time of its own, see
+ * InfluxTelemetryStore), so two sessions never merge, whenever they started.
  */
 export abstract class TelemetryStore {
   abstract readonly kind: 'influx' | 'sql';
   abstract init(): Promise<void>;
   /**
-   * `tx`: the ingestion's transaction of the system of record. The SQL store writes in it; InfluxDB cannot
-   * join it, so ingestion writes it last before the commit and a failure rolls the batch back.
+   * Inside a unit of work (UnitOfWork.run), the SQL store writes in its transaction; InfluxDB cannot join
+   * it: ingestion writes it before the commit, so a failure rolls the batch back and its retry (or the
+   * replay of its dead letter) writes both stores again.
    */
-  abstract write(points: TelemetryPoints, tx?: SqlExecutor): Promise<void>;
+  abstract write(points: TelemetryPoints): Promise<void>;
   /** Buckets in event time, [from, to), UTC. */
   abstract usage(query: UsageQuery): Promise<UsageBucket[]>;
   /** Session totals per (SIM, MCC, MNC, network, country, RAT), sessions started in [from, to). */

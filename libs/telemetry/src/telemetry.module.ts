@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
-import { Database } from '@simfleet/persistence';
+import { UnitOfWork } from '@simfleet/persistence';
 import { InfluxTelemetryStore } from './influx-telemetry.store.js';
 import { SqlTelemetryStore } from './sql-telemetry.repository.js';
 import { TelemetryStore } from './telemetry-store.js';
@@ -10,9 +10,9 @@ import { TelemetryStore } from './telemetry-store.js';
   providers: [
     {
       provide: TelemetryStore,
-      inject: [APP_CONFIG, Database],
-      useFactory: async (config: AppConfig, db: Database): Promise<TelemetryStore> => {
-        const store = config.telemetry.kind === 'influx' ? new InfluxTelemetryStore(config.telemetry) : new SqlTelemetryStore(db);
+      inject: [APP_CONFIG, UnitOfWork],
+      useFactory: async (config: AppConfig, unit: UnitOfWork): Promise<TelemetryStore> => {
+        const store = config.telemetry.kind === 'influx' ? new InfluxTelemetryStore(config.telemetry) : new SqlTelemetryStore(unit);
         await store.init();
         return store;
       },

@@ -114,3 +114,87 @@ export function rawConnect(port: number, connect: Buffer): Promise<Socket> {
     socket.once('error', reject);
   });
 }
+
+const bytes = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+
+/** A CONNECT with every field chosen (MQTT 3.1.1, or 3.1 with `protocolVersion: 3`), a will included. */
+export function fullConnectPacket(options: {
+  clientId: string;
+  username?: string;
+  password?: string;
+  clean: boolean;
+  keepaliveSeconds?: number;
+  protocolVersion?: 3 | 4;
+  will?: { topic: string | Buffer; payload: string; qos: 0 | 1; retain: boolean };
+}): Buffer {
+  const { will } = options;
+  const flags =
+    (options.username !== undefined ? 0x80 : 0) |
+    (options.password !== undefined ? 0x40 : 0) |
+    (will ? 0x04 | (will.qos << 3) | (will.retain ? 0x20 : 0) : 0) |
+    (options.clean ? 0x02 : 0);
+  const keepalive = options.keepaliveSeconds ?? 30;
+  const v3 = options.protocolVersion === 3;
+  const body = Buffer.concat([
+    str(v3 ? 'MQIsdp' : 'MQTT'),
+    Buffer.from([v3 ? 3 : 4, flags, keepalive >> 8, keepalive & 0xff]),
+    str(options.clientId),
+    ...(will ? [bytes(Buffer.isBuffer(will.topic) ? will.topic : Buffer.from(will.topic)), bytes(Buffer.from(will.payload))] : []),
+    ...(options.username !== undefined ? [str(options.username)] : []),
+    ...(options.password !== undefined ? [str(options.password)] : []),
+  ]);
+  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
+}
+
+/** A QoS 1 PUBLISH whose topic is given as raw bytes (ill-formed UTF-8, U+0000). */
+export function rawTopicPublishPacket(topic: Buffer, messageId: number, payload: string): Buffer {
+  const body = Buffer.concat([bytes(topic), Buffer.from([messageId >> 8, messageId & 0xff]), Buffer.from(payload)]);
+  return Buffer.concat([Buffer.from([0x32]), remainingLength(body.length), body]);
+}
+
+/** The fixed header of a packet announcing `length` bytes (its body is then sent, or not, by the caller). */
+export function fixedHeader(firstByte: number, length: number): Buffer {
+  return Buffer.concat([Buffer.from([firstByte]), remainingLength(length)]);
+}
+
+/** Sends raw bytes on a new connection and gathers what comes back until the broker closes it (or `waitMs`). */
+export function rawExchange(port: number, packets: Buffer[], waitMs = 3_000): Promise<{ received: Buffer; closed: boolean }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let closed = false;
+    const socket = netConnect(port, '127.0.0.1', () => {
+      for (const p of packets) socket.write(p);
+    });
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ received: Buffer.concat(chunks), closed });
+    }, waitMs);
+    socket.on('close', () => {
+      closed = true;
+      clearTimeout(timer);
+      resolve({ received: Buffer.concat(chunks), closed });
+    });
+  });
+}
+
+/** The CONNACK return code in what a broker sent back (-1 when there was no CONNACK). */
+export const connackReturnCode = (received: Buffer): number => (received[0] === 0x20 ? received[3] : -1);
+
+/** Runs a python3-paho-mqtt script (Debian's python3, MQTT 3.1 clients) and returns its stdout as JSON. */
+export function paho(script: string, timeoutMs = 20_000): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`paho script exited ${code}: ${stderr}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop() ?? 'null'));
+    });
+  });
+}

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -90,6 +90,44 @@ describe('offline rating CLI (built)', () => {
       expect(run.stderr).not.toContain(`${events}:1:`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rates several --events files together, as one', () => {
+    const dir = mkdtempSync(path.join(cacheDir, 'rate-cli-split-'));
+    try {
+      // The documented example split in two files: the same invoice as from one file (issue #15: only the last was rated).
+      const lines = readFileSync(path.join(root, 'docs/examples/events.ndjson'), 'utf8').split('\n');
+      const half = Math.floor(lines.length / 2);
+      const [a, b] = [path.join(dir, 'a.ndjson'), path.join(dir, 'b.ndjson')];
+      writeFileSync(a, lines.slice(0, half).join('\n'));
+      writeFileSync(b, lines.slice(half).join('\n'));
+      const run = rate(
+        '--plan',
+        'docs/examples/plan.json',
+        '--events',
+        a,
+        '--events',
+        b,
+        '--things',
+        'docs/examples/things.json',
+        '--period',
+        '2026-10',
+      );
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).total).toBe('206.95');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses any other repeated option with exit 2, naming it', () => {
+    for (const option of ['--plan', '--things', '--period']) {
+      const value = option === '--period' ? '2026-10' : option === '--plan' ? 'docs/examples/plan.json' : 'docs/examples/things.json';
+      const base = ['--plan', 'docs/examples/plan.json', '--things', 'docs/examples/things.json', '--period', '2026-10'];
+      const run = rate(...base, option, value);
+      expect({ option, code: run.code, stdout: run.stdout }).toEqual({ option, code: 2, stdout: '' });
+      expect(run.stderr).toContain(`${option} is given 2 times: give it once`);
     }
   });
 

@@ -45,15 +45,13 @@ class FakePlans {
   }
 }
 
-const session = (startedAt: string) => ({
-  iccid: '1',
-  sessionId: 's',
+const session = (startedAt: string, accountId = 'acc_1') => ({
+  accountId,
   startedAt: new Date(startedAt),
   bytesUp: 0,
   bytesDown: 1_048_576,
   mcc: '208',
   mnc: '01',
-  country: 'FR',
 });
 
 describe('rating at ingest with the account’s plan', () => {
@@ -71,20 +69,20 @@ describe('rating at ingest with the account’s plan', () => {
   });
 
   it('uses the default plan until a plan is assigned, then the plan effective in the session’s month (plan time zone)', async () => {
-    expect(rater.rate('acc_1', session('2026-11-10T10:00:00Z'))).toEqual({ zone: 'zone-1', amount: '0.01', currency: 'EUR' });
+    expect(rater.rate(session('2026-11-10T10:00:00Z'))).toEqual({ zone: 'zone-1', amount: '0.01', currency: 'EUR' });
     await service.put('expensive', expensive);
     await service.assign('acc_1', 'expensive', '2026-11', 'test');
     // 31 October 23:30 UTC is already November in Paris.
-    expect(rater.rate('acc_1', session('2026-10-31T23:30:00Z'))?.amount).toBe('1');
-    expect(rater.rate('acc_1', session('2026-10-31T22:30:00Z'))?.amount).toBe('0.01');
-    expect(rater.rate('acc_2', session('2026-11-10T10:00:00Z'))?.amount).toBe('0.01');
+    expect(rater.rate(session('2026-10-31T23:30:00Z'))?.amount).toBe('1');
+    expect(rater.rate(session('2026-10-31T22:30:00Z'))?.amount).toBe('0.01');
+    expect(rater.rate(session('2026-11-10T10:00:00Z', 'acc_2'))?.amount).toBe('0.01');
   });
 
   it('rates from the cache: no repository read per record', async () => {
     await service.put('expensive', expensive);
     await service.assign('acc_1', 'expensive', '2026-01', 'test');
     const reads = repo.reads;
-    for (let i = 0; i < 1000; i++) rater.rate('acc_1', session('2026-11-10T10:00:00Z'));
+    for (let i = 0; i < 1000; i++) rater.rate(session('2026-11-10T10:00:00Z'));
     expect(repo.reads).toBe(reads);
   });
 

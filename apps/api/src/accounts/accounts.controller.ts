@@ -2,15 +2,23 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } f
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AccountsService } from '@simfleet/application';
-import { ACCOUNT_SCOPES } from '@simfleet/auth';
-import { RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
+import { ACCOUNT_SCOPES, type Principal } from '@simfleet/auth';
+import { AllowAdminToo, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
+import { accountRealm } from '../identity/identity-http.js';
 import { accountView, apiKeyView, pageOf } from '../http/views.js';
 
 const createAccountBody = z.object({ name: z.string().trim().min(1).max(200).describe('Display name of the customer') }).strict();
 const createKeyBody = z
   .object({
     name: z.string().trim().min(1).max(200),
-    scopes: z.array(z.enum(ACCOUNT_SCOPES)).min(1).max(3).describe('`read`, `write` (implies read) and/or `mqtt` (integration subscriber)'),
+    scopes: z
+      .array(z.enum(ACCOUNT_SCOPES))
+      .min(1)
+      .max(ACCOUNT_SCOPES.length)
+      .describe(
+        '`read`, `write` (implies read), `mqtt` (integration subscriber), `keys` (manage API keys), `audit` (read the audit log), `users` (manage users); ' +
+          'a user or key grants only scopes it holds itself',
+      ),
   })
   .strict();
 const pageParams = z.object(pageQuery);
@@ -41,24 +49,35 @@ export class AccountsController {
     return this.accounts.getAccount(id);
   }
 
+  // API keys: the platform admin, or the account's own keys and users holding the `keys` scope.
   @Post(':id/api-keys')
+  @RequireScope('keys')
+  @AllowAdminToo()
   @ApiJsonBody(createKeyBody)
   @ApiRoute({ status: 201, schema: apiKeyView, description: 'The new key; `key` is shown only in this response' }, 404, 422)
-  createKey(@Param('id') id: string, @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>) {
-    return this.accounts.createApiKey(id, body.name, body.scopes);
+  createKey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(createKeyBody)) body: z.infer<typeof createKeyBody>,
+  ) {
+    return this.accounts.createApiKey(accountRealm(principal, id), body.name, body.scopes, principal);
   }
 
   @Get(':id/api-keys')
+  @RequireScope('keys')
+  @AllowAdminToo()
   @ApiRoute({ schema: z.object({ data: z.array(apiKeyView) }) }, 404)
-  async listKeys(@Param('id') id: string) {
-    const keys = await this.accounts.listApiKeys(id);
+  async listKeys(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    const keys = await this.accounts.listApiKeys(accountRealm(principal, id));
     return { data: keys.map(({ secretHash: _hidden, ...key }) => key) };
   }
 
   @Delete(':id/api-keys/:keyId')
   @HttpCode(204)
+  @RequireScope('keys')
+  @AllowAdminToo()
   @ApiRoute({ status: 204, schema: z.null(), description: 'Revoked' }, 404)
-  async revokeKey(@Param('id') id: string, @Param('keyId') keyId: string) {
-    await this.accounts.revokeApiKey(id, keyId);
+  async revokeKey(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('keyId') keyId: string) {
+    await this.accounts.revokeApiKey(accountRealm(principal, id), keyId);
   }
 }

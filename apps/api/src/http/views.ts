@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_SCOPES } from '@simfleet/auth';
 import { ORDER_STATUSES, FORM_FACTORS, SIM_ACTIONS, SIM_BLOCKS, SIM_STATUSES } from '@simfleet/domain';
 
 // Response shapes, for the OpenAPI document. Validation schemas live beside their controllers.
@@ -9,7 +10,7 @@ export const apiKeyView = z.object({
   id: z.string(),
   accountId: z.string(),
   name: z.string(),
-  scopes: z.array(z.enum(['read', 'write', 'mqtt'])),
+  scopes: z.array(z.enum(ACCOUNT_SCOPES)),
   createdAt: instant,
   lastUsedAt: instant.nullable().optional(),
   revokedAt: instant.nullable().optional().describe('Set once the key is revoked (it no longer authenticates)'),
@@ -75,7 +76,7 @@ export const historyView = z.object({
   from: z.enum(SIM_STATUSES).nullable(),
   to: z.enum(SIM_STATUSES),
   action: z.string(),
-  actor: z.string().describe('`api_key:<id>` or `system`'),
+  actor: z.string().describe('`api_key:<id>`, `user:<id>` or `system`'),
   reason: z.string().nullable(),
   blocks: z.array(z.string()),
   at: instant,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SimFleetModule, SimsModule } from '@simfleet/application';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { GroupsController } from '../groups/groups.controller.js';
 import { JobsController } from '../jobs/jobs.controller.js';
@@ -7,6 +8,7 @@ import { SimRefInterceptor } from './sim-ref.interceptor.js';
 
 /** Fleet organisation routes (SIM naming/tags/policy, groups, bulk jobs) and the ICCID check of every `{iccid}` path. */
 @Module({
+  imports: [SimFleetModule, SimsModule],
   controllers: [SimOrganisationController, GroupsController, JobsController],
   providers: [{ provide: APP_INTERCEPTOR, useClass: SimRefInterceptor }],
 })

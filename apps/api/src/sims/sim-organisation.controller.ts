@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { BulkJobsService, BULK_MAX_SIMS, SimOrganisationService, type SimWithPolicy } from '@simfleet/application';
@@ -118,11 +119,13 @@ export class SimOrganisationController {
     @CurrentAccountId() accountId: string,
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(bulkBody)) body: z.infer<typeof bulkBody>,
+    @Req() request: FastifyRequest,
   ) {
     const job = await this.bulk.submit(
       accountId,
       { action: body.action, iccids: body.iccids, filter: body.filter ? toSimListFilter(body.filter) : undefined, reason: body.reason },
       actorOf(principal),
+      request.id,
     );
     return presentJob(job);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { SupportService } from '@simfleet/application';
-import type { Principal } from '@simfleet/auth';
+import { actorOf, type Principal } from '@simfleet/auth';
 import { SUPPORT_SEVERITIES, SUPPORT_STATUSES } from '@simfleet/domain';
 import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiQueryFrom, pageQuery, ZodPipe } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
@@ -48,7 +48,7 @@ export const supportMessageView = z.object({
   id: z.string(),
   caseId: z.string(),
   author: z.enum(['customer', 'support']),
-  authorKeyId: z.string(),
+  authorKeyId: z.string().describe('The API key (`key_…`) or signed-in user (`usr_…`) who wrote it'),
   body: z.string(),
   createdAt: instant,
 });
@@ -65,7 +65,7 @@ export class SupportCasesController {
   @ApiJsonBody(openBody)
   @ApiRoute({ status: 201, schema: supportCaseView, description: 'The case, `open`' }, 422)
   open(@CurrentAccountId() accountId: string, @CurrentPrincipal() principal: Principal, @Body(new ZodPipe(openBody)) body: z.infer<typeof openBody>) {
-    return this.support.open(accountId, principal.keyId, body);
+    return this.support.open(accountId, actorOf(principal), body);
   }
 
   @Get()
@@ -110,7 +110,7 @@ export class SupportCasesController {
     @Param('id') id: string,
     @Body(new ZodPipe(messageBody)) body: z.infer<typeof messageBody>,
   ) {
-    return this.support.addMessage({ author: 'customer', accountId, keyId: principal.keyId }, id, body.body);
+    return this.support.addMessage({ author: 'customer', accountId, keyId: principal.actor.id }, id, body.body);
   }
 
   @Post(':id/close')
@@ -153,6 +153,6 @@ export class AdminSupportCasesController {
   @ApiJsonBody(replyBody)
   @ApiRoute({ status: 201, schema: messageResult, description: 'Support’s reply; the case takes the given status (default `waiting`)' }, 404, 422)
   reply(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(replyBody)) body: z.infer<typeof replyBody>) {
-    return this.support.addMessage({ author: 'support', keyId: principal.keyId }, id, body.body, body.status);
+    return this.support.addMessage({ author: 'support', keyId: principal.actor.id }, id, body.body, body.status);
   }
 }

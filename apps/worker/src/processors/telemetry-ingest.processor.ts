@@ -15,13 +15,16 @@ export class TelemetryIngestProcessor implements JobProcessorHandler<'telemetry.
   async handle(batch: JobPayloads['telemetry.ingest'], context: JobContext): Promise<void> {
     let stored;
     try {
-      stored = await this.ingest.execute(batch);
+      stored = await this.ingest.execute(batch, { redelivery: context.redelivery });
     } catch (error) {
       if (!isPermanentJobError(error) || batch.records.length === 1) throw error;
       // A record the store can never take must not hold back the others: each goes on as its own job
-      // (deterministic ids), so only the bad one fails for good and lands in the dead-letter list.
+      // (deterministic ids), so only the bad one fails for good and lands in the dead-letter list. The
+      // failed run may have written part of the batch: each piece is a redelivery.
       await Promise.all(
-        batch.records.map((record, i) => this.queue.add('telemetry.ingest', { records: [record] }, { jobId: `${context.jobId}-r${i}` })),
+        batch.records.map((record, i) =>
+          this.queue.add('telemetry.ingest', { records: [record] }, { jobId: `${context.jobId}-r${i}`, redelivery: true }),
+        ),
       );
       return;
     }

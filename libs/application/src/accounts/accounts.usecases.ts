@@ -1,8 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { ACCOUNT_SCOPES, hashApiKeySecret, safeEqual, type AccountScope, type Principal } from '@simfleet/auth';
-import { type Account, type NewApiKey, Clock, DomainError, ErrorCode, newId, randomSecret, decodeCursor, toPage, type Page } from '@simfleet/domain';
-import { AccountRepository, ApiKeyRepository } from '@simfleet/persistence';
+import {
+  type Account,
+  type NewApiKey,
+  Clock,
+  DomainError,
+  ErrorCode,
+  assertCanGrant,
+  newId,
+  randomSecret,
+  decodeCursor,
+  toPage,
+  type Page,
+} from '@simfleet/domain';
+import { AccountRepository, ApiKeyRepository, type Database, type SqlExecutor } from '@simfleet/persistence';
+import { AuthThrottle } from '../identity/auth-throttle.module.js';
 
 /** `key_01J….<secret>`: the id part finds the stored hash, the secret part is verified against it. */
 const formatKey = (id: string, secret: string) => `${id}.${secret}`;
@@ -34,9 +47,14 @@ export class AccountsService {
     return toPage(rows, limit, (a) => a.id);
   }
 
-  async createApiKey(accountId: string, name: string, scopes: AccountScope[]): Promise<NewApiKey> {
+  /**
+   * A new key of the account, shown once. `grantor` (the caller) must hold every scope it gives: a user
+   * or key creates keys up to its own scopes; the platform admin, any.
+   */
+  async createApiKey(accountId: string, name: string, scopes: AccountScope[], grantor?: Principal): Promise<NewApiKey> {
     await this.getAccount(accountId);
     const unique = [...new Set(scopes)].filter((s) => (ACCOUNT_SCOPES as readonly string[]).includes(s));
+    if (grantor?.kind === 'account') assertCanGrant(grantor.accountId === accountId ? grantor.scopes : [], unique, 'a key with these scopes');
     const id = newId('key');
     const secret = randomSecret();
     const createdAt = this.clock.now();
@@ -60,6 +78,8 @@ interface CachedKey {
   expiresAt: number;
 }
 
+const ADMIN_KEY_PRINCIPAL: Principal = { kind: 'admin', actor: { type: 'api_key', id: 'admin', name: 'ADMIN_API_KEY' } };
+
 /** Resolves `Authorization: Bearer <key>` to a principal: an account key, or the platform admin key. */
 @Injectable()
 export class ApiKeyAuthenticator {
@@ -74,13 +94,46 @@ export class ApiKeyAuthenticator {
   constructor(
     @Inject(ApiKeyRepository) private readonly keys: ApiKeyRepository,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(AuthThrottle) private readonly throttle: AuthThrottle,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.adminKeyHash = config.adminApiKey ? hashApiKeySecret(config.adminApiKey) : undefined;
   }
 
-  async authenticate(key: string): Promise<Principal> {
-    if (this.adminKeyHash && safeEqual(hashApiKeySecret(key), this.adminKeyHash)) return { kind: 'admin', keyId: 'admin' };
+  /**
+   * With `address` (HTTP), invalid keys are throttled per address with growing delays: while an address
+   * waits, its requests are refused (429) without being checked — but for keys this process verified a
+   * moment ago, so that well-behaved clients sharing the address keep working.
+   */
+  async authenticate(key: string, address: string | null = null): Promise<Principal> {
+    const wait = await this.throttle.apiKeyWait(address);
+    if (wait > 0) {
+      const known = this.recentlyVerified(key);
+      if (known) return known;
+      const seconds = Math.ceil(wait / 1000);
+      throw new DomainError(ErrorCode.RateLimited, `Too many requests with invalid API keys from this address: retry in ${seconds} s`, {
+        retryAfterSeconds: seconds,
+        headers: { 'retry-after': String(seconds) },
+      });
+    }
+    try {
+      return await this.verify(key);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated) await this.throttle.apiKeyFailed(address);
+      throw error;
+    }
+  }
+
+  private recentlyVerified(key: string): Principal | null {
+    if (this.adminKeyHash && safeEqual(hashApiKeySecret(key), this.adminKeyHash)) return ADMIN_KEY_PRINCIPAL;
+    const parsed = parseKey(key);
+    const cached = parsed ? this.cache.get(parsed.id) : undefined;
+    if (!parsed || !cached?.principal || cached.expiresAt < this.clock.now().getTime()) return null;
+    return safeEqual(hashApiKeySecret(parsed.secret), cached.secretHash) ? cached.principal : null;
+  }
+
+  private async verify(key: string): Promise<Principal> {
+    if (this.adminKeyHash && safeEqual(hashApiKeySecret(key), this.adminKeyHash)) return ADMIN_KEY_PRINCIPAL;
     const parsed = parseKey(key);
     if (!parsed) throw new DomainError(ErrorCode.Unauthenticated, 'The API key is malformed');
     const now = this.clock.now().getTime();
@@ -93,8 +146,13 @@ export class ApiKeyAuthenticator {
         principal: !record
           ? null
           : record.accountId === null
-            ? { kind: 'admin', keyId: record.id }
-            : { kind: 'account', accountId: record.accountId, keyId: record.id, scopes: record.scopes as AccountScope[] },
+            ? { kind: 'admin', actor: { type: 'api_key', id: record.id, name: record.name } }
+            : {
+                kind: 'account',
+                accountId: record.accountId,
+                actor: { type: 'api_key', id: record.id, name: record.name },
+                scopes: record.scopes as AccountScope[],
+              },
       };
       this.cache.set(parsed.id, cached);
     }
@@ -117,16 +175,24 @@ export class ApiKeyAuthenticator {
    */
   async ensureAdminKey(): Promise<string | null> {
     if (this.adminKeyHash || (await this.keys.hasAdminKey())) return null;
+    return this.storeAdminKey('platform admin (generated)');
+  }
+
+  /**
+   * Recovers admin access without touching the data (`npm run admin-key -- --rotate`): revokes every
+   * stored admin key and stores a new one, returned once. ADMIN_API_KEY, when set, keeps working.
+   */
+  async rotateAdminKey(db: Database): Promise<{ key: string; revoked: number }> {
+    return db.transaction(async (tx) => {
+      const revoked = await this.keys.revokeStoredAdminKeys(this.clock.now(), tx);
+      return { key: await this.storeAdminKey('platform admin (rotated)', tx), revoked };
+    });
+  }
+
+  private async storeAdminKey(name: string, tx?: SqlExecutor): Promise<string> {
     const id = newId('key');
     const secret = randomSecret();
-    await this.keys.insert({
-      id,
-      accountId: null,
-      name: 'platform admin (generated)',
-      secretHash: hashApiKeySecret(secret),
-      scopes: ['admin'],
-      createdAt: this.clock.now(),
-    });
+    await this.keys.insert({ id, accountId: null, name, secretHash: hashApiKeySecret(secret), scopes: ['admin'], createdAt: this.clock.now() }, tx);
     return formatKey(id, secret);
   }
 }

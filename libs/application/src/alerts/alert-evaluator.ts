@@ -21,67 +21,57 @@ import {
   type UsagePeriod,
   Clock,
   type SimBlock,
-  type LocationRecord,
-  type StatusRecord,
+  type SessionChange,
+  sessionEnded,
+  sessionKey,
+  sessionStarted,
 } from '@simfleet/domain';
-import {
-  type SqlExecutor,
-  AlertEvaluationRepository,
-  type SimFacts,
-  type StoredBaselines,
-  AlertRepository,
-  type LedgerEntry,
-  type LedgerUpsertResult,
-} from '@simfleet/persistence';
+import { type SqlExecutor, AlertEvaluationRepository, type SimFacts, type StoredBaselines, AlertRepository } from '@simfleet/persistence';
+import type { LocationPoint, StatusPoint } from '@simfleet/telemetry';
 import { SimBlocksService } from '../sims/sim-blocks.service.js';
 import { AlertRuleCache } from './alert-rule-cache.js';
 import { AlertEffects, AlertWriter } from './alert-writer.js';
 
-/** A session as the ingestion transaction just stored it (cumulative counters, after the ledger upsert). */
-export interface IngestedSession {
-  accountId: string;
-  iccid: string;
-  sessionId: string;
-  startedAt: Date;
-  bytesTotal: number;
-  country: string | null;
-  imei: string | null;
-  /** First record of this session. */
-  started: boolean;
-  /** This batch carried the session's end for the first time. */
-  ended: boolean;
-  receivedAt: Date;
-}
-
-export interface IngestedLocation {
-  accountId: string;
-  iccid: string;
-  lat: number;
-  lon: number;
-  accuracyM: number | null;
-  at: Date;
-}
-
-export interface IngestedStatus {
-  accountId: string;
-  iccid: string;
-  imei: string;
-  at: Date;
-}
-
+/** One ingested batch, as the ingestion transaction stored it: each session's change, the location fixes, the status reports. */
 export interface IngestedRecords {
-  sessions: IngestedSession[];
-  locations: IngestedLocation[];
-  statuses: IngestedStatus[];
+  sessions: readonly SessionChange[];
+  locations: readonly LocationPoint[];
+  statuses: readonly StatusPoint[];
 }
 
 interface SimBatch {
   facts: SimFacts;
   rules: AlertRule[];
-  sessions: IngestedSession[];
-  locations: IngestedLocation[];
-  statuses: IngestedStatus[];
+  sessions: SessionChange[];
+  locations: LocationPoint[];
+  statuses: StatusPoint[];
 }
+
+/**
+ * The open alerts of the batch's SIMs under the rules that may resolve them, read (and locked) once for the
+ * batch and kept current as the evaluation raises and resolves.
+ */
+class OpenAlerts {
+  private readonly byRuleAndSim = new Map<string, Alert>();
+  constructor(alerts: readonly Alert[]) {
+    for (const alert of alerts) this.byRuleAndSim.set(`${alert.ruleId}\u0000${alert.iccid}`, alert);
+  }
+  of(ruleId: string, iccid: string): Alert | null {
+    return this.byRuleAndSim.get(`${ruleId}\u0000${iccid}`) ?? null;
+  }
+  raised(alert: Alert): void {
+    this.byRuleAndSim.set(`${alert.ruleId}\u0000${alert.iccid}`, alert);
+  }
+  resolved(alert: Alert): void {
+    this.byRuleAndSim.delete(`${alert.ruleId}\u0000${alert.iccid}`);
+  }
+}
+
+/** Rules whose open alert a record can resolve (the others only raise or repeat theirs). */
+const RESOLVED_BY_RECORDS: ReadonlySet<AlertRuleType> = new Set(['data_usage_limit', 'imei_change', 'geofence']);
+
+/** The sessions of the batch first seen now, with a known country: what new_country rules look at. */
+const firstSeen = (sim: SimBatch) => sim.sessions.filter((c) => sessionStarted(c) && c.after.country);
 
 const rulesOf = <T extends AlertRuleType>(rules: AlertRule[], type: T) => rules.filter((r): r is AlertRule<T> => r.type === type);
 
@@ -106,7 +96,8 @@ export class AlertEvaluator {
   async evaluate(tx: SqlExecutor, records: IngestedRecords): Promise<AlertEffects> {
     const effects = new AlertEffects();
     const accountIds = new Set<string>();
-    for (const list of [records.sessions, records.locations, records.statuses]) for (const r of list) accountIds.add(r.accountId);
+    for (const c of records.sessions) accountIds.add(c.after.accountId);
+    for (const list of [records.locations, records.statuses]) for (const r of list) accountIds.add(r.accountId);
     const rulesByAccount = new Map<string, AlertRule[]>();
     for (const accountId of accountIds) {
       const rules = (await this.cache.enabledRules(accountId, tx)).filter((r) => RECORD_DRIVEN.has(r.type) || r.type === 'silent');
@@ -116,26 +107,38 @@ export class AlertEvaluator {
 
     const batches = new Map<string, SimBatch>();
     const iccids = new Set<string>();
-    for (const list of [records.sessions, records.locations, records.statuses])
-      for (const r of list) if (rulesByAccount.has(r.accountId)) iccids.add(r.iccid);
+    for (const c of records.sessions) if (rulesByAccount.has(c.after.accountId)) iccids.add(c.after.iccid);
+    for (const list of [records.locations, records.statuses]) for (const r of list) if (rulesByAccount.has(r.accountId)) iccids.add(r.iccid);
     for (const facts of await this.state.lockSimFacts(tx, [...iccids])) {
       const rules = (rulesByAccount.get(facts.accountId) ?? []).filter((r) => ruleApplies(r, facts));
       if (rules.length) batches.set(facts.iccid, { facts, rules, sessions: [], locations: [], statuses: [] });
     }
     if (!batches.size) return effects;
-    for (const s of records.sessions) batches.get(s.iccid)?.sessions.push(s);
+    for (const c of records.sessions) batches.get(c.after.iccid)?.sessions.push(c);
     for (const l of records.locations) batches.get(l.iccid)?.locations.push(l);
     for (const s of records.statuses) batches.get(s.iccid)?.statuses.push(s);
 
     const now = this.clock.now();
     const sims = [...batches.values()];
-    await this.dataLimits(tx, sims, now, effects);
+    // Every read is one statement for the whole batch; the loops below only write, when an alert changes.
+    const resolvable = sims.flatMap((sim) => sim.rules.filter((r) => RESOLVED_BY_RECORDS.has(r.type)).map((r) => r.id));
+    const open = new OpenAlerts(
+      resolvable.length
+        ? await this.alerts.openOfRules(
+            tx,
+            [...new Set(resolvable)],
+            sims.map((s) => s.facts.iccid),
+          )
+        : [],
+    );
+    await this.dataLimits(tx, sims, now, open, effects);
     await this.usageSpikes(tx, sims, now, effects);
+    const newCountries = await this.newCountryFacts(tx, sims);
     for (const sim of sims) {
-      await this.imeiChanges(tx, sim, now, effects);
+      await this.imeiChanges(tx, sim, now, open, effects);
       await this.travel(tx, sim, effects);
-      await this.geofences(tx, sim, effects);
-      await this.newCountries(tx, sim, effects);
+      await this.geofences(tx, sim, open, effects);
+      await this.newCountries(tx, sim, newCountries, effects);
     }
     await this.clearSilent(tx, sims, now);
     return effects;
@@ -148,7 +151,7 @@ export class AlertEvaluator {
 
   // --- data_usage_limit: in-session, on every session record that moved the counters ---------------------
 
-  private async dataLimits(tx: SqlExecutor, sims: SimBatch[], now: Date, effects: AlertEffects): Promise<void> {
+  private async dataLimits(tx: SqlExecutor, sims: SimBatch[], now: Date, open: OpenAlerts, effects: AlertEffects): Promise<void> {
     const watched = sims.filter((s) => s.sessions.length && s.rules.some((r) => r.type === 'data_usage_limit'));
     if (!watched.length) return;
     const usage = await this.periodUsage(
@@ -158,7 +161,11 @@ export class AlertEvaluator {
     );
     for (const sim of watched) {
       for (const rule of rulesOf(sim.rules, 'data_usage_limit')) {
-        await this.applyDataLimit(tx, rule, sim.facts, usage.get(`${rule.params.period}:${sim.facts.iccid}`) ?? 0, now, effects, null);
+        const known = open.of(rule.id, sim.facts.iccid);
+        const usageBytes = usage.get(`${rule.params.period}:${sim.facts.iccid}`) ?? 0;
+        const raised = await this.applyDataLimit(tx, rule, sim.facts, usageBytes, now, effects, known);
+        if (raised.resolved && known) open.resolved(known);
+        if (raised.alert) open.raised(raised.alert);
       }
     }
   }
@@ -176,8 +183,9 @@ export class AlertEvaluator {
   }
 
   /**
-   * Raises (warning or limit stage) or clears one data-limit rule for one SIM. `known` is the SIM's open
-   * alert of the rule when the caller already holds it (reassessment), else it is looked up.
+   * Raises (warning or limit stage) or clears one data-limit rule for one SIM. `open` is the SIM's open alert
+   * of the rule (null: none), which the caller read, locked, in the transaction. Says whether it resolved
+   * `open`, and the alert it raised or repeated.
    */
   async applyDataLimit(
     tx: SqlExecutor,
@@ -186,14 +194,13 @@ export class AlertEvaluator {
     usageBytes: number,
     now: Date,
     effects: AlertEffects,
-    known: Alert | null,
+    open: Alert | null,
     reassessOnly = false,
-  ): Promise<boolean> {
-    const open = known ?? (await this.alerts.findOpen(tx, rule.id, sim.iccid));
+  ): Promise<{ resolved: boolean; alert: Alert | null }> {
     const limit = effectiveLimit(rule.params, sim.monthlyLimit);
     if (!limit) {
       if (open) await this.writer.resolve(tx, open, 'system', 'no_limit', now);
-      return open !== null;
+      return { resolved: open !== null, alert: null };
     }
     const assessment = assessDataLimit(rule.params, limit, usageBytes, now);
     // A new period began, or the limit was raised above the stage the alert was raised at: the alert's
@@ -201,9 +208,9 @@ export class AlertEvaluator {
     // record raises again if need be.
     const decision = dataLimitDecision(open ? { level: open.level, periodStart: open.details.periodStart } : null, assessment, reassessOnly);
     if (open && decision.resolve) await this.writer.resolve(tx, open, 'system', decision.resolve, now);
-    const cleared = decision.resolve !== null;
-    if (!decision.raise) return cleared;
-    await this.writer.raise(
+    const resolved = decision.resolve !== null;
+    if (!decision.raise) return { resolved, alert: null };
+    const alert = await this.writer.raise(
       tx,
       {
         rule,
@@ -216,7 +223,7 @@ export class AlertEvaluator {
       },
       effects,
     );
-    return cleared;
+    return { resolved, alert };
   }
 
   // --- usage_spike: the SIM's own EWMA baselines ---------------------------------------------------------
@@ -232,34 +239,34 @@ export class AlertEvaluator {
     const dayWindow = periodWindow('day', now);
     const perDay = watched.filter((s) => rulesOf(s.rules, 'usage_spike').some((r) => r.params.per === 'day')).map((s) => s.facts.iccid);
     const todayBytes = await this.state.usageSince(tx, perDay, dayWindow.start, dayWindow.end);
+    // A day's traffic joins the day baseline once the day is over (at the SIM's first session of a later day).
+    const closedDays = await this.state.usageIn(
+      tx,
+      watched.flatMap((sim) => {
+        const day = baselines.get(sim.facts.iccid)!.currentDay;
+        if (day === null || day === today) return [];
+        const start = new Date(`${day}T00:00:00.000Z`);
+        return [{ iccid: sim.facts.iccid, from: start, to: periodWindow('day', start).end }];
+      }),
+    );
+    const saved: StoredBaselines[] = [];
     for (const sim of watched) {
       let b: StoredBaselines = baselines.get(sim.facts.iccid)!;
       const rules = rulesOf(sim.rules, 'usage_spike');
-      // A day's traffic joins the day baseline once the day is over (at the SIM's first session of a later day).
       if (b.currentDay !== today) {
-        if (b.currentDay !== null) {
-          const start = new Date(`${b.currentDay}T00:00:00.000Z`);
-          const closed = await this.state.usageSince(tx, [sim.facts.iccid], start, periodWindow('day', start).end);
-          b = { ...b, day: foldSample(b.day, closed.get(sim.facts.iccid) ?? 0) };
-        }
+        if (b.currentDay !== null) b = { ...b, day: foldSample(b.day, closedDays.get(sim.facts.iccid) ?? 0) };
         b = { ...b, currentDay: today };
       }
-      for (const session of sim.sessions) {
+      for (const change of sim.sessions) {
+        const { sessionId } = change.after;
+        const bytes = change.after.bytesUp + change.after.bytesDown;
         for (const rule of rules.filter((r) => r.params.per === 'session')) {
-          if (isSpike(b.session, session.bytesTotal, rule.params.factor, rule.params.minHistory)) {
-            await this.raiseSpike(
-              tx,
-              rule,
-              sim,
-              { per: 'session', sessionId: session.sessionId, bytes: session.bytesTotal },
-              b.session,
-              now,
-              effects,
-            );
+          if (isSpike(b.session, bytes, rule.params.factor, rule.params.minHistory)) {
+            await this.raiseSpike(tx, rule, sim, { per: 'session', sessionId, bytes }, b.session, now, effects);
           }
         }
         // A session joins its SIM's baseline once, when it ends.
-        if (session.ended) b = { ...b, session: foldSample(b.session, session.bytesTotal) };
+        if (sessionEnded(change)) b = { ...b, session: foldSample(b.session, bytes) };
       }
       const dayBytes = todayBytes.get(sim.facts.iccid) ?? 0;
       for (const rule of rules.filter((r) => r.params.per === 'day')) {
@@ -267,8 +274,9 @@ export class AlertEvaluator {
           await this.raiseSpike(tx, rule, sim, { per: 'day', day: today, bytes: dayBytes }, b.day, now, effects);
         }
       }
-      await this.state.saveBaselines(tx, b, now);
+      saved.push(b);
     }
+    await this.state.saveBaselines(tx, saved, now);
   }
 
   private async raiseSpike(
@@ -303,13 +311,21 @@ export class AlertEvaluator {
     return this.writer.raise(tx, { rule, iccid: sim.facts.iccid, severity: rule.severity, level: 0, block, at, details }, effects);
   }
 
+  /** Resolves the SIM's open alert of the rule, if there is one. */
+  private async resolveOpen(tx: SqlExecutor, open: OpenAlerts, rule: AlertRule, sim: SimBatch, resolution: string, at: Date): Promise<void> {
+    const alert = open.of(rule.id, sim.facts.iccid);
+    if (!alert) return;
+    await this.writer.resolve(tx, alert, 'system', resolution, at);
+    open.resolved(alert);
+  }
+
   // --- imei_change: the device's IMEI against the authorized ones, else the last seen -------------------
 
-  private async imeiChanges(tx: SqlExecutor, sim: SimBatch, now: Date, effects: AlertEffects): Promise<void> {
+  private async imeiChanges(tx: SqlExecutor, sim: SimBatch, now: Date, open: OpenAlerts, effects: AlertEffects): Promise<void> {
     const rules = rulesOf(sim.rules, 'imei_change');
     if (!rules.length) return;
     const seen = [
-      ...sim.sessions.filter((s) => s.imei).map((s) => ({ imei: s.imei!, at: s.receivedAt })),
+      ...sim.sessions.filter((c) => c.after.imei).map((c) => ({ imei: c.after.imei!, at: c.after.receivedAt })),
       ...sim.statuses.map((s) => ({ imei: s.imei, at: s.at })),
     ].sort((a, b) => a.at.getTime() - b.at.getTime());
     if (!seen.length) return;
@@ -320,10 +336,9 @@ export class AlertEvaluator {
       for (const rule of rules) {
         if (unauthorized) {
           const details = { imei, previousImei: previous, authorizedImeis: authorized, seenAt: at.toISOString() };
-          await this.raiseFor(tx, rule, sim, now, details, effects, rule.action === 'block' ? 'unauthorized_imei' : null);
+          open.raised(await this.raiseFor(tx, rule, sim, now, details, effects, rule.action === 'block' ? 'unauthorized_imei' : null));
         } else if (authorized.includes(imei)) {
-          const open = await this.alerts.findOpen(tx, rule.id, sim.facts.iccid);
-          if (open) await this.writer.resolve(tx, open, 'system', 'authorized_imei', now);
+          await this.resolveOpen(tx, open, rule, sim, 'authorized_imei', now);
         }
       }
       previous = imei;
@@ -369,7 +384,7 @@ export class AlertEvaluator {
     }
   }
 
-  private async geofences(tx: SqlExecutor, sim: SimBatch, effects: AlertEffects): Promise<void> {
+  private async geofences(tx: SqlExecutor, sim: SimBatch, open: OpenAlerts, effects: AlertEffects): Promise<void> {
     const rules = rulesOf(sim.rules, 'geofence');
     if (!rules.length || !sim.locations.length) return;
     const fixes = this.fixes(sim);
@@ -379,10 +394,10 @@ export class AlertEvaluator {
         const inside = insideFence(fence, fix);
         const violated = rule.params.on === 'exit' ? !inside : inside;
         if (violated) {
-          await this.raiseFor(tx, rule, sim, fix.at, { on: rule.params.on, inside, lat: fix.lat, lon: fix.lon, at: fix.at.toISOString() }, effects);
+          const details = { on: rule.params.on, inside, lat: fix.lat, lon: fix.lon, at: fix.at.toISOString() };
+          open.raised(await this.raiseFor(tx, rule, sim, fix.at, details, effects));
         } else {
-          const open = await this.alerts.findOpen(tx, rule.id, sim.facts.iccid);
-          if (open) await this.writer.resolve(tx, open, 'system', inside ? 'back_inside' : 'left_area', fix.at);
+          await this.resolveOpen(tx, open, rule, sim, inside ? 'back_inside' : 'left_area', fix.at);
         }
       }
     }
@@ -390,21 +405,35 @@ export class AlertEvaluator {
 
   // --- new_country: a session's first record -----------------------------------------------------------
 
-  private async newCountries(tx: SqlExecutor, sim: SimBatch, effects: AlertEffects): Promise<void> {
+  /**
+   * For each new session of a SIM whose new_country rule has no allowed list: whether the SIM had another
+   * session before, and one in this country. One statement for the batch.
+   */
+  private async newCountryFacts(tx: SqlExecutor, sims: SimBatch[]): Promise<Map<string, { hadOther: boolean; countrySeen: boolean }>> {
+    const asked = sims.flatMap((sim) =>
+      rulesOf(sim.rules, 'new_country').some((r) => !r.params.allowedCountries) && !sim.facts.allowedCountries
+        ? firstSeen(sim).map((c) => ({ iccid: c.after.iccid, sessionId: c.after.sessionId, country: c.after.country! }))
+        : [],
+    );
+    return this.state.sessionHistory(tx, asked);
+  }
+
+  private async newCountries(
+    tx: SqlExecutor,
+    sim: SimBatch,
+    history: Map<string, { hadOther: boolean; countrySeen: boolean }>,
+    effects: AlertEffects,
+  ): Promise<void> {
     const rules = rulesOf(sim.rules, 'new_country');
     if (!rules.length) return;
-    for (const session of sim.sessions.filter((s) => s.started && s.country)) {
+    for (const { after: session } of firstSeen(sim)) {
       const country = session.country!;
       for (const rule of rules) {
         const params: RuleParams['new_country'] = rule.params;
         const allowed = params.allowedCountries ? { countries: params.allowedCountries, source: 'rule' as const } : sim.facts.allowedCountries;
-        let fire: boolean;
-        if (allowed) fire = !allowed.countries.includes(country);
         // No allowed list anywhere: a country the SIM never had a session in, after its first session.
-        else
-          fire =
-            (await this.state.hadOtherSession(tx, sim.facts.iccid, session.sessionId)) &&
-            !(await this.state.countrySeenBefore(tx, sim.facts.iccid, country, session.sessionId));
+        const before = history.get(sessionKey(session));
+        const fire = allowed ? !allowed.countries.includes(country) : before !== undefined && before.hadOther && !before.countrySeen;
         if (!fire) continue;
         const details = {
           country,
@@ -434,44 +463,4 @@ export class AlertEvaluator {
     }
     this.logger.debug(`cleared silent alerts of ${iccids.length} SIM(s)`);
   }
-}
-
-/** The ingestion transaction's records in the evaluator's terms (one entry per session, after the ledger upsert). */
-export function ingestedRecords(
-  entries: LedgerEntry[],
-  results: LedgerUpsertResult[],
-  sessions: ReadonlyArray<{ iccid: string; receivedAt: string; record: { sessionId: string; imei?: string } }>,
-  locations: ReadonlyArray<{ accountId: string; iccid: string; record: LocationRecord }>,
-  statuses: ReadonlyArray<{ accountId: string; iccid: string; record: StatusRecord }>,
-): IngestedRecords {
-  const key = (iccid: string, sessionId: string) => `${iccid}\u0000${sessionId}`;
-  const resultOf = new Map(results.map((r) => [key(r.iccid, r.sessionId), r]));
-  const inputOf = new Map(sessions.map((s) => [key(s.iccid, s.record.sessionId), s]));
-  return {
-    sessions: entries.map((e) => {
-      const result = resultOf.get(key(e.iccid, e.sessionId));
-      const input = inputOf.get(key(e.iccid, e.sessionId));
-      return {
-        accountId: e.accountId,
-        iccid: e.iccid,
-        sessionId: e.sessionId,
-        startedAt: e.startedAt,
-        bytesTotal: e.bytesUp + e.bytesDown,
-        country: e.country,
-        imei: input?.record.imei ?? null,
-        started: result?.inserted ?? false,
-        ended: e.endedAt !== null && !result?.previousEndedAt,
-        receivedAt: input ? new Date(input.receivedAt) : e.startedAt,
-      };
-    }),
-    locations: locations.map((l) => ({
-      accountId: l.accountId,
-      iccid: l.iccid,
-      lat: l.record.lat,
-      lon: l.record.lon,
-      accuracyM: l.record.accuracyM,
-      at: new Date(l.record.at),
-    })),
-    statuses: statuses.map((s) => ({ accountId: s.accountId, iccid: s.iccid, imei: s.record.imei, at: new Date(s.record.at) })),
-  };
 }

@@ -74,19 +74,8 @@ export class AlertScanner {
           }
           const dataRule = rule as AlertRule<'data_usage_limit'>;
           const usage = await this.evaluator.periodUsage(tx, [{ iccid: sim.iccid, periods: [dataRule.params.period] }], now);
-          if (
-            await this.evaluator.applyDataLimit(
-              tx,
-              dataRule,
-              sim,
-              usage.get(`${dataRule.params.period}:${sim.iccid}`) ?? 0,
-              now,
-              effects,
-              alert,
-              true,
-            )
-          )
-            resolved += 1;
+          const usageBytes = usage.get(`${dataRule.params.period}:${sim.iccid}`) ?? 0;
+          if ((await this.evaluator.applyDataLimit(tx, dataRule, sim, usageBytes, now, effects, alert, true)).resolved) resolved += 1;
         }
       }
       return resolved;

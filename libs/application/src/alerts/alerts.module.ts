@@ -1,6 +1,5 @@
-import { Global, Module } from '@nestjs/common';
-import { AlertEvaluationRepository, AlertRuleRepository, AlertRepository, SimBlocksRepository } from '@simfleet/persistence';
-import { SimBlocksService } from '../sims/sim-blocks.service.js';
+import { Module } from '@nestjs/common';
+import { SimsModule } from '../sims/sims.module.js';
 import { AlertEvaluator } from './alert-evaluator.js';
 import { AlertRuleCache } from './alert-rule-cache.js';
 import { AlertRulesService } from './alert-rules.service.js';
@@ -8,21 +7,8 @@ import { AlertScanner } from './alert-scanner.js';
 import { AlertWriter } from './alert-writer.js';
 import { AlertsService } from './alerts.service.js';
 
-const providers = [
-  AlertRuleRepository,
-  AlertRepository,
-  AlertEvaluationRepository,
-  SimBlocksRepository,
-  SimBlocksService,
-  AlertRuleCache,
-  AlertWriter,
-  AlertEvaluator,
-  AlertScanner,
-  AlertRulesService,
-  AlertsService,
-];
+const providers = [AlertRuleCache, AlertWriter, AlertEvaluator, AlertScanner, AlertRulesService, AlertsService];
 
-/** Alert rules, alerts and SIM blocks (docs/alerts.md). Global: ingestion, the API and the worker use it. */
-@Global()
-@Module({ providers, exports: providers })
+/** Alert rules, alerts and their effects on SIMs (blocks, which cut connected devices) (docs/alerts.md). */
+@Module({ imports: [SimsModule], providers, exports: providers })
 export class AlertsModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RatingError, rateDataSession } from '@simfleet/billing';
-import { SessionRater, type RatableSession, type SessionRating } from '../telemetry/session-rater.js';
+import type { SessionRating } from '@simfleet/domain';
+import { SessionRater, type RatedFacts } from '../telemetry/session-rater.js';
 import { PricePlansService } from './price-plans.service.js';
 
 /**
@@ -14,11 +15,11 @@ export class BillingSessionRater extends SessionRater {
     super();
   }
 
-  rate(accountId: string, session: RatableSession): SessionRating | null {
-    const plan = this.plans.planAt(accountId, session.startedAt);
+  rate(session: RatedFacts): SessionRating | null {
+    const plan = this.plans.planAt(session.accountId, session.startedAt);
     if (!plan.things) return null;
     try {
-      const rated = rateDataSession(plan, { ...session, startedAt: session.startedAt.toISOString() });
+      const rated = rateDataSession(plan, { bytesUp: session.bytesUp, bytesDown: session.bytesDown, mcc: session.mcc, mnc: session.mnc });
       return { zone: rated.zone, amount: rated.amount.toString(), currency: plan.currency };
     } catch (error) {
       // A network outside every zone stays unrated in the ledger; the invoice reports it as unrated usage.

@@ -1,20 +1,12 @@
-import { Global, Module } from '@nestjs/common';
-import { BillingInputsRepository, InvoiceRepository, PricePlanRepository, UsageEventRepository } from '@simfleet/persistence';
+import { Module } from '@nestjs/common';
+import { SessionRater } from '../telemetry/session-rater.js';
+import { BillingSessionRater } from './billing-session-rater.js';
 import { InvoicingService } from './invoicing.service.js';
 import { PricePlansService } from './price-plans.service.js';
 import { UsageEventsService } from './usage-events.service.js';
 
-const providers = [
-  PricePlanRepository,
-  UsageEventRepository,
-  InvoiceRepository,
-  BillingInputsRepository,
-  PricePlansService,
-  UsageEventsService,
-  InvoicingService,
-];
+const providers = [PricePlansService, UsageEventsService, InvoicingService, { provide: SessionRater, useClass: BillingSessionRater }];
 
-/** Price plans, usage events and invoices (docs/billing.md, "Platform API"). */
-@Global()
-@Module({ providers, exports: providers })
+/** Price plans, usage events, invoices, and the rating of data sessions as they arrive (docs/billing.md). */
+@Module({ providers, exports: [PricePlansService, UsageEventsService, InvoicingService, SessionRater] })
 export class BillingModule {}

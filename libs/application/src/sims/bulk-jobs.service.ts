@@ -14,9 +14,11 @@ import {
   iccidProblem,
   type SimAction,
   type SimListFilter,
+  type NewAuditEntry,
 } from '@simfleet/domain';
 import { Database, EventRepository, JobRepository, type AccountJob, type JobFailure, SimFleetRepository } from '@simfleet/persistence';
 import { JobQueue } from '@simfleet/queue';
+import { AuditTrail } from '../identity/audit-trail.js';
 import { SimOrganisationService } from './sim-organisation.service.js';
 import { SimsService } from './sims.service.js';
 
@@ -64,10 +66,12 @@ export class BulkJobsService {
     @Inject(SimsService) private readonly sims: SimsService,
     @Inject(EventRepository) private readonly events: EventRepository,
     @Inject(JobQueue) private readonly queue: JobQueue,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async submit(accountId: string, request: BulkRequest, actor: string): Promise<AccountJob> {
+  /** `actor` and `requestId` say who started the job, from which request: each of its changes is audited under them. */
+  async submit(accountId: string, request: BulkRequest, actor: string, requestId?: string): Promise<AccountJob> {
     const targets = await this.resolveTargets(accountId, request);
     const job = await this.db.transaction((tx) =>
       this.jobs.insert(
@@ -78,6 +82,7 @@ export class BulkJobsService {
           kind: 'sims.bulk',
           action: request.action,
           actor,
+          requestId: requestId ?? null,
           reason: request.reason ?? null,
           createdAt: this.clock.now(),
         },
@@ -171,21 +176,27 @@ export class BulkJobsService {
       const to = Math.min(job.total, from + BULK_CHUNK);
       const iccids = await this.jobs.targets(jobId, from, to);
       const failures: Array<JobFailure & { seq: number }> = [];
+      const audited: NewAuditEntry[] = [];
       for (let i = 0; i < iccids.length; i += BULK_PARALLELISM) {
         const batch = iccids.slice(i, i + BULK_PARALLELISM);
         const outcomes = await Promise.allSettled(
           batch.map((iccid) => this.sims.applyAction(job.accountId, iccid, action, job.actor, job.reason ?? undefined)),
         );
         outcomes.forEach((outcome, k) => {
-          if (outcome.status === 'fulfilled') return;
+          if (outcome.status === 'fulfilled') {
+            audited.push(this.auditEntry(job, batch[k], 'success'));
+            return;
+          }
           const reason = failureReason(outcome.reason);
           if (reason === null) throw outcome.reason;
           failures.push({ seq: from + i + k, iccid: batch[k], reason });
+          audited.push(this.auditEntry(job, batch[k], 'failure'));
         });
         // The embedded database answers in microtasks: without a macrotask turn, a long job would starve the
         // HTTP server of this same process until it ends.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      await this.audit.record(audited);
       await this.jobs.recordProgress(jobId, to, failures);
     }
     const now = this.clock.now();
@@ -201,6 +212,24 @@ export class BulkJobsService {
         ),
       ]);
     });
+  }
+
+  /** A change the job made on behalf of whoever started it. */
+  private auditEntry(job: AccountJob, iccid: string, outcome: 'success' | 'failure'): NewAuditEntry {
+    return {
+      accountId: job.accountId,
+      actor: job.actor,
+      actorName: null,
+      platformActor: false,
+      action: `sims.${job.action}`,
+      resource: `sims/${iccid}`,
+      outcome,
+      status: null,
+      requestId: job.requestId,
+      via: `job:${job.id}`,
+      address: null,
+      at: this.clock.now(),
+    };
   }
 
   /** The job failed for good (its retries exhausted): visible as `failed`, with the error. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, DomainError, domainEvent, type SimBlock } from '@simfleet/domain';
 import { Database, type SqlExecutor, EventRepository, SimBlocksRepository, type BlockChange, SimRepository } from '@simfleet/persistence';
-import { DeviceSessions } from '../telemetry/device-sessions.js';
+import { DeviceControl } from '../device-control/device-control.js';
 
 /** Extra facts recorded with the block in `sim.blocked` / `sim.unblocked` (e.g. the alert that caused it). */
 export type BlockContext = Record<string, unknown>;
@@ -18,7 +18,7 @@ export class SimBlocksService {
     @Inject(SimBlocksRepository) private readonly blocks: SimBlocksRepository,
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
-    @Inject(DeviceSessions) private readonly devices: DeviceSessions,
+    @Inject(DeviceControl) private readonly devices: DeviceControl,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 

@@ -17,7 +17,7 @@ import {
   type SimAction,
 } from '@simfleet/domain';
 import { Database, EventRepository, SimRepository } from '@simfleet/persistence';
-import { DeviceSessions } from '../telemetry/device-sessions.js';
+import { DeviceControl } from '../device-control/device-control.js';
 
 export interface SimActionResult {
   sim: Sim;
@@ -31,7 +31,7 @@ export class SimsService {
     @Inject(Database) private readonly db: Database,
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
-    @Inject(DeviceSessions) private readonly devices: DeviceSessions,
+    @Inject(DeviceControl) private readonly devices: DeviceControl,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -65,7 +65,7 @@ export class SimsService {
         changes.firstActivatedAt = now;
         if (!current.hasCredentials) {
           deviceSecret = randomSecret(24);
-          changes.secretHash = await hashDeviceSecret(deviceSecret);
+          changes.secretHash = hashDeviceSecret(deviceSecret);
         }
       }
       // Termination destroys the device credentials: a terminated SIM can never authenticate again.
@@ -105,7 +105,7 @@ export class SimsService {
   async rotateCredentials(accountId: string, ref: string, actor: string): Promise<{ iccid: string; secret: string }> {
     const now = this.clock.now();
     const secret = randomSecret(24);
-    const secretHash = await hashDeviceSecret(secret);
+    const secretHash = hashDeviceSecret(secret);
     const iccid = await this.db.transaction(async (tx) => {
       const sim = await this.sims.findByRef(accountId, ref, tx, true);
       if (!sim) throw DomainError.notFound('SIM', ref);

@@ -1,18 +1,16 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
-import { SmsRepository } from '@simfleet/persistence';
 import { JobQueue } from '@simfleet/queue';
 import { HttpProviderGateway } from './http-provider.gateway.js';
+import { DeviceControlModule } from '../device-control/device-control.module.js';
 import { NetworkSimulatorGateway } from './network-simulator.gateway.js';
-import { LocalSmsDownlink, RedisSmsDownlink, SmsDownlink } from './sms-downlink.js';
 import { SmsGateway } from './sms-gateway.js';
 import { SmsService } from './sms.service.js';
 
-/** Mobile-terminated SMS: the gateway and the broker downlink, each chosen once here from the configuration. */
-@Global()
+/** Mobile-terminated SMS: the gateway, chosen here from the configuration; the broker downlink is the device control plane. */
 @Module({
+  imports: [DeviceControlModule],
   providers: [
-    SmsRepository,
     SmsService,
     {
       provide: SmsGateway,
@@ -22,20 +20,7 @@ import { SmsService } from './sms.service.js';
           ? new HttpProviderGateway(config.sms.gateway.url, config.sms.gateway.token)
           : new NetworkSimulatorGateway(queue),
     },
-    {
-      provide: SmsDownlink,
-      inject: [APP_CONFIG],
-      // With Redis, the broker holding the device may be another process: request and answer travel over pub/sub.
-      useFactory: (config: AppConfig): SmsDownlink =>
-        config.queue.kind === 'bullmq' ? new RedisSmsDownlink(config.queue.redisUrl, config.queue.prefix) : new LocalSmsDownlink(),
-    },
   ],
-  exports: [SmsRepository, SmsService, SmsGateway, SmsDownlink],
+  exports: [SmsService, SmsGateway],
 })
-export class SmsModule implements OnApplicationShutdown {
-  constructor(@Inject(SmsDownlink) private readonly downlink: SmsDownlink) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.downlink.close();
-  }
-}
+export class SmsModule {}

@@ -22,7 +22,7 @@ import {
 import { Database, type SqlExecutor, EventRepository, SimRepository, SmsRepository } from '@simfleet/persistence';
 import { JobQueue } from '@simfleet/queue';
 import { deliveryJobId } from './network-simulator.gateway.js';
-import { SmsDownlink, type DownlinkOutcome } from './sms-downlink.js';
+import { DeviceControl, type DownlinkOutcome } from '../device-control/device-control.js';
 import { SmsGateway, type SmsStatusReport } from './sms-gateway.js';
 
 const STATUS_EVENT: Record<SmsStatus, EventType> = {
@@ -59,7 +59,7 @@ export class SmsService {
     @Inject(SimRepository) private readonly sims: SimRepository,
     @Inject(EventRepository) private readonly events: EventRepository,
     @Inject(SmsGateway) private readonly gateway: SmsGateway,
-    @Inject(SmsDownlink) private readonly downlink: SmsDownlink,
+    @Inject(DeviceControl) private readonly devices: DeviceControl,
     @Inject(JobQueue) private readonly queue: JobQueue,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -161,7 +161,7 @@ export class SmsService {
       return;
     }
     if (message.status === 'queued') await this.transition(message.id, 'sent', null);
-    const outcome = await this.downlink.deliver(message.iccid, {
+    const outcome = await this.devices.deliverSms(message.iccid, {
       id: message.id,
       kind: message.kind,
       text: message.text,

@@ -1,8 +1,6 @@
-import { Global, Module } from '@nestjs/common';
-import { SupportCaseRepository } from '@simfleet/persistence';
+import { Module } from '@nestjs/common';
 import { SupportService } from './support.service.js';
 
 /** Dedicated support cases (docs/support.md). */
-@Global()
-@Module({ providers: [SupportCaseRepository, SupportService], exports: [SupportCaseRepository, SupportService] })
+@Module({ providers: [SupportService], exports: [SupportService] })
 export class SupportModule {}

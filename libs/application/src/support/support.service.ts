@@ -26,7 +26,7 @@ export interface OpenCaseInput {
   iccids: string[];
 }
 
-/** Who acts on a case: the account's customer (an account key) or platform support (the admin key). */
+/** Who acts on a case: the account's customer or platform support; `keyId` is the API key's (or signed-in user's) id. */
 export type SupportActor = { author: 'customer'; accountId: string; keyId: string } | { author: 'support'; keyId: string };
 
 /** Dedicated support: cases about SIMs of an account, a conversation, and a status (docs/support.md). */
@@ -39,7 +39,7 @@ export class SupportService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async open(accountId: string, keyId: string, input: OpenCaseInput): Promise<SupportCase> {
+  async open(accountId: string, openedBy: string, input: OpenCaseInput): Promise<SupportCase> {
     const iccids = [...new Set(input.iccids)];
     const problems: FieldProblem[] = [];
     iccids.forEach((iccid, i) => {
@@ -63,7 +63,7 @@ export class SupportService {
       severity: input.severity,
       status: 'open',
       iccids,
-      openedBy: `api_key:${keyId}`,
+      openedBy,
       closedAt: null,
       createdAt: now,
       updatedAt: now,

@@ -8,6 +8,11 @@ export interface IngestionProblem {
   message: string;
   /** Position of the record in an array payload. */
   index?: number;
+  /** The refused record's session id; the session ids of a refused message. */
+  sessionId?: string;
+  sessionIds?: string[];
+  /** The MQTT packet id of the refused message (QoS 1/2). */
+  messageId?: number;
 }
 
 /** How many errors each SIM keeps for diagnostics. */

@@ -34,7 +34,7 @@ export class IntegrationAuthenticator {
       return { ok: false, reason: 'bad_credentials', detail: 'the username of an integration is the account id its API key belongs to' };
     }
     if (!principalHasScope(principal, 'mqtt')) return { ok: false, reason: 'not_authorized', detail: 'the API key lacks the mqtt scope' };
-    return { ok: true, accountId: principal.accountId, keyId: principal.keyId };
+    return { ok: true, accountId: principal.accountId, keyId: principal.actor.id };
   }
 
   /** Whether a SIM (by ICCID) belongs to the account: an integration subscribes only to its own SIMs' topics. */

@@ -1,16 +1,17 @@
-import { Global, Module } from '@nestjs/common';
-import { TelemetryQueriesRepository } from '@simfleet/persistence';
+import { Module } from '@nestjs/common';
 import { ConnectionLogState, ConnectionStateSource } from './connection-state.js';
 import { IngestionErrors } from './ingestion-errors.usecase.js';
 import { SimDiagnostics } from './sim-diagnostics.service.js';
 import { SimLocations } from './sim-locations.service.js';
 import { UsageReports } from './usage-reports.service.js';
+import { UsageService } from './usage.service.js';
+import { DeviceConnectivityModule } from './device-connectivity.module.js';
 
 /** Telemetry queries (reports, network statistics, locations, diagnostics) and the ingestion error log. */
-@Global()
 @Module({
+  imports: [DeviceConnectivityModule],
   providers: [
-    TelemetryQueriesRepository,
+    UsageService,
     UsageReports,
     SimLocations,
     SimDiagnostics,
@@ -18,6 +19,6 @@ import { UsageReports } from './usage-reports.service.js';
     // The broker's connection log, falling back to telemetry for SIMs it has never seen.
     { provide: ConnectionStateSource, useClass: ConnectionLogState },
   ],
-  exports: [TelemetryQueriesRepository, UsageReports, SimLocations, SimDiagnostics, IngestionErrors, ConnectionStateSource],
+  exports: [UsageService, UsageReports, SimLocations, SimDiagnostics, IngestionErrors, ConnectionStateSource],
 })
 export class TelemetryQueriesModule {}

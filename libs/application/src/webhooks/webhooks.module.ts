@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { SecretsModule, WebhookRepository } from '@simfleet/persistence';
 import { WebhookUrlGuard } from './url-guard.js';
@@ -21,12 +21,10 @@ export class WebhookSecretsResealer implements OnApplicationBootstrap {
 }
 
 /** Webhook endpoints and delivery (the dispatcher loop itself runs in the worker role: WorkerModule). */
-@Global()
 @Module({
   imports: [SecretsModule],
   providers: [
     WebhookSecretsResealer,
-    WebhookRepository,
     WebhooksService,
     WebhookDeliverer,
     {
@@ -41,6 +39,6 @@ export class WebhookSecretsResealer implements OnApplicationBootstrap {
         new WebhookSender(guard, { timeoutMs: config.webhooks.timeoutMs, maxRedirects: config.webhooks.maxRedirects, excerptBytes: EXCERPT_BYTES }),
     },
   ],
-  exports: [WebhookRepository, WebhooksService, WebhookDeliverer, WebhookUrlGuard, WebhookSender],
+  exports: [WebhooksService, WebhookDeliverer, WebhookUrlGuard, WebhookSender],
 })
 export class WebhooksModule {}

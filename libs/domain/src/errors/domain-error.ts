@@ -14,6 +14,18 @@ export enum ErrorCode {
   PayloadTooLarge = 'payload-too-large',
   UnsupportedMediaType = 'unsupported-media-type',
   DependencyUnavailable = 'dependency-unavailable',
+  /** Sign-in: the password was right, the account has two-factor authentication, and no code was sent. */
+  MfaRequired = 'mfa-required',
+  /** Sign-in: the two-factor code (or recovery code) is wrong or was already used. */
+  InvalidCode = 'invalid-code',
+  /** The account requires two-factor authentication and this user has not set it up yet. */
+  MfaEnrolmentRequired = 'mfa-enrolment-required',
+  /** A cookie-authenticated write without the CSRF token, or from another origin. */
+  CsrfRejected = 'csrf-rejected',
+  /** A one-time token (invite, password reset) past its expiry. */
+  TokenExpired = 'token-expired',
+  /** A one-time token (invite, password reset) that was already used. */
+  TokenUsed = 'token-used',
 }
 
 export interface FieldProblem {

@@ -4,7 +4,7 @@ import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DomainError, ErrorCode } from '@simfleet/domain';
 import { Metrics } from '@simfleet/observability';
 import { Database } from '@simfleet/persistence';
-import { JobQueue } from '@simfleet/queue';
+import { JobQueue, RedisConnections } from '@simfleet/queue';
 import { TelemetryStore } from '@simfleet/telemetry';
 import { Public } from '../auth.guard.js';
 import { problemContent } from '../openapi.js';
@@ -22,6 +22,7 @@ export class OpsController {
     @Inject(JobQueue) private readonly queue: JobQueue,
     @Inject(TelemetryStore) private readonly telemetry: TelemetryStore,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(RedisConnections) private readonly redis: RedisConnections,
   ) {}
 
   @Get('health')
@@ -37,7 +38,7 @@ export class OpsController {
   @Get('ready')
   @ApiResponse({
     status: 200,
-    description: 'Every configured dependency answers (database, queue, telemetry store)',
+    description: 'Every configured dependency answers (database, queue, telemetry store, every Redis connection)',
     content: {
       'application/json': {
         schema: {
@@ -71,6 +72,16 @@ export class OpsController {
             .check(`telemetry:${this.telemetry.kind}`)
             .attempt(() => this.telemetry.ping())
             .withTimeout(CHECK_TIMEOUT_MS),
+        // Every Redis connection of this process (the broker's sessions and pub/sub, the control plane...), not only the queue's.
+        ...(this.redis.enabled
+          ? [
+              () =>
+                this.indicators
+                  .check('redis')
+                  .attempt(async () => this.redis.assertReady())
+                  .withTimeout(CHECK_TIMEOUT_MS),
+            ]
+          : []),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

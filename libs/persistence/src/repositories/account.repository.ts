@@ -92,6 +92,15 @@ export class ApiKeyRepository {
     return rows.length > 0;
   }
 
+  /** Revokes every stored (generated) platform admin key; returns how many. */
+  async revokeStoredAdminKeys(at: Date, tx: SqlExecutor = this.db): Promise<number> {
+    const rows = await tx.query(
+      "update api_keys set revoked_at = $1 where account_id is null and 'admin' = any(scopes) and revoked_at is null returning id",
+      [at],
+    );
+    return rows.length;
+  }
+
   /** Whether a stored (generated) platform admin key exists. */
   async hasAdminKey(): Promise<boolean> {
     const rows = await this.db.query("select 1 from api_keys where account_id is null and 'admin' = any(scopes) and revoked_at is null limit 1");

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Baseline, SimBlock, SimStatus } from '@simfleet/domain';
+import { sessionKey, type Baseline, type SimBlock, type SimStatus } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 /** What the rules need to know of a SIM, with its effective policy (its own override, else its group's). */
@@ -136,30 +136,62 @@ export class AlertEvaluationRepository {
     );
   }
 
-  async saveBaselines(tx: SqlExecutor, b: StoredBaselines, at: Date): Promise<void> {
+  async saveBaselines(tx: SqlExecutor, baselines: readonly StoredBaselines[], at: Date): Promise<void> {
+    if (!baselines.length) return;
     await tx.query(
-      `update sim_usage_baselines set session_mean = $2, session_samples = $3, day_mean = $4, day_samples = $5, current_day = $6::date, updated_at = $7 where iccid = $1`,
-      [b.iccid, b.session.mean, b.session.samples, b.day.mean, b.day.samples, b.currentDay, at],
+      `update sim_usage_baselines b set session_mean = v.session_mean, session_samples = v.session_samples, day_mean = v.day_mean,
+              day_samples = v.day_samples, current_day = v.current_day, updated_at = $2
+         from json_to_recordset($1::json)
+           as v(iccid text, session_mean float8, session_samples int, day_mean float8, day_samples int, current_day date)
+        where b.iccid = v.iccid`,
+      [
+        JSON.stringify(
+          baselines.map((b) => ({
+            iccid: b.iccid,
+            session_mean: b.session.mean,
+            session_samples: b.session.samples,
+            day_mean: b.day.mean,
+            day_samples: b.day.samples,
+            current_day: b.currentDay,
+          })),
+        ),
+        at,
+      ],
     );
   }
 
-  /** Whether the SIM had a session in this country before (other than `sessionId`). */
-  async countrySeenBefore(tx: SqlExecutor, iccid: string, country: string, sessionId: string): Promise<boolean> {
-    const rows = await tx.query(`select 1 from usage_ledger where iccid = $1 and country = $2 and session_id <> $3 limit 1`, [
-      iccid,
-      country,
-      sessionId,
-    ]);
-    return rows.length > 0;
+  /** Bytes (up + down) of the sessions each SIM started in its own window [from, to). */
+  async usageIn(tx: SqlExecutor, windows: ReadonlyArray<{ iccid: string; from: Date; to: Date }>): Promise<Map<string, number>> {
+    if (!windows.length) return new Map();
+    const rows = await tx.query<{ iccid: string; bytes: number | string }>(
+      `select w.iccid, coalesce(sum(l.bytes_up + l.bytes_down), 0)::bigint as bytes
+         from json_to_recordset($1::json) as w(iccid text, from_at timestamptz, to_at timestamptz)
+         left join usage_ledger l on l.iccid = w.iccid and l.started_at >= w.from_at and l.started_at < w.to_at
+        group by w.iccid`,
+      [JSON.stringify(windows.map((w) => ({ iccid: w.iccid, from_at: w.from, to_at: w.to })))],
+    );
+    return new Map(rows.map((r) => [r.iccid, Number(r.bytes)]));
   }
 
-  /** Whether the SIM had any session before this one (a first session anywhere is not a "new" country). */
-  async hadOtherSession(tx: SqlExecutor, iccid: string, sessionId: string): Promise<boolean> {
-    const rows = await tx.query(`select 1 from usage_ledger where iccid = $1 and session_id <> $2 and country is not null limit 1`, [
-      iccid,
-      sessionId,
-    ]);
-    return rows.length > 0;
+  /**
+   * For sessions just stored: whether their SIM had another session with a known country, and one in the
+   * session's country (a new_country rule without an allowed list). Keyed like `sessionKey`.
+   */
+  async sessionHistory(
+    tx: SqlExecutor,
+    sessions: ReadonlyArray<{ iccid: string; sessionId: string; country: string }>,
+  ): Promise<Map<string, { hadOther: boolean; countrySeen: boolean }>> {
+    if (!sessions.length) return new Map();
+    const rows = await tx.query<{ iccid: string; session_id: string; had_other: boolean; country_seen: boolean }>(
+      `select s.iccid, s.session_id,
+              exists (select 1 from usage_ledger l where l.iccid = s.iccid and l.session_id <> s.session_id and l.country is not null) as had_other,
+              exists (select 1 from usage_ledger l where l.iccid = s.iccid and l.session_id <> s.session_id and l.country = s.country) as country_seen
+         from json_to_recordset($1::json) as s(iccid text, session_id text, country text)`,
+      [JSON.stringify(sessions.map((s) => ({ iccid: s.iccid, session_id: s.sessionId, country: s.country })))],
+    );
+    return new Map(
+      rows.map((r) => [sessionKey({ iccid: r.iccid, sessionId: r.session_id }), { hadOther: r.had_other, countrySeen: r.country_seen }]),
+    );
   }
 
   /** SIM facts of an account's SIMs (scan), optionally only some. */

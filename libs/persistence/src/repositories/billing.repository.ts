@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { DataSession } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 export interface StoredPricePlan {
@@ -353,15 +354,8 @@ export interface LifecycleRow {
   status: string;
   at: Date;
 }
-export interface LedgerBillingRow {
-  iccid: string;
-  sessionId: string;
-  startedAt: Date;
-  bytesUp: number;
-  bytesDown: number;
-  mcc: string;
-  mnc: string;
-}
+/** What billing reads of a ledger session. */
+export type LedgerBillingRow = Pick<DataSession, 'iccid' | 'sessionId' | 'startedAt' | 'bytesUp' | 'bytesDown' | 'mcc' | 'mnc'>;
 export interface SmsBillingRow {
   id: string;
   iccid: string;

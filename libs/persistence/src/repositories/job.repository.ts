@@ -17,6 +17,8 @@ export interface AccountJob {
   action: string;
   status: JobStatus;
   actor: string;
+  /** The request that started the job: its changes are audited under it. */
+  requestId: string | null;
   reason: string | null;
   total: number;
   processed: number;
@@ -35,6 +37,7 @@ interface JobRow {
   action: string;
   status: JobStatus;
   actor: string;
+  request_id: string | null;
   reason: string | null;
   total: number;
   processed: number;
@@ -47,7 +50,7 @@ interface JobRow {
 }
 
 const COLUMNS =
-  'id, account_id, kind, action, status, actor, reason, total, processed, succeeded, failed_count, error, created_at, started_at, finished_at';
+  'id, account_id, kind, action, status, actor, request_id, reason, total, processed, succeeded, failed_count, error, created_at, started_at, finished_at';
 
 const toJob = (r: JobRow): AccountJob => ({
   id: r.id,
@@ -56,6 +59,7 @@ const toJob = (r: JobRow): AccountJob => ({
   action: r.action,
   status: r.status,
   actor: r.actor,
+  requestId: r.request_id,
   reason: r.reason,
   total: r.total,
   processed: r.processed,
@@ -73,13 +77,13 @@ export class JobRepository {
 
   async insert(
     tx: SqlExecutor,
-    job: Pick<AccountJob, 'id' | 'accountId' | 'kind' | 'action' | 'actor' | 'reason' | 'createdAt'>,
+    job: Pick<AccountJob, 'id' | 'accountId' | 'kind' | 'action' | 'actor' | 'reason' | 'createdAt'> & { requestId?: string | null },
     targets: string[],
   ): Promise<AccountJob> {
     const [row] = await tx.query<JobRow>(
-      `insert into jobs (id, account_id, kind, action, status, actor, reason, targets, total, created_at)
-       values ($1, $2, $3, $4, 'queued', $5, $6, $7::text[], $8, $9) returning ${COLUMNS}`,
-      [job.id, job.accountId, job.kind, job.action, job.actor, job.reason, targets, targets.length, job.createdAt],
+      `insert into jobs (id, account_id, kind, action, status, actor, reason, targets, total, created_at, request_id)
+       values ($1, $2, $3, $4, 'queued', $5, $6, $7::text[], $8, $9, $10) returning ${COLUMNS}`,
+      [job.id, job.accountId, job.kind, job.action, job.actor, job.reason, targets, targets.length, job.createdAt, job.requestId ?? null],
     );
     return toJob(row);
   }

@@ -91,6 +91,8 @@ export interface SimTelemetryUpdate {
   location?: { lat: number; lon: number; accuracyM: number; source: string; at: Date };
 }
 
+type CredentialsRow = { iccid: string; account_id: string | null; status: SimStatus; blocks: SimBlock[]; secret_hash: string | null };
+
 @Injectable()
 export class SimRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
@@ -154,16 +156,22 @@ export class SimRepository {
     return row ? toSim(row) : null;
   }
 
-  /** For device authentication: by ICCID or by name (unique per account, so a name must be unambiguous). */
-  async findCredentials(ref: string): Promise<SimCredentials | null> {
-    const rows = await this.db.query<{ iccid: string; account_id: string; status: SimStatus; blocks: SimBlock[]; secret_hash: string | null }>(
-      `select iccid, account_id, status, blocks, secret_hash from sims where account_id is not null and (iccid = $1 or name = $1) limit 2`,
-      [ref],
-    );
-    const exact = rows.find((r) => r.iccid === ref) ?? (rows.length === 1 ? rows[0] : undefined);
-    return exact
-      ? { iccid: exact.iccid, accountId: exact.account_id, status: exact.status, blocks: exact.blocks, secretHash: exact.secret_hash }
-      : null;
+  /**
+   * For device authentication: by ICCID, or by name within the given account (a name is unique only in
+   * its account, so a name alone could match SIMs of several accounts; docs/mqtt.md).
+   */
+  async findCredentials(ref: { iccid: string } | { accountId: string; name: string }): Promise<SimCredentials | null> {
+    const [row] =
+      'iccid' in ref
+        ? await this.db.query<CredentialsRow>(
+            'select iccid, account_id, status, blocks, secret_hash from sims where iccid = $1 and account_id is not null',
+            [ref.iccid],
+          )
+        : await this.db.query<CredentialsRow>('select iccid, account_id, status, blocks, secret_hash from sims where account_id = $1 and name = $2', [
+            ref.accountId,
+            ref.name,
+          ]);
+    return row ? { iccid: row.iccid, accountId: row.account_id!, status: row.status, blocks: row.blocks, secretHash: row.secret_hash } : null;
   }
 
   async setStatus(
@@ -185,6 +193,16 @@ export class SimRepository {
 
   async setSecretHash(tx: SqlExecutor, iccid: string, secretHash: string, at: Date): Promise<void> {
     await tx.query('update sims set secret_hash = $2, updated_at = $3 where iccid = $1', [iccid, secretHash, at]);
+  }
+
+  /** Stores a secret again in another form (same secret), unless it changed since it was read (compare and set). */
+  async replaceSecretHash(iccid: string, expected: string, secretHash: string): Promise<boolean> {
+    const rows = await this.db.query('update sims set secret_hash = $3 where iccid = $1 and secret_hash = $2 returning iccid', [
+      iccid,
+      expected,
+      secretHash,
+    ]);
+    return rows.length === 1;
   }
 
   async appendHistory(tx: SqlExecutor, entry: Omit<SimHistoryEntry, 'id'> & { accountId: string }): Promise<void> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { DataSession } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
 
 /** Usage of one SIM group (or of the SIMs in none), from the usage ledger. */
@@ -11,20 +12,11 @@ export interface GroupUsageRow {
   sims: number;
 }
 
-/** A ledger session as diagnostics show it. */
-export interface LedgerSession {
-  sessionId: string;
-  startedAt: Date;
-  endedAt: Date | null;
-  bytesUp: number;
-  bytesDown: number;
-  mcc: string;
-  mnc: string;
-  network: string | null;
-  country: string | null;
-  rat: string;
-  updatedAt: Date;
-}
+/** A ledger session as diagnostics show it, with when the ledger last changed it. */
+export type LedgerSession = Pick<
+  DataSession,
+  'sessionId' | 'startedAt' | 'endedAt' | 'bytesUp' | 'bytesDown' | 'mcc' | 'mnc' | 'network' | 'country' | 'rat'
+> & { updatedAt: Date };
 
 export interface IngestionErrorRow {
   at: Date;

@@ -1,36 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sessionKey, type DataSession } from '@simfleet/domain';
 import { Database, type SqlExecutor } from '../database.js';
-
-export interface LedgerEntry {
-  iccid: string;
-  sessionId: string;
-  accountId: string;
-  startedAt: Date;
-  endedAt: Date | null;
-  bytesUp: number;
-  bytesDown: number;
-  mcc: string;
-  mnc: string;
-  country: string | null;
-  network: string | null;
-  rat: string;
-  zone: string | null;
-  /** Decimal string, unrounded: rounding happens once, on the invoice line. */
-  amount: string | null;
-  currency: string | null;
-}
-
-/** What the upsert found: whether the session is new, and the counters before this record. */
-export interface LedgerUpsertResult {
-  iccid: string;
-  sessionId: string;
-  /** The row after the upsert: a session keeps the start and network it was first seen with, and the highest counters. */
-  stored: LedgerEntry;
-  inserted: boolean;
-  previousBytesUp: number | null;
-  previousBytesDown: number | null;
-  previousEndedAt: Date | null;
-}
 
 interface LedgerRow {
   iccid: string;
@@ -48,118 +18,95 @@ interface LedgerRow {
   zone: string | null;
   amount: string | null;
   currency: string | null;
+  updated_at: Date;
 }
 
-const toEntry = (r: LedgerRow): LedgerEntry => ({
+/** A ledger row as a data session. The ledger keeps no cell, IMEI or reception time: its last write stands for the latter. */
+const toSession = (r: LedgerRow): DataSession => ({
+  accountId: r.account_id,
   iccid: r.iccid,
   sessionId: r.session_id,
-  accountId: r.account_id,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
+  startedAt: new Date(r.started_at),
+  endedAt: r.ended_at ? new Date(r.ended_at) : null,
   bytesUp: r.bytes_up,
   bytesDown: r.bytes_down,
   mcc: r.mcc,
   mnc: r.mnc,
-  country: r.country,
   network: r.network,
+  country: r.country,
   rat: r.rat,
-  zone: r.zone,
-  amount: r.amount,
-  currency: r.currency,
+  cellId: null,
+  imei: null,
+  receivedAt: new Date(r.updated_at),
+  rating: r.zone !== null && r.amount !== null && r.currency !== null ? { zone: r.zone, amount: r.amount, currency: r.currency } : null,
 });
 
 /**
- * The usage ledger: one row per (SIM, session) with the latest cumulative counters. Counters only move
- * forward, so an interim update or a redelivered record never counts twice.
+ * The usage ledger: one row per (SIM, session) with the session's latest cumulative counters and its
+ * rating, the system of record of data usage (invoices, data-limit rules, diagnostics).
  */
 @Injectable()
 export class UsageLedgerRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  /** `recordedAt` (the platform clock's) marks the row changed: finalized invoices compare it with their cut-off. */
-  async upsert(tx: SqlExecutor, entries: LedgerEntry[], recordedAt: Date): Promise<LedgerUpsertResult[]> {
-    if (!entries.length) return [];
-    // The CTE reads the previous counters in the same statement, so callers can tell started/updated/ended.
-    // The rating written is the record's: a caller whose stored row (`stored`) differs from what it rated
-    // (first network, higher counters) rates it again and calls setRatings in the same transaction.
-    return (
-      await tx.query<
-        LedgerRow & {
-          inserted: boolean;
-          prev_up: number | null;
-          prev_down: number | null;
-          prev_ended: Date | null;
-        }
-      >(
-        `with input as (
-           select * from json_to_recordset($1::json)
-             as t(iccid text, session_id text, account_id text, started_at timestamptz, ended_at timestamptz, bytes_up bigint, bytes_down bigint,
-                  mcc text, mnc text, country text, network text, rat text, zone text, amount numeric, currency text)
-         ), previous as (
-           select l.iccid, l.session_id, l.bytes_up, l.bytes_down, l.ended_at from usage_ledger l join input i using (iccid, session_id)
-         ), upserted as (
-           insert into usage_ledger (iccid, session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat, zone, amount, currency, updated_at)
-           select input.*, $2::timestamptz from input
-           on conflict (iccid, session_id) do update set
-             bytes_up = greatest(usage_ledger.bytes_up, excluded.bytes_up),
-             bytes_down = greatest(usage_ledger.bytes_down, excluded.bytes_down),
-             ended_at = coalesce(usage_ledger.ended_at, excluded.ended_at),
-             zone = excluded.zone, amount = excluded.amount, currency = excluded.currency,
-             updated_at = excluded.updated_at
-           returning usage_ledger.iccid, usage_ledger.session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat, zone, amount, currency
-         )
-         select u.*, p.iccid is null as inserted, p.bytes_up as prev_up, p.bytes_down as prev_down, p.ended_at as prev_ended
-           from upserted u left join previous p using (iccid, session_id)`,
-        // One JSON document: json_to_recordset's fixed estimate (100 rows) keeps the `previous` join on the primary
-        // key, where `unnest` of 1,000-element arrays let the plan turn to a scan as the ledger grew (measured).
-        [
-          JSON.stringify(
-            entries.map((e) => ({
-              iccid: e.iccid,
-              session_id: e.sessionId,
-              account_id: e.accountId,
-              started_at: e.startedAt,
-              ended_at: e.endedAt,
-              bytes_up: e.bytesUp,
-              bytes_down: e.bytesDown,
-              mcc: e.mcc,
-              mnc: e.mnc,
-              country: e.country,
-              network: e.network,
-              rat: e.rat,
-              zone: e.zone,
-              amount: e.amount,
-              currency: e.currency,
-            })),
-          ),
-          recordedAt,
-        ],
-      )
-    ).map((r) => ({
-      iccid: r.iccid,
-      sessionId: r.session_id,
-      stored: toEntry(r),
-      inserted: r.inserted,
-      previousBytesUp: r.prev_up,
-      previousBytesDown: r.prev_down,
-      previousEndedAt: r.prev_ended,
-    }));
+  /**
+   * The stored versions of these sessions, their rows locked until the transaction ends: the caller folds
+   * its records into them, rates the result once, and saves it. Rows are locked in key order, as the
+   * caller's sorted inserts are, so that concurrent batches never deadlock on them.
+   */
+  async lockSessions(tx: SqlExecutor, keys: ReadonlyArray<Pick<DataSession, 'iccid' | 'sessionId'>>): Promise<Map<string, DataSession>> {
+    if (!keys.length) return new Map();
+    // One JSON document: json_to_recordset's fixed estimate (100 rows) keeps the join on the primary key, where
+    // `unnest` of 1,000-element arrays let the plan turn to a scan as the ledger grew (measured).
+    const rows = await tx.query<LedgerRow>(
+      `select l.iccid, l.session_id, l.account_id, l.started_at, l.ended_at, l.bytes_up, l.bytes_down, l.mcc, l.mnc, l.country, l.network,
+              l.rat, l.zone, l.amount, l.currency, l.updated_at
+         from json_to_recordset($1::json) as k(iccid text, session_id text)
+         join usage_ledger l on l.iccid = k.iccid and l.session_id = k.session_id
+        order by l.iccid, l.session_id
+          for update of l`,
+      [JSON.stringify(keys.map((k) => ({ iccid: k.iccid, session_id: k.sessionId })))],
+    );
+    return new Map(rows.map((r) => [sessionKey({ iccid: r.iccid, sessionId: r.session_id }), toSession(r)]));
   }
 
   /**
-   * Sets the rated amount of sessions whose stored row differs from the record rated before the upsert
-   * (a later record on another network, counters lower than stored): the ledger prices what it holds.
+   * Writes sessions as the caller folded and rated them (their rows locked by `lockSessions`, or new).
+   * `recordedAt` (the platform clock's) marks the rows changed: finalized invoices compare it with their cut-off.
    */
-  async setRatings(
-    tx: SqlExecutor,
-    ratings: Array<{ iccid: string; sessionId: string; zone: string | null; amount: string | null; currency: string | null }>,
-  ): Promise<void> {
-    if (!ratings.length) return;
+  async save(tx: SqlExecutor, sessions: readonly DataSession[], recordedAt: Date): Promise<void> {
+    if (!sessions.length) return;
     await tx.query(
-      `update usage_ledger l set zone = r.zone, amount = r.amount, currency = r.currency
-         from json_to_recordset($1::json) as r(iccid text, session_id text, zone text, amount numeric, currency text)
-        where l.iccid = r.iccid and l.session_id = r.session_id`,
-      [JSON.stringify(ratings.map((r) => ({ iccid: r.iccid, session_id: r.sessionId, zone: r.zone, amount: r.amount, currency: r.currency })))],
+      `insert into usage_ledger (iccid, session_id, account_id, started_at, ended_at, bytes_up, bytes_down, mcc, mnc, country, network, rat,
+                                 zone, amount, currency, updated_at)
+       select s.*, $2::timestamptz from json_to_recordset($1::json)
+           as s(iccid text, session_id text, account_id text, started_at timestamptz, ended_at timestamptz, bytes_up bigint, bytes_down bigint,
+                mcc text, mnc text, country text, network text, rat text, zone text, amount numeric, currency text)
+       on conflict (iccid, session_id) do update set
+         ended_at = excluded.ended_at, bytes_up = excluded.bytes_up, bytes_down = excluded.bytes_down,
+         zone = excluded.zone, amount = excluded.amount, currency = excluded.currency, updated_at = excluded.updated_at`,
+      [
+        JSON.stringify(
+          sessions.map((s) => ({
+            iccid: s.iccid,
+            session_id: s.sessionId,
+            account_id: s.accountId,
+            started_at: s.startedAt,
+            ended_at: s.endedAt,
+            bytes_up: s.bytesUp,
+            bytes_down: s.bytesDown,
+            mcc: s.mcc,
+            mnc: s.mnc,
+            country: s.country,
+            network: s.network,
+            rat: s.rat,
+            zone: s.rating?.zone ?? null,
+            amount: s.rating?.amount ?? null,
+            currency: s.rating?.currency ?? null,
+          })),
+        ),
+        recordedAt,
+      ],
     );
   }
 }

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import { closeRedis } from '@simfleet/queue';
+import type { Redis } from 'ioredis';
+import type { RedisConnections } from '@simfleet/queue';
 
 export interface RateLimitHit {
   /** Requests counted in the current window, this one included. */
@@ -62,13 +62,12 @@ return {count, ttl}
 
 export class RedisRateLimitStore extends RateLimitStore {
   private readonly redis: Redis;
+  private readonly prefix: string;
 
-  constructor(
-    redisUrl: string,
-    private readonly prefix: string,
-  ) {
+  constructor(connections: RedisConnections) {
     super();
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    this.redis = connections.open('rate-limit', { maxRetriesPerRequest: 1 });
+    this.prefix = connections.prefix;
   }
 
   async hit(key: string, windowMs: number): Promise<RateLimitHit> {
@@ -76,7 +75,6 @@ export class RedisRateLimitStore extends RateLimitStore {
     return { count, resetMs: ttl };
   }
 
-  async close(): Promise<void> {
-    await closeRedis(this.redis);
-  }
+  /** Its connection is closed with the process's other Redis connections. */
+  async close(): Promise<void> {}
 }

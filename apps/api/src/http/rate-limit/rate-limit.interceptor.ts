@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, switchMap, type Observable } from 'rxjs';
+import { actorOf } from '@simfleet/auth';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { DomainError, ErrorCode } from '@simfleet/domain';
 import { RateLimitStore, type RateLimitHit } from './rate-limit-store.js';
@@ -9,7 +10,7 @@ const WINDOW_MS = 60_000;
 
 /**
  * Per-API-key rate limit on every /v1 route (docs/api-conventions.md): RATE_LIMIT_PER_MINUTE requests
- * per key per minute. Every answer carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`
+ * per API key (or signed-in user) per minute. Every answer carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`
  * and `RateLimit-Policy`; beyond the limit, a 429 problem+json with `Retry-After`. The admin key is exempt.
  */
 @Injectable()
@@ -27,7 +28,7 @@ export class RateLimitInterceptor implements NestInterceptor {
     const principal = request.principal;
     if (!principal || principal.kind === 'admin' || !request.url.startsWith('/v1/')) return next.handle();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return from(this.count(principal.keyId)).pipe(
+    return from(this.count(actorOf(principal))).pipe(
       switchMap((hit) => {
         if (hit) this.apply(reply, hit);
         return next.handle();
@@ -35,9 +36,9 @@ export class RateLimitInterceptor implements NestInterceptor {
     );
   }
 
-  private async count(keyId: string): Promise<RateLimitHit | null> {
+  private async count(actor: string): Promise<RateLimitHit | null> {
     try {
-      return await this.store.hit(`key:${keyId}`, WINDOW_MS);
+      return await this.store.hit(actor, WINDOW_MS);
     } catch (error) {
       // The limit protects the platform; an unavailable counter must not take the API down with it.
       if (Date.now() - this.lastFailure > WINDOW_MS) {

@@ -1,17 +1,18 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { APP_CONFIG, type AppConfig } from '@simfleet/config';
+import { RedisConnections, RedisConnectionsModule } from '@simfleet/queue';
 import { RateLimitInterceptor } from './rate-limit.interceptor.js';
 import { MemoryRateLimitStore, RateLimitStore, RedisRateLimitStore } from './rate-limit-store.js';
 
-/** The API's rate limit; the counter store is chosen here: Redis (shared by API instances) when configured, else memory. */
+/** The API's rate limit; its counters are shared by API instances in Redis when the deployment has Redis, else kept in memory. */
 @Module({
+  imports: [RedisConnectionsModule],
   providers: [
     {
       provide: RateLimitStore,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): RateLimitStore =>
-        config.queue.kind === 'bullmq' ? new RedisRateLimitStore(config.queue.redisUrl, config.queue.prefix) : new MemoryRateLimitStore(),
+      inject: [RedisConnections],
+      useFactory: (connections: RedisConnections): RateLimitStore =>
+        connections.choose<RateLimitStore>({ redis: (redis) => new RedisRateLimitStore(redis), local: () => new MemoryRateLimitStore() }),
     },
     { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
   ],

@@ -22,13 +22,30 @@ export interface RecordProblem {
   message: string;
   /** Position of the record in an array payload. */
   index?: number;
+  /** The refused record's session id (a session record that has one), so the device knows what to resend. */
+  sessionId?: string;
+  /** The session ids a refused message held (a whole message refused, e.g. rate_limited). */
+  sessionIds?: string[];
 }
+
+/** The session id of a record, when it carries one (even a record that is otherwise invalid). */
+export const sessionIdOf = (item: unknown): string | undefined =>
+  item !== null && typeof item === 'object' && typeof (item as { sessionId?: unknown }).sessionId === 'string'
+    ? (item as { sessionId: string }).sessionId
+    : undefined;
 
 const SCHEMAS: Record<UpChannel, z.ZodType> = {
   sessions: sessionRecordSchema,
   location: locationRecordSchema,
   status: statusRecordSchema,
 };
+
+/** The session ids of a whole message's records (none outside the sessions channel). */
+export function sessionIdsOf(channel: UpChannel, items: unknown[]): { sessionIds?: string[] } {
+  if (channel !== 'sessions') return {};
+  const ids = items.map(sessionIdOf).filter((id): id is string => id !== undefined);
+  return ids.length ? { sessionIds: ids } : {};
+}
 
 /** Device clocks drift: a record may be this far ahead of ours. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -58,7 +75,13 @@ export class RecordValidator {
     if (items.length > MAX_RECORDS_PER_MESSAGE) {
       return {
         envelopes: [],
-        problems: [{ code: 'too_many_records', message: `at most ${MAX_RECORDS_PER_MESSAGE} records per message; got ${items.length}` }],
+        problems: [
+          {
+            code: 'too_many_records',
+            message: `at most ${MAX_RECORDS_PER_MESSAGE} records per message; got ${items.length}`,
+            ...sessionIdsOf(channel, items),
+          },
+        ],
         array: true,
       };
     }
@@ -69,10 +92,12 @@ export class RecordValidator {
     const problems: RecordProblem[] = [];
     items.forEach((item, i) => {
       const index = batch ? i : undefined;
+      const sessionId = channel === 'sessions' ? sessionIdOf(item) : undefined;
+      const named = sessionId === undefined ? {} : { sessionId };
       const result = SCHEMAS[channel].safeParse(item);
       if (!result.success) {
         const detail = result.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`).join('; ');
-        problems.push({ code: 'invalid_record', message: detail, index });
+        problems.push({ code: 'invalid_record', message: detail, index, ...named });
         return;
       }
       const record = result.data as { at?: string; startedAt?: string; endedAt?: string | null };
@@ -82,11 +107,12 @@ export class RecordValidator {
           code: 'timestamp_in_future',
           message: `a timestamp is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the platform's clock`,
           index,
+          ...named,
         });
         return;
       }
       if (times.some((t) => t < oldest)) {
-        problems.push({ code: 'timestamp_too_old', message: `a timestamp is older than the ${this.retentionDays}-day retention`, index });
+        problems.push({ code: 'timestamp_too_old', message: `a timestamp is older than the ${this.retentionDays}-day retention`, index, ...named });
         return;
       }
       envelopes.push({ kind, accountId: identity.accountId, iccid: identity.iccid, receivedAt, record: result.data } as TelemetryEnvelope);

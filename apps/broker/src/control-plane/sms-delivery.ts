@@ -1,15 +1,11 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Client, PublishPacket } from 'aedes';
-import { SmsDownlink, type DeviceSms, type DownlinkOutcome } from '@simfleet/application';
+import { Inject, Injectable } from '@nestjs/common';
+import type { PublishPacket } from 'aedes';
+import type { DeviceSms, SmsAnswer } from '@simfleet/application';
 import { Topics } from '@simfleet/domain';
-import { MqttBroker } from './mqtt-broker.service.js';
+import { MqttBroker } from '../mqtt/mqtt-broker.service.js';
 
 /** How long the broker waits for the device's PUBACK before reporting `not-acknowledged`. */
 export const SMS_ACK_TIMEOUT_MS = 5_000;
-
-type Outcome = Exclude<DownlinkOutcome, 'not-connected'>;
-// aedes keeps a client's subscriptions on the client (topic → granted QoS); its typings omit the field.
-type SubscribedClient = Client & { subscriptions?: Record<string, { qos: number } | undefined> };
 
 /**
  * The broker's side of SMS delivery (docs/sms.md): when this broker holds the SIM's device connection,
@@ -18,20 +14,13 @@ type SubscribedClient = Client & { subscriptions?: Record<string, { qos: number 
  * the wrong message.
  */
 @Injectable()
-export class SmsDeviceDelivery implements OnApplicationBootstrap {
-  private readonly inFlight = new Map<string, Promise<Outcome | null>>();
+export class SmsDeviceDelivery {
+  private readonly inFlight = new Map<string, Promise<SmsAnswer>>();
 
-  constructor(
-    @Inject(MqttBroker) private readonly broker: MqttBroker,
-    @Inject(SmsDownlink) private readonly downlink: SmsDownlink,
-  ) {}
+  constructor(@Inject(MqttBroker) private readonly broker: MqttBroker) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.downlink.onDeliver((iccid, sms) => this.deliver(iccid, sms));
-  }
-
-  deliver(iccid: string, sms: DeviceSms): Promise<Outcome | null> {
-    const previous = this.inFlight.get(iccid) ?? Promise.resolve(null);
+  deliver(iccid: string, sms: DeviceSms): Promise<SmsAnswer> {
+    const previous = this.inFlight.get(iccid) ?? Promise.resolve<SmsAnswer>('absent');
     const run = previous.then(
       () => this.deliverNow(iccid, sms),
       () => this.deliverNow(iccid, sms),
@@ -44,13 +33,13 @@ export class SmsDeviceDelivery implements OnApplicationBootstrap {
     return run;
   }
 
-  private async deliverNow(iccid: string, sms: DeviceSms): Promise<Outcome | null> {
-    const client = this.broker.deviceConnection(iccid) as SubscribedClient | undefined;
-    if (!client) return null;
+  private async deliverNow(iccid: string, sms: DeviceSms): Promise<SmsAnswer> {
+    const client = this.broker.deviceConnection(iccid);
+    if (!client) return 'absent';
     const topic = Topics.down(iccid, 'sms');
-    const subscription = client.subscriptions?.[topic];
-    if (!subscription) return 'not-subscribed';
-    const qos = subscription.qos >= 1 ? 1 : 0;
+    const granted = this.broker.subscriptionQos(client, topic);
+    if (granted === undefined) return 'not-subscribed';
+    const qos = granted >= 1 ? 1 : 0;
     const packet: PublishPacket = { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(sms)), qos, retain: false, dup: false };
     if (qos === 0) {
       // QoS 0 has no acknowledgement: written to the device's open connection is the best evidence there is.
