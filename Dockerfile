@@ -1,12 +1,12 @@
 # One image for every role: `node dist/apps/{api,broker,worker}/src/main.js`, or all three with dist/apps/platform/src/main.js.
-FROM node:20-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:26-bookworm-slim
 ENV NODE_ENV=production
 # A larger young generation: ingestion allocates short-lived objects per record, and fewer scavenges
 # cut the broker's and the worker's CPU per record by about a tenth (docs/benchmarks.md).

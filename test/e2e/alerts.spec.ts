@@ -501,6 +501,16 @@ describe.each(SHAPES)('alerts (%s shape)', (shape) => {
       'severity',
     ]);
     expect((await account.api.post('/v1/alert-rules', { type: 'nope' })).body.errors).toEqual([{ field: 'type', message: expect.any(String) }]);
+    // A parameter put beside the type is named, with where it belongs.
+    const misplaced = await account.api.post('/v1/alert-rules', { type: 'data_usage_limit', limitBytes: 1_000_000 });
+    expect(misplaced.status).toBe(422);
+    expect(misplaced.body.errors).toEqual([
+      {
+        field: 'limitBytes',
+        message: 'unknown field: limitBytes is a parameter of the rule (data_usage_limit) and belongs under params, as params.limitBytes',
+      },
+    ]);
+    expect((await account.api.post('/v1/alert-rules', { params: {} })).body.errors).toEqual([{ field: 'type', message: 'required' }]);
     const foreign = await account.api.post('/v1/alert-rules', { type: 'imei_change', scope: { iccid: otherIccid } });
     expect(foreign.status).toBe(422);
     expect(foreign.body.errors).toEqual([{ field: 'scope/iccid', message: expect.stringContaining('no SIM') }]);

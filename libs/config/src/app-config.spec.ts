@@ -13,7 +13,15 @@ const problemsOf = (env: Record<string, string>): string[] => {
 describe('loadConfig', () => {
   it('with no environment at all, chooses the embedded shape and the documented defaults', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, trustProxy: false });
+    expect(config.http).toEqual({
+      host: '0.0.0.0',
+      port: 3000,
+      publicUrl: undefined,
+      trustProxy: false,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 72_000,
+    });
     expect(config.mqtt).toMatchObject({ port: 1883, wsPort: 8083, tls: undefined });
     expect(config.database).toEqual({ kind: 'pglite', dataDir: expect.stringMatching(/data[/\\]pglite$/) });
     expect(config.queue).toEqual({ kind: 'in-process' });

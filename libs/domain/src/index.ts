@@ -1,3 +1,5 @@
+// Before any schema is used: the wording of validation problems.
+import './validation-messages.js';
 // The public face of @simfleet/domain: what other libs and apps import.
 export * from './accounts/account.js';
 export * from './alerts/alert-rule.js';

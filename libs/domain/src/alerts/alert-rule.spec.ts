@@ -83,7 +83,7 @@ describe('parseRuleDraft', () => {
     ],
     ['a latitude out of range', { type: 'geofence', params: { on: 'enter', circle: { lat: 91, lon: 0, radiusM: 10 } } }, ['params/circle/lat']],
     ['lowercase country codes', { type: 'new_country', params: { allowedCountries: ['fr'] } }, ['params/allowedCountries/0']],
-    ['unknown params', { type: 'imei_change', params: { strict: true } }, ['params']],
+    ['unknown params', { type: 'imei_change', params: { strict: true } }, ['params/strict']],
     ['a tag without a value', { type: 'silent', scope: { tag: 'site' }, params: { hours: 2 } }, ['scope']],
   ])('refuses %s, naming each field', (_name, input, expected) => {
     expect(fields(input)).toEqual(expected);
@@ -153,4 +153,37 @@ describe('ruleApplies', () => {
     [{ tag: 'env:lyon' }, false],
   ])('scope %j → %s', (scope, applies) => expect(ruleApplies({ scope, enabled: true }, sim)).toBe(applies));
   it('a disabled rule applies to nothing', () => expect(ruleApplies({ scope: {}, enabled: false }, sim)).toBe(false));
+});
+
+describe('problems that say what to do', () => {
+  const problems = (result: ReturnType<typeof parseRuleDraft>) => (result.ok ? [] : result.errors);
+
+  it('names a parameter put at the top level and says it belongs under params', () => {
+    expect(problems(parseRuleDraft({ type: 'data_usage_limit', limitBytes: 1_000 }))).toEqual([
+      {
+        field: 'limitBytes',
+        message: 'unknown field: limitBytes is a parameter of the rule (data_usage_limit) and belongs under params, as params.limitBytes',
+      },
+    ]);
+  });
+
+  it('names every unknown field on its own, without a hint when it is no parameter', () => {
+    expect(problems(parseRuleDraft({ type: 'silent', params: { hours: 2 }, colour: 'red', hours: 3 }))).toEqual([
+      { field: 'colour', message: 'unknown field' },
+      { field: 'hours', message: 'unknown field: hours is a parameter of the rule (silent) and belongs under params, as params.hours' },
+    ]);
+  });
+
+  it('says a missing field is required', () => {
+    expect(problems(parseRuleDraft({ params: {} }))).toEqual([{ field: 'type', message: 'required' }]);
+  });
+
+  it('gives the hint in a PATCH too, and refuses a change of type', () => {
+    const rule = { type: 'impossible_travel', scope: {}, name: null, severity: 'warning', action: 'notify', enabled: true, params: { maxKmh: 900 } };
+    const patched = parseRulePatch(rule as unknown as AlertRule, { maxKmh: 500, type: 'silent' });
+    expect(patched.ok ? [] : patched.errors).toEqual([
+      { field: 'maxKmh', message: 'unknown field: maxKmh is a parameter of the rule (impossible_travel) and belongs under params, as params.maxKmh' },
+      { field: 'type', message: 'the type of a rule cannot change: create a new rule' },
+    ]);
+  });
 });

@@ -1,3 +1,4 @@
+import '../validation-messages.js';
 import { z } from 'zod';
 import type { FieldProblem } from '../errors/domain-error.js';
 import type { SimBlock } from '../sims/sim-lifecycle.js';
@@ -180,8 +181,30 @@ export const patchSchema = z
   .strict();
 export type AlertRulePatch = z.infer<typeof patchSchema>;
 
-const issuesToFields = (issues: z.core.$ZodIssue[], prefix: string[] = []): FieldProblem[] =>
-  issues.map((issue) => ({ field: [...prefix, ...issue.path.map(String)].join('/') || '(body)', message: issue.message }));
+/** The parameter names of a rule type (`limitBytes`, `maxKmh`, …). */
+const paramNamesOf = (type: AlertRuleType): string[] => {
+  const schema = RULE_PARAMS[type] as z.ZodType;
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+};
+
+/**
+ * One problem per field; an unknown field is named itself, with the fix when it is a parameter put at the
+ * top level (`limitBytes` belongs under `params`).
+ */
+const issuesToFields = (issues: z.core.$ZodIssue[], prefix: string[] = [], type?: AlertRuleType): FieldProblem[] =>
+  issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path.map(String)];
+    if (issue.code !== 'unrecognized_keys') return [{ field: path.join('/') || '(body)', message: issue.message }];
+    return issue.keys.map((key) => {
+      const misplaced = !path.length && !prefix.length && (type ? paramNamesOf(type) : ALERT_RULE_TYPES.flatMap(paramNamesOf)).includes(key);
+      return {
+        field: [...path, key].join('/'),
+        message: misplaced
+          ? `unknown field: ${key} is a parameter of the rule${type ? ` (${type})` : ''} and belongs under params, as params.${key}`
+          : 'unknown field',
+      };
+    });
+  });
 
 /**
  * Validates a whole rule: the common fields, the params of its type and whether its action fits the type.
@@ -189,9 +212,9 @@ const issuesToFields = (issues: z.core.$ZodIssue[], prefix: string[] = []): Fiel
  */
 export function parseRuleDraft(input: unknown): { ok: true; draft: AlertRuleDraft } | { ok: false; errors: FieldProblem[] } {
   const base = draftSchema.safeParse(input ?? undefined);
-  const errors: FieldProblem[] = base.success ? [] : issuesToFields(base.error.issues);
   const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const type = ALERT_RULE_TYPES.find((t) => t === raw.type);
+  const errors: FieldProblem[] = base.success ? [] : issuesToFields(base.error.issues, [], type);
   let params: RuleParams[AlertRuleType] | undefined;
   if (type) {
     const parsed = RULE_PARAMS[type].safeParse(raw.params ?? {});
@@ -212,14 +235,10 @@ export function parseRuleDraft(input: unknown): { ok: true; draft: AlertRuleDraf
 export function parseRulePatch(rule: AlertRule, input: unknown): { ok: true; draft: AlertRuleDraft } | { ok: false; errors: FieldProblem[] } {
   const patch = patchSchema.safeParse(input);
   if (!patch.success) {
-    const fields = issuesToFields(patch.error.issues);
+    const fields = issuesToFields(patch.error.issues, [], rule.type);
     return {
       ok: false,
-      errors: fields.map((f) =>
-        f.message.startsWith('Unrecognized key') && /type/.test(f.message)
-          ? { field: 'type', message: 'the type of a rule cannot change: create a new rule' }
-          : f,
-      ),
+      errors: fields.map((f) => (f.field === 'type' ? { field: 'type', message: 'the type of a rule cannot change: create a new rule' } : f)),
     };
   }
   const merged = {

@@ -1,9 +1,11 @@
+import '../validation-messages.js';
 import { z } from 'zod';
 
 export const RATS = ['2G', '3G', '4G', '5G', 'LTE-M', 'NB-IoT'] as const;
 export type Rat = (typeof RATS)[number];
 
-const isoInstant = z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time with a time zone, e.g. 2026-11-28T10:00:00Z' });
+const ISO_INSTANT = 'an ISO 8601 date-time with a time zone, e.g. 2026-11-28T10:00:00Z';
+const isoInstant = z.iso.datetime({ offset: true, error: (issue) => (issue.input === undefined ? 'required' : ISO_INSTANT) });
 const counter = z.number().int('a whole number of bytes').min(0, 'bytes are never negative').max(Number.MAX_SAFE_INTEGER);
 
 /** A data-session record as a device publishes it on `things/{iccid}/sessions`. Counters are cumulative. */
@@ -11,7 +13,10 @@ export const sessionRecordSchema = z
   .object({
     sessionId: z.string().min(1).max(128),
     startedAt: isoInstant,
-    endedAt: isoInstant.nullable(),
+    // Missing is not "open": a device says so with null, or the end it knows.
+    endedAt: z.iso
+      .datetime({ offset: true, error: (issue) => (issue.input === undefined ? 'required (null while the session is open)' : ISO_INSTANT) })
+      .nullable(),
     bytesUp: counter,
     bytesDown: counter,
     mcc: z.string().regex(/^\d{3}$/, 'an MCC is 3 digits'),
