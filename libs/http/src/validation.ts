@@ -102,7 +102,10 @@ const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
  */
 export const instantInput = (description: string) =>
   z.iso
-    .datetime({ offset: true, error: (issue) => (issue.input === undefined ? 'required' : 'an ISO 8601 date-time with a time zone, e.g. 2026-11-28T10:00:00Z') })
+    .datetime({
+      offset: true,
+      error: (issue) => (issue.input === undefined ? 'required' : 'an ISO 8601 date-time with a time zone, e.g. 2026-11-28T10:00:00Z'),
+    })
     .max(40, { error: 'an ISO 8601 date-time of at most 40 characters' })
     .refine(
       (value) => {
