@@ -38,6 +38,14 @@ export class AuditLogController {
       schema: pageOf(auditEntryView),
       description:
         'Keyset-paginated; CSV with `Accept: text/csv` (the next page’s cursor in the `Link` header, rel="next"). The log is append-only: no route changes it',
+      alsoAs: {
+        'text/csv': {
+          schema: {
+            type: 'string',
+            description: 'id,at,accountId,actor,actorName,platformActor,action,resource,outcome,status,requestId,via,address',
+          },
+        },
+      },
     },
     422,
   )
