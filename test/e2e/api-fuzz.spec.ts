@@ -25,6 +25,8 @@ interface Case {
   contentType?: string;
   /** The document says this request is invalid: it must be refused (4xx). */
   mustRefuse: boolean;
+  /** The document allows this value of this body field: a 422 naming the field means the document is missing a rule. */
+  allowedField?: string;
 }
 
 interface World {
@@ -124,6 +126,27 @@ function casesOf(op: Operation, world: World, generator: SchemaGenerator, contra
   );
   const baseQuery = requiredQuery('bad');
   const baseBody = validBody('bad');
+  // The edges of what the document allows for each free-text field of the body: as long as its maxLength,
+  // and blank (spaces only) unless a pattern says otherwise. The server may refuse the request for another
+  // reason (a state, a uniqueness), but not because of that field: its rule would be missing from the document.
+  if (jsonSchema && baseBody) {
+    const schema = generator.resolve(jsonSchema);
+    const base = (JSON.parse(baseBody) ?? {}) as Json;
+    for (const [name, raw] of Object.entries((schema.type === 'object' && schema.properties) || {}) as Array<[string, Json]>) {
+      const property = generator.resolve(raw);
+      // Not: a reference to another resource (`planId`: an unknown one is refused), a value with a shape
+      // (format, pattern, enum), a rule the document names but a schema cannot state (`x-limited-by`).
+      const reference = name === 'id' || name.endsWith('Id');
+      if (property.type !== 'string' || reference || property.enum || property.format || property.pattern || property['x-limited-by']) continue;
+      if (property.maxLength === undefined) continue;
+      const edges: Array<[string, string]> = [[`field ${name}: ${property.maxLength} characters (its maxLength)`, 'x'.repeat(property.maxLength)]];
+      if ((property.minLength ?? 0) <= property.maxLength) edges.push([`field ${name}: blank`, ' '.repeat(Math.max(property.minLength ?? 0, 1))]);
+      for (const [label, value] of edges)
+        valid.push(
+          withBody({ label, path, query: baseQuery, body: JSON.stringify({ ...base, [name]: value }), mustRefuse: false, allowedField: name }),
+        );
+    }
+  }
   const bad: Case[] = [];
   const add = (label: string, change: Partial<Case>, mustRefuse = true) =>
     bad.push(withBody({ label, path, query: baseQuery, body: baseBody, mustRefuse, ...change }));
@@ -220,6 +243,15 @@ function casesOf(op: Operation, world: World, generator: SchemaGenerator, contra
   return { valid, bad };
 }
 
+/** The fields a problem document names in `errors`. */
+const refusedFields = (text: string): string[] => {
+  try {
+    return ((JSON.parse(text) as { errors?: Array<{ field: string }> }).errors ?? []).map((e) => e.field);
+  } catch {
+    return [];
+  }
+};
+
 async function send(baseUrl: string, key: string, method: string, c: Case): Promise<{ status: number; type: string | null; text: string }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 30_000);
@@ -303,6 +335,8 @@ describe.each(SHAPES)('OpenAPI fuzz (%s shape)', (shape) => {
         for (const drift of contract.check(op.method, `${c.path}${queryString(c.query)}`, response.status, response.type, response.text))
           failures.push(`${where}: contract: ${drift}`);
         if (c.mustRefuse && response.status < 400) failures.push(`${where}: the document says this request is invalid, yet it was accepted`);
+        if (c.allowedField && response.status === 422 && refusedFields(response.text).includes(c.allowedField))
+          failures.push(`${where}: the document allows this value, yet it was refused (${response.text.slice(0, 200)})`);
       };
 
       const mutating = op.method !== 'GET';

@@ -138,7 +138,7 @@ describe.each(SHAPES)('SIM organisation (%s shape)', (shape) => {
       });
       expectProblem(res, 422);
       expect(fields(res)).toEqual(['allowedCountries/0', 'authorizedImeis/0', 'labels/0', 'name', 'tags/bad key']);
-      // Each problem says what is wrong (the detail, which sums them up, is cut at 300 characters).
+      // Each problem says what is wrong (the detail sums them up).
       expect(res.body.errors.find((e: { field: string }) => e.field === 'authorizedImeis/0').message).toContain('check digit');
 
       const unknownField = await acme.api.patch(`/v1/sims/${sims[5]}`, { colour: 'red' });

@@ -7,11 +7,13 @@ import {
   PgliteDatabase,
   PostgresDatabase,
   SecretBox,
+  UserRepository,
   WebhookRepository,
   generatedKeyPath,
   loadOrCreateKey,
   migrate,
 } from '@simfleet/persistence';
+import { MfaService, SystemClock } from '@simfleet/application';
 import type { WebhookEndpoint } from '@simfleet/domain';
 import { createTestDatabase, requireServers } from '../harness/isolation.js';
 
@@ -105,6 +107,28 @@ describe.each(engines)('secrets at rest on %s', (engine, open) => {
       expect((await rotated.findEndpoint('acc_sealed', 'whk_sealed1'))?.previousSecret).toBe('whsec_b2xk');
       // Once rotated, the old key alone opens nothing.
       await expect(new WebhookRepository(db, new SecretBox(oldKey)).findEndpoint('acc_sealed', 'whk_clear')).rejects.toThrow(/neither SECRETS_KEY/);
+    });
+
+    it('seals the TOTP secrets of the old SECRETS_KEY again with the new one, active and pending alike', async () => {
+      const old = new SecretBox(oldKey);
+      await db.query(
+        `insert into users (id, account_id, email, role, status, created_at, updated_at, mfa_secret, mfa_pending_secret)
+         values ('usr_totp1', 'acc_sealed', 'totp1@example.com', 'owner', 'active', now(), now(), $1, null),
+                ('usr_totp2', 'acc_sealed', 'totp2@example.com', 'owner', 'active', now(), now(), null, $2)`,
+        [old.seal('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', 'totp:usr_totp1'), old.seal('KRUGS4ZANFZSAYJAONSWG4TFOQQQ', 'totp:usr_totp2')],
+      );
+      const rotated = new SecretBox(SecretBox.generateKey(), [oldKey]);
+      // Only the reseal is exercised: it needs neither the sign-in throttle nor the settings.
+      const mfa = new MfaService(db, new UserRepository(db), rotated, undefined as never, new SystemClock(), undefined as never);
+      expect(await mfa.resealSecrets()).toBe(2);
+      expect(await mfa.resealSecrets()).toBe(0);
+      const rows = await db.query<{ id: string; mfa_secret: string | null; mfa_pending_secret: string | null }>(
+        "select id, mfa_secret, mfa_pending_secret from users where id like 'usr_totp%' order by id",
+      );
+      expect(rows[0].mfa_secret!.split('.')[1]).toBe(rotated.keyId);
+      expect(rotated.open(rows[0].mfa_secret!, 'totp:usr_totp1')).toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP');
+      expect(rotated.open(rows[1].mfa_pending_secret!, 'totp:usr_totp2')).toBe('KRUGS4ZANFZSAYJAONSWG4TFOQQQ');
+      expect(() => old.open(rows[0].mfa_secret!, 'totp:usr_totp1')).toThrow(/neither SECRETS_KEY/);
     });
 
     it('keeps Idempotency-Key rows for their window only: an expired key is new again, and the purge deletes it', async () => {

@@ -50,8 +50,10 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 
 /** Longest text a problem document repeats (a field's value, a message quoting input): it never echoes a megabyte back. */
 export const MAX_PROBLEM_TEXT = 300;
+/** Longest `detail`: it sums up every offending field (each message bounded on its own in `errors`). */
+export const MAX_PROBLEM_DETAIL = 2000;
 
-const truncate = (value: string) => (value.length > MAX_PROBLEM_TEXT ? `${value.slice(0, MAX_PROBLEM_TEXT)}… (truncated)` : value);
+const truncate = (value: string, max = MAX_PROBLEM_TEXT) => (value.length > max ? `${value.slice(0, max)}… (truncated)` : value);
 
 /** Every string of a problem document, at any depth, cut to MAX_PROBLEM_TEXT (arrays to 100 items). */
 function bounded(value: unknown, depth = 0): unknown {
@@ -62,7 +64,8 @@ function bounded(value: unknown, depth = 0): unknown {
 }
 
 export function toProblem(error: unknown, request: { url: string; id: string; routeOptions?: { bodyLimit?: number } }): ProblemDocument {
-  return bounded(problemOf(error, request)) as ProblemDocument;
+  const problem = problemOf(error, request);
+  return { ...(bounded(problem) as ProblemDocument), detail: truncate(problem.detail, MAX_PROBLEM_DETAIL) };
 }
 
 /** Fastify's error code, also when Nest wrapped the FastifyError in an HttpException (its cause). */

@@ -6,13 +6,29 @@ import { DomainError } from '@simfleet/domain';
 type SchemaObject = Record<string, unknown>;
 
 /** OpenAPI 3.0 schema of a zod schema: the same source of truth validates and documents. */
+/** A zod string schema that trims its input (`.trim()`: an overwrite check turning '  a  ' into 'a'). */
+const trims = (schema: z.core.$ZodType): boolean =>
+  schema._zod.def.type === 'string' &&
+  (schema._zod.def.checks ?? []).some((check) => {
+    const def = check._zod.def as { check: string; tx?: (value: string) => unknown };
+    return def.check === 'overwrite' && def.tx?.('  a  ') === 'a';
+  });
+
 export const openApiSchema = (schema: z.ZodType, io: 'input' | 'output' = 'input'): SchemaObject => {
-  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as SchemaObject;
+  const json = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io,
+    unrepresentable: 'any',
+    // A trimmed string with a minimum length refuses a blank value (spaces only): the document says so.
+    override: ({ zodSchema, jsonSchema }) => {
+      if (io === 'input' && trims(zodSchema) && Number(jsonSchema.minLength ?? 0) >= 1 && jsonSchema.pattern === undefined)
+        jsonSchema.pattern = '\\S';
+    },
+  }) as SchemaObject;
   delete json.$schema;
   return nullableEnums(json);
 };
 
-/** One field per problem; an unknown key is named itself (not its parent object). */
 /**
  * OpenAPI 3.0: `nullable: true` does not add null to an `enum`; a nullable enum must list null itself,
  * or a validator refuses the null the API returns.
@@ -25,6 +41,7 @@ function nullableEnums<T>(node: T): T {
   return object as T;
 }
 
+/** One field per problem; an unknown key is named itself (not its parent object). */
 export const zodIssuesToFields = (issues: z.core.$ZodIssue[], root = '(body)') =>
   issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'

@@ -77,7 +77,8 @@ export class SchemaGenerator {
       return fc
         .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true })
         .map((d) => d.toISOString());
-    if (schema.format === 'uri' || schema.format === 'url') return fc.constant('https://example.com/hook');
+    // A literal loopback address: nothing to resolve, nothing called (a webhook URL guard refuses it with a 422).
+    if (schema.format === 'uri' || schema.format === 'url') return fc.constant('http://127.0.0.1:9/hook');
     if (schema.format === 'email') return fc.constant('ops@example.com');
     if (schema.pattern) {
       const length = (s: string) => s.length >= (schema.minLength ?? 0) && s.length <= (schema.maxLength ?? Infinity);

@@ -33,14 +33,7 @@ export class ApiClient {
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
-    const contract = await contractOf(this.baseUrl);
-    const drift = contract?.check(method, path, response.status, response.headers.get('content-type'), text) ?? [];
-    if (drift.length) throw new Error(`The response breaks the OpenAPI document:\n  ${drift.join('\n  ')}\nbody: ${text.slice(0, 500)}`);
-    const parsed = (type.includes('json') && text ? JSON.parse(text) : text) as T;
-    if (response.status < 300) recordHandedOutSecrets(parsed, response.headers);
-    return { status: response.status, headers: response.headers, body: parsed };
+    return checkedResponse<T>(this.baseUrl, method, path, response, typeof body === 'string' ? undefined : body);
   }
 
   get<T = any>(path: string, headers?: Record<string, string>) {
@@ -55,6 +48,28 @@ export class ApiClient {
   delete<T = any>(path: string) {
     return this.request<T>('DELETE', path);
   }
+}
+
+/**
+ * Reads a response of the API as every client of the tests must: checked against the OpenAPI document
+ * (drift throws, naming the operation and the check), and with the secrets of a success noted — those it
+ * hands out, its cookies, and those the request sent (`sent`) — for the look at rest when the platform stops.
+ */
+export async function checkedResponse<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  response: Response,
+  sent?: unknown,
+): Promise<ApiResponse<T>> {
+  const text = await response.text();
+  const type = response.headers.get('content-type') ?? '';
+  const contract = await contractOf(baseUrl);
+  const drift = contract?.check(method, path, response.status, response.headers.get('content-type'), text) ?? [];
+  if (drift.length) throw new Error(`The response breaks the OpenAPI document:\n  ${drift.join('\n  ')}\nbody: ${text.slice(0, 500)}`);
+  const parsed = (type.includes('json') && text ? JSON.parse(text) : text) as T;
+  if (response.status < 300) recordHandedOutSecrets(parsed, response.headers, sent);
+  return { status: response.status, headers: response.headers, body: parsed };
 }
 
 /** Polls until `check` returns a value (not undefined) or the time runs out. */

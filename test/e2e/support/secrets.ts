@@ -12,11 +12,8 @@ const SECRET_FIELD = /(secret|token|password|passphrase|^key$|apikey|otp|recover
 /** Fields named after a secret but describing it (`previousSecretExpiresAt`, `tokenId`). */
 const ABOUT_A_SECRET = /(At|Id|Ids|Count|Hash|Prefix|Hint)$/;
 const MIN_SECRET_LENGTH = 16;
-/** What an API key looks like: a field named `key` elsewhere is a grouping key (a usage report row's ICCID or network). */
-const API_KEY = /^key_[0-9A-Za-z]+\./;
-
-const isSecretField = (name: string, value: unknown): boolean =>
-  SECRET_FIELD.test(name) && !ABOUT_A_SECRET.test(name) && (name !== 'key' || typeof value !== 'string' || API_KEY.test(value));
+/** Values that identify rather than authenticate, even in a field named `key` (a report's group key): ICCIDs, `grp_<ULID>`. */
+const IDENTIFIER = /^(\d+|[a-z]+_[0-9A-HJKMNP-TV-Z]{26})$/;
 
 export interface HandedOutSecret {
   /** Where it came from: the field's path, or `set-cookie`. */
@@ -28,17 +25,23 @@ const handedOut = new Map<string, HandedOutSecret>();
 
 function collect(value: unknown, path: string, secretContext: boolean): void {
   if (typeof value === 'string') {
-    if (secretContext && value.length >= MIN_SECRET_LENGTH) handedOut.set(value, { source: path, value });
+    if (secretContext && value.length >= MIN_SECRET_LENGTH && !IDENTIFIER.test(value)) handedOut.set(value, { source: path, value });
     return;
   }
   if (!value || typeof value !== 'object') return;
   if (Array.isArray(value)) return value.forEach((item, i) => collect(item, `${path}/${i}`, secretContext));
-  for (const [key, item] of Object.entries(value)) collect(item, path ? `${path}/${key}` : key, secretContext || isSecretField(key, item));
+  for (const [key, item] of Object.entries(value))
+    collect(item, path ? `${path}/${key}` : key, secretContext || (SECRET_FIELD.test(key) && !ABOUT_A_SECRET.test(key)));
 }
 
-/** Notes the secrets of a 2xx response (ApiClient calls it for every response). */
-export function recordHandedOutSecrets(body: unknown, headers?: Headers): void {
+/**
+ * Notes the secrets of a 2xx response (ApiClient calls it for every response), and those the client sent in
+ * the request that succeeded (a password set, a one-time token from an e-mail): the platform must keep
+ * neither readable either.
+ */
+export function recordHandedOutSecrets(body: unknown, headers?: Headers, requestBody?: unknown): void {
   collect(body, '', false);
+  if (requestBody !== undefined) collect(requestBody, 'request', false);
   for (const cookie of headers?.getSetCookie?.() ?? []) {
     const value = cookie.split(';')[0].split('=').slice(1).join('=');
     if (value.length >= MIN_SECRET_LENGTH) handedOut.set(value, { source: 'set-cookie', value });
@@ -52,21 +55,45 @@ export function recordSecret(source: string, value: string): void {
 
 export const handedOutSecrets = (): HandedOutSecret[] => [...handedOut.values()];
 
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** The bytes of RFC 4648 base32 text (a TOTP secret), or null when it is not base32. */
+function base32Bytes(text: string): Buffer | null {
+  const clean = text.toUpperCase().replace(/=+$/, '');
+  if (!/^[A-Z2-7]+$/.test(clean)) return null;
+  let bits = 0;
+  let value = 0;
+  const bytes: number[] = [];
+  for (const char of clean) {
+    value = (value << 5) | BASE32.indexOf(char);
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
 /**
  * The forms a secret could be stored in readable: as given, its random part (`key_….<random>`,
- * `whsec_<base64>`), and that part's bytes in hex when it is base64.
+ * `whsec_<base64>`), without its separators (a recovery code `abcd-efgh-…`, as typed), and that part's
+ * bytes in hex when it is base64 or base32 (a TOTP secret).
  */
 export function secretForms(secret: string): string[] {
   const forms = new Set([secret]);
   const afterDot = secret.slice(secret.lastIndexOf('.') + 1);
   const afterPrefix = /^[a-z]+_(.+)$/.exec(secret)?.[1];
-  for (const part of [afterDot, afterPrefix]) {
+  const unseparated = /^[A-Za-z0-9]+([- ][A-Za-z0-9]+)+$/.test(secret) ? secret.replace(/[- ]/g, '') : undefined;
+  for (const part of [afterDot, afterPrefix, unseparated]) {
     if (!part || part.length < MIN_SECRET_LENGTH) continue;
     forms.add(part);
     if (/^[A-Za-z0-9+/_-]+=*$/.test(part)) {
       const bytes = Buffer.from(part.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url');
       if (bytes.length >= 12) forms.add(bytes.toString('hex'));
     }
+    const base32 = base32Bytes(part);
+    if (base32 && base32.length >= 10) forms.add(base32.toString('hex'));
   }
   return [...forms];
 }

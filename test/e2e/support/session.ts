@@ -1,5 +1,5 @@
 import { totpAt } from '@simfleet/auth';
-import type { ApiClient, ApiResponse } from './http.js';
+import { checkedResponse, type ApiClient, type ApiResponse } from './http.js';
 
 /**
  * A browser-like client: the session cookie of a sign-in, sent back on every request, with the CSRF token
@@ -25,9 +25,7 @@ export class SessionClient {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
-    return { status: response.status, headers: response.headers, body: (type.includes('json') && text ? JSON.parse(text) : text) as T };
+    return checkedResponse<T>(this.baseUrl, method, path, response, body);
   }
   get<T = any>(path: string, headers?: Record<string, string>) {
     return this.request<T>('GET', path, undefined, headers);
@@ -55,17 +53,13 @@ export function sessionCookieOf(response: ApiResponse): { value: string; attribu
 }
 
 export async function signIn(baseUrl: string, email: string, password: string, code?: string): Promise<ApiResponse & { client?: SessionClient }> {
+  const sent = { email, password, ...(code ? { code } : {}) };
   const response = await fetch(`${baseUrl}/v1/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: baseUrl },
-    body: JSON.stringify({ email, password, ...(code ? { code } : {}) }),
+    body: JSON.stringify(sent),
   });
-  const text = await response.text();
-  const result: ApiResponse & { client?: SessionClient } = {
-    status: response.status,
-    headers: response.headers,
-    body: text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text,
-  };
+  const result: ApiResponse & { client?: SessionClient } = await checkedResponse(baseUrl, 'POST', '/v1/sessions', response, sent);
   const cookie = sessionCookieOf(result);
   if (response.status === 201 && cookie) result.client = new SessionClient(baseUrl, cookie.value, result.body.csrfToken, result.body.user);
   return result;
@@ -84,19 +78,20 @@ export async function inviteAndAccept(
   const path = accountId ? `/v1/accounts/${accountId}/users` : '/v1/admin/users';
   const invited = await inviter.post(path, accountId ? { email, role } : { email });
   if (invited.status !== 201) throw new Error(`invite failed: ${invited.status} ${JSON.stringify(invited.body)}`);
-  const accepted = await fetch(`${inviter.baseUrl}/v1/invites/accept`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: inviter.baseUrl },
-    body: JSON.stringify({ token: invited.body.invite.token, password }),
-  });
-  const body = (await accepted.json()) as any;
-  if (accepted.status !== 201) throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(body)}`);
-  const cookie = accepted.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('simfleet_session='))!
-    .split(';')[0]
-    .slice('simfleet_session='.length);
-  return new SessionClient(inviter.baseUrl, cookie, body.csrfToken, body.user);
+  const sent = { token: invited.body.invite.token, password };
+  const accepted = await checkedResponse(
+    inviter.baseUrl,
+    'POST',
+    '/v1/invites/accept',
+    await fetch(`${inviter.baseUrl}/v1/invites/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: inviter.baseUrl },
+      body: JSON.stringify(sent),
+    }),
+    sent,
+  );
+  if (accepted.status !== 201) throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return new SessionClient(inviter.baseUrl, sessionCookieOf(accepted)!.value, accepted.body.csrfToken, accepted.body.user);
 }
 
 /** The current TOTP code of a secret at a platform instant. */

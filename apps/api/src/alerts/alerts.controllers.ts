@@ -20,27 +20,30 @@ const scopeDoc = z
 /** The request body, documented per rule type (validation is done as a whole by the domain, listing every field). */
 const ruleBodyDoc = z.union(
   ALERT_RULE_TYPES.map((type) =>
-    z.object({
-      type: z.literal(type),
-      name: z.string().max(200).optional(),
-      scope: scopeDoc.optional(),
-      severity: z.enum(ALERT_SEVERITIES).optional().describe('Default warning'),
-      action: z.enum(ALERT_ACTIONS).optional().describe('Default notify; block only for data_usage_limit and imei_change'),
-      enabled: z.boolean().optional().describe('Default true'),
-      params: RULE_PARAMS[type],
-    }),
+    z
+      .object({
+        type: z.literal(type),
+        name: z.string().trim().min(1).max(200).nullable().optional(),
+        scope: scopeDoc.optional(),
+        severity: z.enum(ALERT_SEVERITIES).optional().describe('Default warning'),
+        action: z.enum(ALERT_ACTIONS).optional().describe('Default notify; block only for data_usage_limit and imei_change'),
+        enabled: z.boolean().optional().describe('Default true'),
+        params: RULE_PARAMS[type],
+      })
+      .strict(),
   ) as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]],
 );
 const rulePatchDoc = z
   .object({
-    name: z.string().max(200).nullable(),
+    name: z.string().trim().min(1).max(200).nullable(),
     scope: scopeDoc,
     severity: z.enum(ALERT_SEVERITIES),
     action: z.enum(ALERT_ACTIONS),
     enabled: z.boolean(),
     params: z.record(z.string(), z.unknown()).describe('Replaces the params as a whole'),
   })
-  .partial();
+  .partial()
+  .strict();
 
 export const alertRuleView = z.object({
   id: z.string(),

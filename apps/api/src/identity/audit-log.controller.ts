@@ -6,7 +6,7 @@ import { AuditTrail, auditLogCsv } from '@simfleet/application';
 import type { Principal } from '@simfleet/auth';
 import { DomainError } from '@simfleet/domain';
 import type { AuditScope } from '@simfleet/persistence';
-import { AllowAdminToo, ApiQueryFrom, ApiRoute, CurrentPrincipal, RequireScope, ZodPipe, pageQuery } from '@simfleet/http';
+import { AllowAdminToo, ApiQueryFrom, ApiRoute, CurrentPrincipal, RequireScope, ZodPipe, instantInput, pageQuery } from '@simfleet/http';
 import { pageOf } from '../http/views.js';
 import { auditEntryView } from './identity.views.js';
 
@@ -15,8 +15,8 @@ const auditParams = z
     actor: z.string().min(1).max(200).optional().describe('`user:<id>`, `api_key:<id>`, `anonymous` or `system`'),
     resource: z.string().min(1).max(500).optional().describe('A resource path (`sims/8988…`), or a prefix ending with `/` or `*` (`sims/`)'),
     action: z.string().min(1).max(200).optional().describe('An action (`sims.suspend`), or a prefix ending with `.` or `*` (`sims.`)'),
-    from: z.iso.datetime({ offset: true }).optional().describe('From this instant, inclusive'),
-    to: z.iso.datetime({ offset: true }).optional().describe('Before this instant'),
+    from: instantInput('From this instant, inclusive').optional(),
+    to: instantInput('Before this instant').optional(),
     accountId: z.string().min(1).max(100).optional().describe('Platform admin only: an account’s log instead of the platform’s own'),
     ...pageQuery,
   })
@@ -38,6 +38,14 @@ export class AuditLogController {
       schema: pageOf(auditEntryView),
       description:
         'Keyset-paginated; CSV with `Accept: text/csv` (the next page’s cursor in the `Link` header, rel="next"). The log is append-only: no route changes it',
+      alsoAs: {
+        'text/csv': {
+          schema: {
+            type: 'string',
+            description: 'id,at,accountId,actor,actorName,platformActor,action,resource,outcome,status,requestId,via,address',
+          },
+        },
+      },
     },
     422,
   )

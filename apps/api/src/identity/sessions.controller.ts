@@ -20,6 +20,7 @@ import {
   clearedSessionCookie,
   cookieSecure,
   openApiSchema,
+  problemContent,
   ownOrigin,
   readCookie,
   sessionCookie,
@@ -80,6 +81,7 @@ export class SessionsController {
     status: 401,
     description:
       'Wrong e-mail or password (one answer whether or not the e-mail is a user’s); or type `/problems/mfa-required` (send `code`) or `/problems/invalid-code`',
+    content: problemContent,
   })
   @ApiProblems(403, 422, 429)
   async signIn(

@@ -5,7 +5,19 @@ import { ApiBearerAuth, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { BulkJobsService, BULK_MAX_SIMS, SIM_EXPORT_COLUMNS, SimOrganisationService, type SimWithPolicy } from '@simfleet/application';
 import { actorOf, type Principal } from '@simfleet/auth';
-import { SIM_ACTIONS, countriesProblems, imeisProblems, labelsProblems, simNameProblem, tagsProblems } from '@simfleet/domain';
+import {
+  LABEL_LIMITS,
+  MAX_AUTHORIZED_IMEIS,
+  SIM_ACTIONS,
+  SIM_NAME_MAX,
+  TAG_KEY,
+  TAG_LIMITS,
+  countriesProblems,
+  imeisProblems,
+  labelsProblems,
+  simNameProblem,
+  tagsProblems,
+} from '@simfleet/domain';
 import { CurrentAccountId, CurrentPrincipal, RequireScope, ApiRoute, ApiJsonBody, ApiProblems, ApiQueryFrom, ZodPipe } from '@simfleet/http';
 import { jobView, simWithPolicyView, summaryView } from './fleet.views.js';
 import { presentJob } from './present-job.js';
@@ -16,12 +28,34 @@ export const presentSimWithPolicy = ({ sim, policy }: SimWithPolicy) => ({ ...pr
 
 const patchBody = z
   .object({
-    name: z.string().max(200).nullable().optional().describe('Unique in the account; usable in place of the ICCID in paths; null clears it'),
-    tags: z.record(z.string().max(100), z.string().max(200)).optional().describe('Replaces the whole tag set (send every tag to keep; {} clears)'),
+    // The domain's rules (simNameProblem, tagsProblems…) decide, all reported together; the document states their limits.
+    name: z
+      .string()
+      .max(200)
+      .meta({ maxLength: SIM_NAME_MAX, pattern: '^\\S(.*\\S)?$' })
+      .nullable()
+      .optional()
+      .describe(
+        `Unique in the account; usable in place of the ICCID in paths; 1 to ${SIM_NAME_MAX} characters, no space at either end, not 19–20 digits, none of / ? # % \\; null clears it`,
+      ),
+    tags: z
+      .record(z.string().max(100).meta({ maxLength: TAG_LIMITS.keyMax, pattern: TAG_KEY.source }), z.string().max(TAG_LIMITS.valueMax))
+      .optional()
+      .describe(`Replaces the whole tag set (send every tag to keep; {} clears); at most ${TAG_LIMITS.maxTags} tags`),
     groupId: z.string().min(1).max(64).nullable().optional().describe('A group of this account; null takes the SIM out of its group'),
-    labels: z.array(z.string().max(100)).max(100).optional().describe('Replaces the labels'),
+    labels: z
+      .array(z.string().max(100).meta({ maxLength: LABEL_LIMITS.labelMax }))
+      .max(100)
+      .meta({ maxItems: LABEL_LIMITS.maxLabels })
+      .optional()
+      .describe('Replaces the labels'),
     endUserDevice: z.boolean().optional().describe('Declares (true) or withdraws (false) that the SIM sits in an end user’s device'),
-    authorizedImeis: z.array(z.string().max(16)).max(100).optional().describe('IMEI lock: replaces the list ([] removes the lock)'),
+    authorizedImeis: z
+      .array(z.string().max(16))
+      .max(100)
+      .meta({ maxItems: MAX_AUTHORIZED_IMEIS })
+      .optional()
+      .describe('IMEI lock: replaces the list ([] removes the lock)'),
     dataLimitBytes: z
       .number()
       .int()

@@ -28,8 +28,15 @@ const validitySeconds = z
   .optional()
   .describe('How long the network keeps trying to deliver, in seconds (1 to 604800; default SMS_DEFAULT_VALIDITY, 24 h)');
 // The length limit is checked in segments by the domain (422 naming the segments needed); this only bounds the body.
-const smsBody = z.object({ text: z.string().max(10_000).describe('GSM-7 or, if any character needs it, UCS-2'), validitySeconds }).strict();
-const wakeUpBody = z.object({ text: z.string().max(10_000).optional().describe(`Default "${DEFAULT_WAKE_UP_TEXT}"`), validitySeconds }).strict();
+// A schema cannot say it (it depends on the encoding): the document names the rule in `x-limited-by`.
+const SEGMENT_RULE = 'SMS_MAX_SEGMENTS segments (default 6): 160 GSM-7 characters in one segment, 153 per segment beyond; 70 and 67 in UCS-2';
+const smsText = () => z.string().max(10_000).meta({ 'x-limited-by': SEGMENT_RULE });
+const smsBody = z
+  .object({ text: smsText().describe(`GSM-7 or, if any character needs it, UCS-2; at most ${SEGMENT_RULE}`), validitySeconds })
+  .strict();
+const wakeUpBody = z
+  .object({ text: smsText().optional().describe(`Default "${DEFAULT_WAKE_UP_TEXT}"; at most ${SEGMENT_RULE}`), validitySeconds })
+  .strict();
 const pageParams = z.object(pageQuery);
 const reportBody = z
   .object({

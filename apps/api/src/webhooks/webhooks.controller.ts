@@ -12,7 +12,7 @@ const eventPattern = z
   .max(100)
   .regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, 'an event type such as alert.raised, a prefix such as sim.*, or *')
   .describe('An event type (alert.raised), a prefix (sim.*) or * for every event');
-const url = z.string().trim().min(1).max(2000).describe('http(s) URL of the receiver; must resolve to a public address');
+const url = z.string().trim().min(1).max(2000).meta({ format: 'uri' }).describe('http(s) URL of the receiver; must resolve to a public address');
 
 const createBody = z
   .object({

@@ -1,4 +1,4 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { SecretsModule } from '@simfleet/persistence';
 import { AuditModule } from './audit-trail.js';
@@ -8,6 +8,17 @@ import { MfaService } from './mfa.service.js';
 import { SessionsService } from './sessions.service.js';
 import { UsersService } from './users.service.js';
 
+/** At startup, TOTP secrets sealed with a previous SECRETS_KEY are sealed with the current one. */
+@Injectable()
+export class MfaSecretsResealer implements OnApplicationBootstrap {
+  constructor(@Inject(MfaService) private readonly mfa: MfaService) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const resealed = await this.mfa.resealSecrets();
+    if (resealed) new Logger('Secrets').log(`sealed the TOTP secrets of ${resealed} user(s) with the current SECRETS_KEY`);
+  }
+}
+
 /** People, their sessions and second factors, and the audit log (docs/identity.md). Not global: import it. */
 @Module({
   imports: [AuditModule, AuthThrottleModule, SecretsModule],
@@ -15,6 +26,7 @@ import { UsersService } from './users.service.js';
     UsersService,
     SessionsService,
     MfaService,
+    MfaSecretsResealer,
     {
       provide: Mailer,
       inject: [APP_CONFIG],

@@ -43,6 +43,24 @@ export class MfaService {
     return { secret, otpauthUri: otpauthUri(this.config.identity.mfaIssuer, user.email, secret) };
   }
 
+  /**
+   * Seals again, with the current SECRETS_KEY, every TOTP secret sealed with a previous one (a rotation:
+   * README "Secrets at rest"), so that the previous key can be retired. Returns how many users changed.
+   */
+  async resealSecrets(): Promise<number> {
+    let resealed = 0;
+    const reseal = (id: string, sealed: string | null) =>
+      sealed !== null && SecretBox.isSealed(sealed) && this.box.isStale(sealed)
+        ? this.box.seal(this.box.open(sealed, `totp:${id}`), `totp:${id}`)
+        : sealed;
+    for (const row of await this.users.sealedMfaSecrets()) {
+      const now = { secret: reseal(row.id, row.secret), pending: reseal(row.id, row.pending) };
+      if (now.secret === row.secret && now.pending === row.pending) continue;
+      if (await this.users.replaceSealedMfaSecrets(row.id, row, now)) resealed++;
+    }
+    return resealed;
+  }
+
   /** Confirms enrolment with a code from the authenticator; returns the recovery codes, once. */
   async confirm(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
     const user = await this.userWithSecrets(userId);

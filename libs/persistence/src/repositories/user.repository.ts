@@ -186,6 +186,27 @@ export class UserRepository {
     await tx.query('delete from user_recovery_codes where user_id = $1', [id]);
   }
 
+  /** Every stored TOTP secret (sealed), active or pending: for sealing them again after a SECRETS_KEY rotation. */
+  async sealedMfaSecrets(): Promise<Array<{ id: string; secret: string | null; pending: string | null }>> {
+    return this.db.query(
+      'select id, mfa_secret as secret, mfa_pending_secret as pending from users where mfa_secret is not null or mfa_pending_secret is not null',
+    );
+  }
+
+  /** Replaces a user's sealed TOTP secrets, unless they changed meanwhile (then false: nothing is written). */
+  async replaceSealedMfaSecrets(
+    id: string,
+    was: { secret: string | null; pending: string | null },
+    now: { secret: string | null; pending: string | null },
+  ): Promise<boolean> {
+    const rows = await this.db.query(
+      `update users set mfa_secret = $2, mfa_pending_secret = $3
+        where id = $1 and mfa_secret is not distinct from $4 and mfa_pending_secret is not distinct from $5 returning id`,
+      [id, now.secret, now.pending, was.secret, was.pending],
+    );
+    return rows.length > 0;
+  }
+
   /** Records a TOTP step as used, unless it (or a later one) already was: false means a replay. */
   async acceptTotpStep(id: string, step: number): Promise<boolean> {
     const rows = await this.db.query(
