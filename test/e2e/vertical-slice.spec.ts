@@ -27,7 +27,10 @@ describe.each(SHAPES)('vertical slice (%s shape)', (shape) => {
     const ready = await new ApiClient(platform.url).get('/ready');
     expect(ready.status).toBe(200);
     const expected =
-      shape === 'embedded' ? ['database:pglite', 'queue:in-process', 'telemetry:sql'] : ['database:postgres', 'queue:bullmq', 'telemetry:influx'];
+      shape === 'embedded'
+        ? ['database:pglite', 'queue:in-process', 'telemetry:sql']
+        : // and every Redis connection of the process (sessions, pub/sub, control plane), not only the queue's
+          ['database:postgres', 'queue:bullmq', 'redis', 'telemetry:influx'];
     expect(Object.keys(ready.body.details).sort()).toEqual(expected);
   });
 
