@@ -3,16 +3,16 @@ import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SessionsService, UsersService } from '@simfleet/application';
-import { PASSWORD_MAX_LENGTH } from '@simfleet/auth';
 import { APP_CONFIG, type AppConfig } from '@simfleet/config';
 import { ApiJsonBody, ApiProblems, ApiPublic, Public, ZodPipe, openApiSchema } from '@simfleet/http';
 import { clientOf } from './identity-http.js';
 import { inviteInfoView, sessionView } from './identity.views.js';
 import { assertNotCrossSite, setSessionCookie } from './sessions.controller.js';
+import { newPasswordInput } from './new-password.js';
 
 // One-time tokens travel in request bodies, never in URLs (which access logs and proxies keep).
 const token = z.string().trim().min(20).max(200).describe('The token of the link (after `#token=`)');
-const password = z.string().max(PASSWORD_MAX_LENGTH).describe('At least PASSWORD_MIN_LENGTH characters (12 by default)');
+const password = newPasswordInput();
 const inspectBody = z.object({ token }).strict();
 const acceptBody = z.object({ token, password, name: z.string().trim().min(1).max(200).optional() }).strict();
 const resetRequestBody = z.object({ email: z.string().trim().min(3).max(320) }).strict();

@@ -5,11 +5,12 @@ import { MfaService, UsersService, type SessionContext } from '@simfleet/applica
 import { PASSWORD_MAX_LENGTH } from '@simfleet/auth';
 import { ApiJsonBody, ApiRoute, AuditAs, CurrentSession, RequireSession, ZodPipe } from '@simfleet/http';
 import { mfaStartView, recoveryCodesView, userView } from './identity.views.js';
+import { newPasswordInput } from './new-password.js';
 
 const passwordBody = z
   .object({
     currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH),
-    newPassword: z.string().max(PASSWORD_MAX_LENGTH).describe('At least PASSWORD_MIN_LENGTH characters (12 by default)'),
+    newPassword: newPasswordInput(),
   })
   .strict();
 const codeBody = z
