@@ -1,3 +1,4 @@
+import { BULK_CHUNK } from '@simfleet/application';
 import { requireServers } from '../harness/isolation.js';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
@@ -152,20 +153,20 @@ describe.each(SHAPES)('live event stream (%s)', (shape) => {
 
   it('reports bulk job progress as job.progress events up to completion', async () => {
     const account = await createAccount(admin, 'Stream jobs');
-    const iccids = await orderSims(admin, account, 600);
+    // Two whole chunks and a part of one: a progress event after each.
+    const total = 2 * BULK_CHUNK + 50;
+    const [first] = await orderSims(admin, account, total);
     const jobs = await open(streamUrl(platform, 'type=job.*'), account.readKey);
-    await activate(account, iccids[0]);
+    await activate(account, first);
     // Suspending SIMs still in inventory fails SIM by SIM (cheaply): the job still progresses through all of them.
-    const job = await account.api.post('/v1/sims/bulk', { action: 'suspend', iccids });
+    const job = await account.api.post('/v1/sims/bulk', { action: 'suspend', filter: {} });
     expect(job.status).toBe(202);
-    await eventually(async () => (jobs.ofType('job.completed').length ? true : undefined), 40_000);
+    await eventually(async () => (jobs.ofType('job.completed').length ? true : undefined), 60_000);
     const progress = jobs.ofType('job.progress').map((m) => [m.data.data.processed, m.data.data.succeeded, m.data.data.failed]);
-    expect(progress).toEqual([
-      [250, 1, 249],
-      [500, 1, 499],
-      [600, 1, 599],
-    ]);
-    expect(jobs.ofType('job.completed')[0].data.data).toMatchObject({ jobId: job.body.id, total: 600, succeeded: 1, failed: 599 });
+    expect(progress.map(([processed]) => processed)).toEqual([BULK_CHUNK, 2 * BULK_CHUNK, total]);
+    for (const [processed, succeeded, failed] of progress) expect(succeeded + failed).toBe(processed);
+    expect(progress.at(-1)).toEqual([total, 1, total - 1]);
+    expect(jobs.ofType('job.completed')[0].data.data).toMatchObject({ jobId: job.body.id, total, succeeded: 1, failed: total - 1 });
   });
 });
 

@@ -23,8 +23,15 @@ export async function orderSims(admin: ApiClient, account: ProvisionedAccount, q
   const order = await account.api.post('/v1/orders', { quantity, formFactor: 'MFF2' });
   expect(order.status).toBe(201);
   await eventually(async () => ((await account.api.get(`/v1/orders/${order.body.id}`)).body.status === 'allocated' ? true : undefined));
-  const sims = await account.api.get(`/v1/sims?limit=${quantity}`);
-  return sims.body.data.map((s: { iccid: string }) => s.iccid);
+  // Every SIM of the order, page by page (at most 1,000 a page).
+  const iccids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await account.api.get(`/v1/sims?limit=${Math.min(quantity, 1000)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    iccids.push(...page.body.data.map((s: { iccid: string }) => s.iccid));
+    cursor = page.body.nextCursor ?? undefined;
+  } while (cursor && iccids.length < quantity);
+  return iccids;
 }
 
 /** Activates a SIM and returns its device secret (issued once, at first activation). */

@@ -22,7 +22,7 @@ const commaList = (item: z.ZodType<string>, max: number) =>
 
 const streamParams = z
   .object({
-    type: commaList(z.string().regex(TYPE, 'an event type such as sim.location.updated, or a prefix such as alert.*'), 50)
+    type: commaList(z.string().max(100).regex(TYPE, 'an event type such as sim.location.updated, or a prefix such as alert.*'), 50)
       .optional()
       .describe('Event types or `prefix.*`, comma-separated or repeated; all types when absent'),
     subject: commaList(z.string().min(1).max(200), 100)
@@ -30,6 +30,7 @@ const streamParams = z
       .describe('Subjects (ICCIDs, alert ids, job ids…), comma-separated or repeated, at most 100; all when absent'),
     lastEventId: z
       .string()
+      .max(100)
       .regex(POSITION, 'an event stream id, as received in `id:`')
       .optional()
       .describe('Resume after this id (as the `Last-Event-ID` header)'),

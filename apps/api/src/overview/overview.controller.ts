@@ -38,13 +38,14 @@ const overviewView = z.object({
 const statusList = z
   .preprocess(
     (v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(','))),
-    z.array(z.enum(SIM_STATUSES)).min(1),
+    z.array(z.enum(SIM_STATUSES)).min(1).max(SIM_STATUSES.length),
   )
   .optional()
   .describe('Only SIMs in these statuses (comma-separated or repeated)');
 
 const bbox = z
   .string()
+  .max(200)
   .transform((value, ctx): BoundingBox => {
     const parts = value.split(',').map(Number);
     const [west, south, east, north] = parts;
