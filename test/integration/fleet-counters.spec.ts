@@ -1,16 +1,8 @@
 import fc from 'fast-check';
-import {
-  type Database,
-  migrate,
-  PgliteDatabase,
-  PostgresDatabase,
-  SimCountsRepository,
-  SimFleetRepository,
-  SimRepository,
-  type FleetSummary,
-} from '@simfleet/persistence';
+import { type Database, migrate, SimCountsRepository, SimFleetRepository, SimRepository, type FleetSummary } from '@simfleet/persistence';
 import { SIM_STATUSES, type SimStatus } from '@simfleet/domain';
-import { createTestDatabase, requireServers } from '../harness/isolation.js';
+import { requireServers } from '../harness/isolation.js';
+import { databaseEngines } from './support/engines.js';
 
 // The summary counters (migration 0051) after random sequences of whatever writes SIMs — stock, orders
 // and their cancellation, lifecycle actions one by one and in bulk, regrouping, telemetry moving SIMs
@@ -18,29 +10,7 @@ import { createTestDatabase, requireServers } from '../harness/isolation.js';
 // other: the summary always equals a recount, and a repair finds nothing to correct. A corrupted counter
 // is found and corrected by the repair.
 
-const engines: Array<[string, () => Promise<{ db: Database; release(): Promise<void> }>]> = [
-  [
-    'pglite',
-    async () => {
-      const db = await PgliteDatabase.open();
-      return { db, release: () => db.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const testDb = await createTestDatabase();
-      const db = new PostgresDatabase(testDb.url, 6);
-      return {
-        db,
-        release: async () => {
-          await db.close();
-          await testDb.drop();
-        },
-      };
-    },
-  ],
-];
+const engines = databaseEngines(6);
 
 const ACCOUNTS = ['acc_c1', 'acc_c2'];
 const GROUPS: Record<string, string[]> = { acc_c1: ['grp_c1a', 'grp_c1b'], acc_c2: ['grp_c2a'] };

@@ -1,43 +1,14 @@
 import fc from 'fast-check';
-import {
-  type Database,
-  migrate,
-  PgliteDatabase,
-  PostgresDatabase,
-  SimCountsRepository,
-  SimFleetRepository,
-  type SimListPosition,
-} from '@simfleet/persistence';
+import { type Database, migrate, SimCountsRepository, SimFleetRepository, type SimListPosition } from '@simfleet/persistence';
 import { SIM_SORT_FIELDS, SIM_STATUSES, type SimListFilter, type SimSort } from '@simfleet/domain';
-import { createTestDatabase, requireServers } from '../harness/isolation.js';
+import { requireServers } from '../harness/isolation.js';
+import { databaseEngines } from './support/engines.js';
 
 // The fleet list (walk, then gather: migration 0050) and the summary counters (migration 0051) checked
 // against a plain evaluation of their definition, over random fleets, filters, sorts, page sizes and walk
 // budgets, on both engines. A small walk budget makes most pages gather; a large one makes them walk.
 
-const engines: Array<[string, () => Promise<{ db: Database; release(): Promise<void> }>]> = [
-  [
-    'pglite',
-    async () => {
-      const db = await PgliteDatabase.open();
-      return { db, release: () => db.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const testDb = await createTestDatabase();
-      const db = new PostgresDatabase(testDb.url, 4);
-      return {
-        db,
-        release: async () => {
-          await db.close();
-          await testDb.drop();
-        },
-      };
-    },
-  ],
-];
+const engines = databaseEngines(4);
 
 interface SeedSim {
   iccid: string;

@@ -1,8 +1,6 @@
 import {
   type Database,
   migrate,
-  PgliteDatabase,
-  PostgresDatabase,
   readMigrations,
   jsonTextArray,
   EventRepository,
@@ -11,32 +9,11 @@ import {
   SecretBox,
 } from '@simfleet/persistence';
 import { domainEvent } from '@simfleet/domain';
-import { createTestDatabase, requireServers, type TestDatabase } from '../harness/isolation.js';
+import { requireServers } from '../harness/isolation.js';
+import { databaseEngines } from './support/engines.js';
 
 // The same migrations and SQL on both engines: PGlite (embedded) and PostgreSQL (servers).
-const engines: Array<[string, () => Promise<{ db: Database; release(): Promise<void> }>]> = [
-  [
-    'pglite',
-    async () => {
-      const db = await PgliteDatabase.open();
-      return { db, release: () => db.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const testDb: TestDatabase = await createTestDatabase();
-      const db = new PostgresDatabase(testDb.url, 4);
-      return {
-        db,
-        release: async () => {
-          await db.close();
-          await testDb.drop();
-        },
-      };
-    },
-  ],
-];
+const engines = databaseEngines(4);
 
 describe.each(engines)('system of record on %s', (engine, open) => {
   const suite = engine === 'postgres' ? requireServers('postgres') : describe;

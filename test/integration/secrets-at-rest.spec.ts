@@ -4,8 +4,6 @@ import path from 'node:path';
 import {
   type Database,
   IdempotencyRepository,
-  PgliteDatabase,
-  PostgresDatabase,
   SecretBox,
   UserRepository,
   WebhookRepository,
@@ -15,34 +13,13 @@ import {
 } from '@simfleet/persistence';
 import { MfaService, SystemClock } from '@simfleet/application';
 import type { WebhookEndpoint } from '@simfleet/domain';
-import { createTestDatabase, requireServers } from '../harness/isolation.js';
+import { requireServers } from '../harness/isolation.js';
+import { databaseEngines } from './support/engines.js';
 
 // Secrets the platform must read back are sealed where they are stored, on both engines; the key is rotated
 // by sealing again; Idempotency-Key rows expire and are purged.
 
-const engines: Array<[string, () => Promise<{ db: Database; release(): Promise<void> }>]> = [
-  [
-    'pglite',
-    async () => {
-      const db = await PgliteDatabase.open();
-      return { db, release: () => db.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const testDb = await createTestDatabase();
-      const db = new PostgresDatabase(testDb.url, 2);
-      return {
-        db,
-        release: async () => {
-          await db.close();
-          await testDb.drop();
-        },
-      };
-    },
-  ],
-];
+const engines = databaseEngines(2);
 
 const endpoint = (id: string, secret: string, previousSecret: string | null = null): WebhookEndpoint => ({
   id,

@@ -2,8 +2,6 @@ import fc from 'fast-check';
 import {
   type Database,
   migrate,
-  PgliteDatabase,
-  PostgresDatabase,
   SimCountsRepository,
   SimFleetRepository,
   TelemetryQueriesRepository,
@@ -14,36 +12,15 @@ import {
 import { type DataSession, mergeDataSession, sessionChanged, sessionKey } from '@simfleet/domain';
 import { lookupNetwork, SqlTelemetryStore } from '@simfleet/telemetry';
 import { FleetMaintenance, foldNetworkStats, foldUsage, networkStatsGeoJson, UsageReports } from '@simfleet/application';
-import { createTestDatabase, requireServers } from '../harness/isolation.js';
+import { requireServers } from '../harness/isolation.js';
+import { databaseEngines } from './support/engines.js';
 
 // The usage rollups (migration 0052) against the sessions they summarise: after random sequences of
 // ingestion batches (interim and final counters, late records, redeliveries, batches racing on the same
 // sessions), SIMs changing group, compactions and rebuilds, every report over whole days answered from
 // the rollups equals the same report folded from the raw sessions — bytes, sessions and distinct SIMs.
 
-const engines: Array<[string, () => Promise<{ db: Database; release(): Promise<void> }>]> = [
-  [
-    'pglite',
-    async () => {
-      const db = await PgliteDatabase.open();
-      return { db, release: () => db.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const testDb = await createTestDatabase();
-      const db = new PostgresDatabase(testDb.url, 6);
-      return {
-        db,
-        release: async () => {
-          await db.close();
-          await testDb.drop();
-        },
-      };
-    },
-  ],
-];
+const engines = databaseEngines(6);
 
 const ACCOUNTS = ['acc_r1', 'acc_r2'];
 const GROUPS = ['grp_r1', 'grp_r2'];
