@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
-import { launchChromium, seriousViolations, type AxeViolation } from './support/browser.js';
+import { expect, expectText, launchChromium, seriousViolations, type AxeViolation } from './support/browser.js';
 import { Authenticator, base32Bytes, hotpCode, timeStep } from './support/totp.js';
 
 // The identity issue's "Done when", tried in the console as people would, in Debian's Chromium: the
@@ -380,57 +380,6 @@ describe('console sign-in, users, two-factor authentication and audit log in a b
     expect(axe).toEqual({});
   });
 });
-
-async function expectText(page: Page, text: string): Promise<void> {
-  await page.getByText(text, { exact: false }).first().waitFor({ timeout: 15_000 });
-}
-
-// playwright-core has no test runner: a small web-first expect over locators, retried until it holds.
-function expect<T>(actual: T) {
-  const base = (globalThis as unknown as { expect: (value: unknown) => any }).expect(actual);
-  if (!actual || typeof actual !== 'object' || !('waitFor' in (actual as object))) return base as unknown as LocatorAssertions & any;
-  const locator = actual as unknown as import('playwright-core').Locator;
-  const retry = async (check: () => Promise<boolean>, what: () => Promise<string>) => {
-    const deadline = Date.now() + 15_000;
-    while (!(await check().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`expected ${await what().catch(() => '?')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  return {
-    ...base,
-    toBeVisible: () =>
-      retry(
-        () => locator.isVisible(),
-        async () => `${locator} to be visible`,
-      ),
-    toHaveText: (expected: string) =>
-      retry(
-        async () => {
-          const texts = (await locator.allTextContents()).map((t) => t.trim());
-          return texts.length === 1 && texts[0] === expected;
-        },
-        async () => `${locator} to have text ${JSON.stringify(expected)}, got ${JSON.stringify(await locator.allTextContents())}`,
-      ),
-    toContainText: (expected: string) =>
-      retry(
-        async () => ((await locator.first().textContent()) ?? '').includes(expected),
-        async () => `${locator} to contain ${expected}, got ${JSON.stringify(await locator.first().textContent())}`,
-      ),
-    toHaveAttribute: (name: string, value: string) =>
-      retry(
-        async () => (await locator.getAttribute(name)) === value,
-        async () => `${locator} to have ${name}=${value}, got ${await locator.getAttribute(name)}`,
-      ),
-  } as unknown as LocatorAssertions & any;
-}
-
-interface LocatorAssertions {
-  toBeVisible(): Promise<void>;
-  toHaveText(expected: string): Promise<void>;
-  toContainText(expected: string): Promise<void>;
-  toHaveAttribute(name: string, value: string): Promise<void>;
-}
 
 // The authenticator used above follows RFC 6238's own test vector (SHA-1, 8 digits, T = 59 s).
 it('computes RFC 6238 codes as authenticator apps do', () => {

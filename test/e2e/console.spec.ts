@@ -10,7 +10,7 @@ import { Database } from '@simfleet/persistence';
 import { ApiClient, eventually } from './support/http.js';
 import { activate, createAccount, orderSims, type ProvisionedAccount } from './support/fleet.js';
 import { ADMIN_KEY, provisionShape, startTestPlatform, type ShapeResources, type TestPlatform } from './support/platform.js';
-import { launchChromium, seriousViolations } from './support/browser.js';
+import { expect, expectText, launchChromium, seriousViolations } from './support/browser.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
 // The operator console in Debian's Chromium, against the platform in its embedded shape (the console is
@@ -467,58 +467,4 @@ async function settled(page: Page): Promise<void> {
   await page.getByRole('heading', { level: 1 }).waitFor();
   await eventually(async () => ((await page.locator('.loading').count()) === 0 ? true : undefined), 15_000, 100).catch(() => undefined);
   await page.waitForTimeout(300);
-}
-
-async function expectText(page: Page, text: string): Promise<void> {
-  await page.getByText(text, { exact: false }).first().waitFor({ timeout: 15_000 });
-}
-
-// playwright-core has no test runner: a small web-first expect over locators, retried until it holds.
-function expect<T>(actual: T) {
-  const base = (globalThis as unknown as { expect: (value: unknown) => any }).expect(actual);
-  if (!actual || typeof actual !== 'object' || !('waitFor' in (actual as object))) return base as unknown as LocatorAssertions & any;
-  const locator = actual as unknown as import('playwright-core').Locator;
-  const retry = async (check: () => Promise<boolean>, what: () => Promise<string>) => {
-    const deadline = Date.now() + 15_000;
-    while (!(await check().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`expected ${await what().catch(() => '?')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  return {
-    ...base,
-    toBeVisible: () =>
-      retry(
-        () => locator.isVisible(),
-        async () => `${locator} to be visible`,
-      ),
-    toHaveText: (expected: string | string[]) =>
-      retry(
-        async () => {
-          const texts = (await locator.allTextContents()).map((t) => t.trim());
-          return Array.isArray(expected) ? JSON.stringify(texts) === JSON.stringify(expected) : texts.length === 1 && texts[0] === expected;
-        },
-        async () => `${locator} to have text ${JSON.stringify(expected)}, got ${JSON.stringify(await locator.allTextContents())}`,
-      ),
-    toContainText: (expected: string | RegExp) =>
-      retry(
-        async () => {
-          const text = (await locator.textContent()) ?? '';
-          return typeof expected === 'string' ? text.includes(expected) : expected.test(text);
-        },
-        async () => `${locator} to contain ${String(expected)}, got ${JSON.stringify(await locator.textContent())}`,
-      ),
-    toHaveAttribute: (name: string, value: string) =>
-      retry(
-        async () => (await locator.getAttribute(name)) === value,
-        async () => `${locator} to have ${name}=${value}, got ${await locator.getAttribute(name)}`,
-      ),
-  } as unknown as LocatorAssertions & any;
-}
-
-interface LocatorAssertions {
-  toBeVisible(): Promise<void>;
-  toHaveText(expected: string | string[]): Promise<void>;
-  toContainText(expected: string | RegExp): Promise<void>;
-  toHaveAttribute(name: string, value: string): Promise<void>;
 }

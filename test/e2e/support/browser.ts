@@ -50,3 +50,58 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+/** Waits until the page shows `text` somewhere (15 s). */
+export async function expectText(page: Page, text: string): Promise<void> {
+  await page.getByText(text, { exact: false }).first().waitFor({ timeout: 15_000 });
+}
+
+// playwright-core has no test runner: a small web-first expect over locators, retried until it holds.
+export function expect<T>(actual: T) {
+  const base = (globalThis as unknown as { expect: (value: unknown) => any }).expect(actual);
+  if (!actual || typeof actual !== 'object' || !('waitFor' in (actual as object))) return base as unknown as LocatorAssertions & any;
+  const locator = actual as unknown as import('playwright-core').Locator;
+  const retry = async (check: () => Promise<boolean>, what: () => Promise<string>) => {
+    const deadline = Date.now() + 15_000;
+    while (!(await check().catch(() => false))) {
+      if (Date.now() > deadline) throw new Error(`expected ${await what().catch(() => '?')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  return {
+    ...base,
+    toBeVisible: () =>
+      retry(
+        () => locator.isVisible(),
+        async () => `${locator} to be visible`,
+      ),
+    toHaveText: (expected: string | string[]) =>
+      retry(
+        async () => {
+          const texts = (await locator.allTextContents()).map((t) => t.trim());
+          return Array.isArray(expected) ? JSON.stringify(texts) === JSON.stringify(expected) : texts.length === 1 && texts[0] === expected;
+        },
+        async () => `${locator} to have text ${JSON.stringify(expected)}, got ${JSON.stringify(await locator.allTextContents())}`,
+      ),
+    toContainText: (expected: string | RegExp) =>
+      retry(
+        async () => {
+          const text = (await locator.first().textContent()) ?? '';
+          return typeof expected === 'string' ? text.includes(expected) : expected.test(text);
+        },
+        async () => `${locator} to contain ${String(expected)}, got ${JSON.stringify(await locator.first().textContent())}`,
+      ),
+    toHaveAttribute: (name: string, value: string) =>
+      retry(
+        async () => (await locator.getAttribute(name)) === value,
+        async () => `${locator} to have ${name}=${value}, got ${await locator.getAttribute(name)}`,
+      ),
+  } as unknown as LocatorAssertions & any;
+}
+
+interface LocatorAssertions {
+  toBeVisible(): Promise<void>;
+  toHaveText(expected: string | string[]): Promise<void>;
+  toContainText(expected: string | RegExp): Promise<void>;
+  toHaveAttribute(name: string, value: string): Promise<void>;
+}
