@@ -51,7 +51,7 @@ describe('alert clearing in time and SIM blocks', () => {
     await db.query(
       "insert into sims (iccid, imsi, account_id, status) values ('8988303000000000001', '901280000000001', 'acc_a', 'active'), ('8988303000000000002', '901280000000002', 'acc_a', 'active')",
     );
-    broker.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked.push(order.iccid), true);
+    broker.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked.push(...order.iccids), true);
     broker.listen(() => undefined);
     devices = new RoutedDeviceControl(transport, new SimConnectionRepository(db));
     const sims = new SimRepository(db);

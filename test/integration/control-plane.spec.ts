@@ -76,7 +76,7 @@ describe.each(transports)('device control plane (%s)', (_kind, create, suite) =>
           received[brokerId].push(request.iccid);
           return request.iccid === (brokerId === 'broker-a' ? ON_A : ON_B) ? 'delivered' : 'absent';
         });
-        server.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked[brokerId].push(order.iccid), true);
+        server.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked[brokerId].push(...order.iccids), true);
         await new Promise<void>((resolve, reject) => server.listen((error?: unknown) => (error ? reject(error as Error) : resolve())));
         servers.push(server);
       }

@@ -46,7 +46,7 @@ export async function medium(clock: Clock) {
   const transport = new InProcessControlPlane();
   const broker = transport.server('broker-medium') as Server & CustomTransportStrategy;
   const kicked: string[] = [];
-  broker.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked.push(order.iccid), true);
+  broker.addHandler(DEVICE_CONTROL.disconnect, async (order: DisconnectOrder) => void kicked.push(...order.iccids), true);
   await new Promise<void>((resolve) => broker.listen(() => resolve()));
   const devices = new RoutedDeviceControl(transport, new SimConnectionRepository(db));
   const sims = new SimRepository(db);

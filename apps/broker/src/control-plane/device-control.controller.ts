@@ -28,7 +28,7 @@ export class DeviceControlController {
   /** To every broker: suspension, termination, block, rotated credentials. */
   @EventPattern(DEVICE_CONTROL.disconnect)
   disconnect(@Payload() order: DisconnectOrder): void {
-    this.broker.disconnectDevice(order.iccid, order.reason);
+    for (const iccid of order.iccids) this.broker.disconnectDevice(iccid, order.reason);
   }
 
   @MessagePattern(DEVICE_CONTROL.ping)

@@ -41,8 +41,11 @@ export class RoutedDeviceControl extends DeviceControl implements BeforeApplicat
     this.client = transport.client();
   }
 
-  async disconnect(iccid: string, reason: KickReason): Promise<void> {
-    await lastValueFrom(this.client.emit(DEVICE_CONTROL.disconnect, { iccid, reason } satisfies DisconnectOrder), { defaultValue: undefined });
+  async disconnectMany(iccids: readonly string[], reason: KickReason): Promise<void> {
+    if (!iccids.length) return;
+    await lastValueFrom(this.client.emit(DEVICE_CONTROL.disconnect, { iccids: [...iccids], reason } satisfies DisconnectOrder), {
+      defaultValue: undefined,
+    });
   }
 
   async ping(iccid: string, correlationId: string, timeoutMs: number): Promise<PingOutcome> {

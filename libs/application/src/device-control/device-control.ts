@@ -35,8 +35,9 @@ export interface DeviceSms {
  */
 export type DownlinkOutcome = 'delivered' | 'not-subscribed' | 'not-acknowledged' | 'not-connected';
 
+/** One order for many devices (a bulk job's chunk): one message to the brokers, not one per device. */
 export interface DisconnectOrder {
-  iccid: string;
+  iccids: string[];
   reason: KickReason;
 }
 export interface PingRequest {
@@ -61,8 +62,13 @@ export type PingOutcome = { result: 'answered'; roundTripMs: number } | { result
 
 /** What use cases ask of the device plane. Implemented over @nestjs/microservices (device-control.client.ts). */
 export abstract class DeviceControl {
+  /** Every broker drops the connections of these devices (fire and forget), in one order. */
+  abstract disconnectMany(iccids: readonly string[], reason: KickReason): Promise<void>;
+
   /** Every broker drops the device's connection (fire and forget). */
-  abstract disconnect(iccid: string, reason: KickReason): Promise<void>;
+  disconnect(iccid: string, reason: KickReason): Promise<void> {
+    return this.disconnectMany([iccid], reason);
+  }
   /** A ping through the broker holding the device; `offline` when none does. */
   abstract ping(iccid: string, correlationId: string, timeoutMs: number): Promise<PingOutcome>;
   abstract reset(iccid: string): Promise<'disconnected' | 'offline'>;

@@ -185,8 +185,8 @@ export class SimsService {
 
   /** Disconnects what `applyActionToMany` said, once its transaction committed. */
   async disconnectAfterCommit(outcome: SimActionsOutcome): Promise<void> {
-    // One order per SIM: DeviceControl has no batched disconnect (the branch's one order per chunk did not survive the merge).
-    for (const [reason, iccids] of outcome.disconnect) for (const iccid of iccids) await this.devices.disconnect(iccid, reason);
+    // One order per reason for the whole chunk, not one per SIM.
+    for (const [reason, iccids] of outcome.disconnect) await this.devices.disconnectMany(iccids, reason);
   }
 
   /** Issues a new device secret (the old one stops working at once) and returns it once. */
